@@ -1,0 +1,149 @@
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Digest, ImagePath, Purl};
+
+/// The package universe a package belongs to; decides its version rules and which
+/// advisories may apply. Names (`as_str`) are hull's stable, user-visible ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ecosystem {
+    Deb,
+    Apk,
+    Rpm,
+    Pypi,
+    Npm,
+    Cargo,
+    Go,
+    Maven,
+    Rubygems,
+    Composer,
+    Nuget,
+}
+
+impl Ecosystem {
+    pub const ALL: [Ecosystem; 11] = [
+        Ecosystem::Deb,
+        Ecosystem::Apk,
+        Ecosystem::Rpm,
+        Ecosystem::Pypi,
+        Ecosystem::Npm,
+        Ecosystem::Cargo,
+        Ecosystem::Go,
+        Ecosystem::Maven,
+        Ecosystem::Rubygems,
+        Ecosystem::Composer,
+        Ecosystem::Nuget,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ecosystem::Deb => "deb",
+            Ecosystem::Apk => "apk",
+            Ecosystem::Rpm => "rpm",
+            Ecosystem::Pypi => "pypi",
+            Ecosystem::Npm => "npm",
+            Ecosystem::Cargo => "cargo",
+            Ecosystem::Go => "go",
+            Ecosystem::Maven => "maven",
+            Ecosystem::Rubygems => "rubygems",
+            Ecosystem::Composer => "composer",
+            Ecosystem::Nuget => "nuget",
+        }
+    }
+
+    /// OS packages come from the distro's package manager; the rest are language packages.
+    pub fn is_os(self) -> bool {
+        matches!(self, Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm)
+    }
+
+    /// The purl `type` (<https://github.com/package-url/purl-spec>).
+    pub fn purl_type(self) -> &'static str {
+        match self {
+            Ecosystem::Go => "golang",
+            Ecosystem::Rubygems => "gem",
+            e => e.as_str(),
+        }
+    }
+
+    /// The OSV `affected[].package.ecosystem` name for language ecosystems.
+    pub fn osv_name(self) -> Option<&'static str> {
+        Some(match self {
+            Ecosystem::Pypi => "PyPI",
+            Ecosystem::Npm => "npm",
+            Ecosystem::Cargo => "crates.io",
+            Ecosystem::Go => "Go",
+            Ecosystem::Maven => "Maven",
+            Ecosystem::Rubygems => "RubyGems",
+            Ecosystem::Composer => "Packagist",
+            Ecosystem::Nuget => "NuGet",
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Ecosystem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Ecosystem {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ecosystem::ALL
+            .into_iter()
+            .find(|e| e.as_str() == s)
+            .ok_or_else(|| format!("unknown ecosystem `{s}`"))
+    }
+}
+
+/// One installed package, as found in one file of the image.
+///
+/// `version` is the full version string exactly as that ecosystem's comparator takes it:
+/// dpkg `[epoch:]upstream[-revision]`, rpm `[epoch:]version-release`, apk `1.2.3-r0`,
+/// PEP 440 for PyPI, semver for npm/cargo, `v1.2.3` for Go modules, and so on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    pub ecosystem: Ecosystem,
+    pub name: String,
+    pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
+    /// Distro source package (dpkg `Source:`, rpm source rpm name, apk `origin`):
+    /// the name distro advisories are written against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_version: Option<String>,
+    /// RHEL-family modularity label (`nodejs:10:8020020200707141642:6a468ee4`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modularity_label: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licenses: Vec<String>,
+    pub purl: Purl,
+    /// The file that recorded this package (status file, METADATA, lockfile, binary…).
+    pub path: ImagePath,
+    /// diff_id of the layer that last wrote `path`; `None` for sources without layers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<Digest>,
+    /// Analyzer id that produced it (`dpkg`, `python-dist`, `go-binary`, …).
+    pub found_by: String,
+    /// Format-specific facts worth keeping (`go.version`, `cargo.kind`, `maven.group`…).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub properties: BTreeMap<String, String>,
+}
+
+impl Package {
+    /// The name distro advisories use for this package.
+    pub fn advisory_name(&self) -> &str {
+        self.source_name.as_deref().unwrap_or(&self.name)
+    }
+
+    /// Stable identity for cross-references in reports (CycloneDX bom-ref, SPDX id).
+    pub fn ref_id(&self) -> String {
+        format!("{}#{}", self.purl, self.path)
+    }
+}

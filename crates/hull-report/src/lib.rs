@@ -1,0 +1,1 @@
+//! Output formats (table, JSON, SARIF, CycloneDX, SPDX) and scores.

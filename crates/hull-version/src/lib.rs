@@ -32,6 +32,8 @@
 
 mod constraint;
 mod error;
+#[doc(hidden)]
+pub mod fuzz;
 mod num;
 pub mod osv;
 mod range;

@@ -1,1 +1,9 @@
-//! placeholder
+//! Integration tests of hull-version: answers checked against the real tools (dpkg,
+//! librpm, Python `packaging`) on versions taken from the shared corpus, property
+//! tests of every scheme, and replay of the fuzz seed corpora.
+
+mod common;
+mod corpus_versions;
+mod fuzz_seeds;
+mod properties;
+mod real_tools;

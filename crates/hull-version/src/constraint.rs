@@ -205,7 +205,7 @@ fn parse_comparators(scheme: Scheme, s: &str) -> Result<Vec<Vec<Cmp>>, VersionEr
             };
             set.push(Cmp {
                 op,
-                v: Version::parse(scheme, rest)?,
+                v: Version::parse_bound(scheme, rest)?,
             });
         }
         alts.push(set);
@@ -501,6 +501,7 @@ mod tests {
             (Go, "v1.2.3", ">= 1.0.0, < 1.2.4", true),
             (Go, "v1.2.4", ">= 1.0.0, < 1.2.4", false),
             (Npm, "1.2.3-beta", ">= 1.0.0, < 1.2.3", true), // GHSA: plain ordering
+            (Npm, "0.1.9", ">= 0.1, < 0.2", true),
             (Maven, "2.14.1", ">= 2.0-beta9, < 2.15.0", true),
             (Maven, "2.15.0", "< 2.15.0", false),
             (RubyGems, "2.3.9", "~> 2.3", true),

@@ -111,6 +111,33 @@ impl Version {
         })
     }
 
+    /// Parse a range bound written by a feed. Like [`Version::parse`], except that
+    /// for SemVer and npm a bare `X` or `X.Y` (GHSA writes `< 0.2` for crates) means
+    /// `X.0.0` / `X.Y.0`, the reading every semver range grammar gives it.
+    pub fn parse_bound(scheme: Scheme, s: &str) -> Result<Version, VersionError> {
+        match Version::parse(scheme, s) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                let t = s.trim();
+                let partial = matches!(scheme, Scheme::Semver | Scheme::Npm)
+                    && !t.is_empty()
+                    && t.split('.').count() < 3
+                    && t.split('.')
+                        .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()));
+                if !partial {
+                    return Err(e);
+                }
+                let mut padded = t.to_string();
+                for _ in t.split('.').count()..3 {
+                    padded.push_str(".0");
+                }
+                let mut v = Version::parse(scheme, &padded)?;
+                v.raw = s.to_string();
+                Ok(v)
+            }
+        }
+    }
+
     pub fn scheme(&self) -> Scheme {
         match &self.inner {
             Inner::Dpkg(_) => Scheme::Dpkg,

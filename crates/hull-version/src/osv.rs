@@ -142,7 +142,7 @@ fn evaluate(scheme: Scheme, events: &[Event], v: &Version) -> Result<bool, Versi
         let bound = match e {
             Event::Introduced(_) if s == "0" => None,
             Event::Limit(_) if s == "*" => None,
-            _ => Some(Version::parse(scheme, s)?),
+            _ => Some(Version::parse_bound(scheme, s)?),
         };
         parsed.push((bound, e));
     }
@@ -245,6 +245,10 @@ mod tests {
         let r = Range::semver(vec![Introduced(s("0.0.0-0")), Fixed(s("0.4.2"))]);
         assert!(r.affects(Scheme::Semver, "0.4.1").unwrap());
         assert!(r.affects(Scheme::Semver, "0.0.0-alpha").unwrap());
+        // GHSA writes partial bounds for crates: "0.1" is 0.1.0
+        let r = Range::ecosystem(vec![Introduced(s("0")), Fixed(s("0.2"))]);
+        assert!(r.affects(Scheme::Semver, "0.1.43").unwrap());
+        assert!(!r.affects(Scheme::Semver, "0.2.0").unwrap());
     }
 
     #[test]

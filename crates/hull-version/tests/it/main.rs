@@ -5,5 +5,6 @@
 mod common;
 mod corpus_versions;
 mod fuzz_seeds;
+mod osv_expected;
 mod properties;
 mod real_tools;

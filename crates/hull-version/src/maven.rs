@@ -247,6 +247,34 @@ mod tests {
         }
     }
 
+    /// Orders pinned by Maven's own ComparableVersion tests.
+    #[test]
+    fn comparable_version_orders() {
+        let qualifiers = [
+            "1-alpha2snapshot", "1-alpha2", "1-alpha-123", "1-beta-2", "1-beta123", "1-m2", "1-m11",
+            "1-rc", "1-cr2", "1-rc123", "1-SNAPSHOT", "1", "1-sp", "1-sp2", "1-sp123", "1-abc",
+            "1-def", "1-pom-1", "1-1-snapshot", "1-1", "1-2", "1-123",
+        ];
+        let numbers = [
+            "2.0", "2-1", "2.0.a", "2.0.0.a", "2.0.2", "2.0.123", "2.1.0", "2.1-a", "2.1b", "2.1-c",
+            "2.1-1", "2.1.0.1", "2.2", "2.123", "11.a2", "11.a11", "11.b2", "11.b11", "11.m2",
+            "11.m11", "11", "11.a", "11b", "11c", "11m",
+        ];
+        for chain in [&qualifiers[..], &numbers[..]] {
+            for (i, lo) in chain.iter().enumerate() {
+                for hi in &chain[i + 1..] {
+                    assert_eq!(c(lo, hi), Less, "{lo} < {hi}");
+                }
+            }
+        }
+        for (a, b) in [("1a", "1.0.0-a"), ("1x", "1.0-x"), ("1cr", "1rc"), ("1m3", "1MileStone3"), ("1FinaL", "1")] {
+            assert_eq!(c(a, b), Equal, "{a} == {b}");
+        }
+        for (a, b) in [("1.0-alpha-1-SNAPSHOT", "1.0-alpha-1"), ("1.0.0", "1.0-1"), ("2.0-1", "2.0.1"), ("2.0.1-xyz", "2.0.1-123")] {
+            assert_eq!(c(a, b), Less, "{a} < {b}");
+        }
+    }
+
     #[test]
     fn equalities() {
         for (a, b) in [

@@ -8,3 +8,4 @@ mod fuzz_seeds;
 mod osv_expected;
 mod properties;
 mod real_tools;
+mod rustsec;

@@ -4,6 +4,7 @@
 
 mod common;
 mod corpus_versions;
+mod distro_expected;
 mod fuzz_seeds;
 mod osv_expected;
 mod properties;

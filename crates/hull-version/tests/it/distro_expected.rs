@@ -273,3 +273,90 @@ fn debian_elts_osv_matches_expected() {
     }
     finish("debian elts osv", n, total, &bad);
 }
+
+/// Split Red Hat's `name-epoch:version-release` into name and EVR.
+fn split_nevr(s: &str) -> Option<(&str, &str)> {
+    let colon = s.find(':')?;
+    let dash = s[..colon].rfind('-')?;
+    Some((&s[..dash], &s[dash + 1..]))
+}
+
+#[test]
+fn redhat_security_data_matches_expected() {
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    let dir = corpus.join("feeds/redhat/security-data-api");
+    let mut docs = Vec::new();
+    for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let rel = format!(
+            "redhat/security-data-api/{}",
+            e.file_name().to_string_lossy()
+        );
+        docs.push((rel, json(&e.path())));
+    }
+    let (mut bad, mut total, mut n) = (Vec::new(), 0, 0);
+    for f in expected_files(&corpus, "__redhat-security-data-api-el") {
+        n += 1;
+        let name = f
+            .file_stem()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let (image, el) = name
+            .split_once("__redhat-security-data-api-el")
+            .expect("file name");
+        let expected = json(&f);
+        let want: BTreeSet<String> = expected["matches"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| {
+                format!(
+                    "{} {} {}",
+                    s(&m["advisory"]),
+                    s(&m["feed_file"]),
+                    s(&m["package"])
+                )
+            })
+            .collect();
+        total += want.len();
+        let truth = json(&corpus.join(format!("truth/legacy/{image}.json")));
+        let cpes = [
+            format!("cpe:/o:redhat:enterprise_linux:{el}"),
+            format!("cpe:/a:redhat:enterprise_linux:{el}"),
+        ];
+        let mut got = BTreeSet::new();
+        for (rel, doc) in &docs {
+            for fix in doc["affected_release"].as_array().into_iter().flatten() {
+                if !cpes.iter().any(|c| fix["cpe"] == c.as_str()) {
+                    continue;
+                }
+                let Some((src, fixed)) = split_nevr(fix["package"].as_str().unwrap_or_default())
+                else {
+                    continue;
+                };
+                for p in truth["packages"].as_array().into_iter().flatten() {
+                    // Module streams are matched by the matcher, not by version alone.
+                    if s(&p["source_name"]) != src || !p["modularitylabel"].is_null() {
+                        continue;
+                    }
+                    let epoch = match &p["epoch"] {
+                        serde_json::Value::Number(e) => format!("{e}:"),
+                        _ => String::new(),
+                    };
+                    let evr = format!("{epoch}{}-{}", s(&p["version"]), s(&p["release"]));
+                    if compare(Scheme::Rpm, &evr, fixed) == Ok(std::cmp::Ordering::Less) {
+                        got.insert(format!(
+                            "{} {rel} {}-{evr}.{}",
+                            s(&fix["advisory"]),
+                            s(&p["name"]),
+                            s(&p["arch"])
+                        ));
+                    }
+                }
+            }
+        }
+        diff(&name, &want, &got, &mut bad);
+    }
+    finish("red hat security data", n, total, &bad);
+}

@@ -80,6 +80,9 @@ pub fn satisfies(scheme: Scheme, version: &str, constraint: &str) -> Result<bool
 impl Constraint {
     pub fn parse(scheme: Scheme, s: &str) -> Result<Constraint, VersionError> {
         let err = |e: String| VersionError::constraint(scheme, s, e);
+        if s.len() > 4 * crate::MAX_VERSION_LEN {
+            return Err(err("constraint is longer than 4096 bytes".into()));
+        }
         let kind = match scheme {
             Scheme::Npm if !s.contains(',') => Kind::Semver(range::parse_npm(s).map_err(err)?),
             Scheme::Semver => Kind::Semver(range::parse_cargo(s).map_err(err)?),

@@ -87,10 +87,17 @@ enum Inner {
     Generic(generic::Version),
 }
 
+/// Longest version string accepted. Real versions are far shorter; the cap keeps the
+/// cost of hostile input bounded (Maven versions nest one level per qualifier switch).
+pub const MAX_VERSION_LEN: usize = 1024;
+
 impl Version {
     /// Parse `s` under `scheme`.
     pub fn parse(scheme: Scheme, s: &str) -> Result<Version, VersionError> {
         let err = |reason| VersionError::version(scheme, s, reason);
+        if s.len() > MAX_VERSION_LEN {
+            return Err(err("version string is longer than 1024 bytes"));
+        }
         let inner = match scheme {
             Scheme::Dpkg => Inner::Dpkg(dpkg::Version::parse(s).map_err(err)?),
             Scheme::Rpm => Inner::Rpm(rpm::Evr::parse(s).map_err(err)?),

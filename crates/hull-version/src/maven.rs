@@ -91,22 +91,24 @@ impl Item {
             (Item::Str(_), Item::List(_)) => Less,
             (Item::List(_), Item::Int(_)) => Less,
             (Item::List(_), Item::Str(_)) => Greater,
-            (Item::List(a), Item::List(b)) => {
-                for i in 0..a.len().max(b.len()) {
-                    let o = match (a.get(i), b.get(i)) {
-                        (Some(x), Some(y)) => x.cmp_item(y),
-                        (Some(x), None) => x.cmp_null(),
-                        (None, Some(y)) => y.cmp_null().reverse(),
-                        (None, None) => Equal,
-                    };
-                    if o != Equal {
-                        return o;
-                    }
-                }
-                Equal
-            }
+            (Item::List(a), Item::List(b)) => cmp_lists(a, b),
         }
     }
+}
+
+fn cmp_lists(a: &[Item], b: &[Item]) -> Ordering {
+    for i in 0..a.len().max(b.len()) {
+        let o = match (a.get(i), b.get(i)) {
+            (Some(x), Some(y)) => x.cmp_item(y),
+            (Some(x), None) => x.cmp_null(),
+            (None, Some(y)) => y.cmp_null().reverse(),
+            (None, None) => Ordering::Equal,
+        };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    Ordering::Equal
 }
 
 fn normalize(list: &mut Vec<Item>) {
@@ -131,6 +133,10 @@ impl Version {
     pub fn parse(s: &str) -> Result<Version, &'static str> {
         if s.is_empty() {
             return Err("version string is empty");
+        }
+        // Nesting (and so recursion when comparing and dropping) grows with length.
+        if s.len() > crate::MAX_VERSION_LEN {
+            return Err("version string is longer than 1024 bytes");
         }
         let lower = s.to_lowercase();
         let chars: Vec<char> = lower.chars().collect();
@@ -198,7 +204,7 @@ impl Version {
 
 impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
-        Item::List(self.items.clone()).cmp_item(&Item::List(other.items.clone()))
+        cmp_lists(&self.items, &other.items)
     }
 }
 impl PartialOrd for Version {
@@ -326,5 +332,17 @@ mod tests {
         assert_eq!(c("1.2.3.Final", "1.2.3.Beta1"), Greater);
         assert_eq!(c("9.4.43.v20210629", "9.4.41.v20210516"), Greater);
         assert!(Version::parse("").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_fine() {
+        // every letter/digit switch opens a nested list
+        let deep = "a1".repeat(500);
+        let (x, y) = (
+            Version::parse(&deep).unwrap(),
+            Version::parse(&format!("{deep}b")).unwrap(),
+        );
+        assert_eq!(x.cmp(&y), Less);
+        assert!(crate::Version::parse(crate::Scheme::Maven, &"a1".repeat(600)).is_err());
     }
 }

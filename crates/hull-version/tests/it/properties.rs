@@ -78,3 +78,17 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn overlong_input_is_an_error_not_a_crash() {
+    let long = "1.".repeat(2000) + "0";
+    let nested = "a1-".repeat(2000);
+    for s in Scheme::ALL {
+        assert!(Version::parse(s, &long).is_err(), "{s}");
+        assert!(Version::parse(s, &nested).is_err(), "{s}");
+        assert!(
+            Constraint::parse(s, &format!(">= {}", long.repeat(3))).is_err(),
+            "{s}"
+        );
+    }
+}

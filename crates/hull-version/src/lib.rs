@@ -55,7 +55,7 @@ use std::cmp::Ordering;
 
 pub use constraint::{satisfies, Constraint};
 pub use error::VersionError;
-pub use osv::osv_affected;
+pub use osv::{affected_entry, osv_affected};
 pub use scheme::Scheme;
 
 /// A version parsed under one scheme.

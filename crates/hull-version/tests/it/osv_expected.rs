@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use hull_version::osv::{Event, Range, RangeType};
-use hull_version::{Scheme, Version};
+use hull_version::{affected_entry, Scheme};
 
 use crate::common;
 
@@ -155,28 +155,32 @@ fn osv_ranges_reproduce_expected_findings() {
             };
             for key in want.keys().filter(|k| k.0 == eco && k.1 == name) {
                 let installed = &key.2;
-                let mut hit = false;
-                for r in aff["ranges"].as_array().into_iter().flatten() {
-                    let range = Range::new(
-                        RangeType::from_osv(r["type"].as_str().unwrap_or("")),
-                        events(r),
-                    );
-                    evaluated += 1;
-                    match range.affects(scheme, installed) {
-                        Ok(true) => hit = true,
-                        Ok(false) => {}
-                        Err(hull_version::VersionError::NotEvaluable { .. }) => {}
-                        Err(e) => errors.push(format!("{rel}: {e}")),
-                    }
-                }
-                let listed = aff["versions"].as_array().into_iter().flatten().any(|v| {
-                    v.as_str().is_some_and(|v| {
-                        let a = Version::parse(scheme, v);
-                        let b = Version::parse(scheme, installed);
-                        matches!((a, b), (Ok(a), Ok(b)) if a == b)
+                let ranges: Vec<Range> = aff["ranges"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|r| {
+                        Range::new(
+                            RangeType::from_osv(r["type"].as_str().unwrap_or("")),
+                            events(r),
+                        )
                     })
-                });
-                if hit || listed {
+                    .collect();
+                let versions: Vec<String> = aff["versions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect();
+                evaluated += ranges.len();
+                let hit = match affected_entry(scheme, &ranges, &versions, installed) {
+                    Ok(hit) => hit,
+                    Err(e) => {
+                        errors.push(format!("{rel}: {e}"));
+                        false
+                    }
+                };
+                if hit {
                     got.entry(key.clone()).or_default().insert(rel.clone());
                 }
             }

@@ -321,17 +321,17 @@ mod tests {
         let listed = vec![s("2.0.0"), s("garbage")];
         // a listed version (scheme equality: 2.0 == 2.0.0 in PEP 440)
         assert_eq!(
-            affected_entry(Scheme::Pep440, &[git.clone()], &listed, "2.0"),
+            affected_entry(Scheme::Pep440, std::slice::from_ref(&git), &listed, "2.0"),
             Ok(true)
         );
         // GIT range plus a versions list that does not list it: a plain no
         assert_eq!(
-            affected_entry(Scheme::Pep440, &[git.clone()], &listed, "3.0"),
+            affected_entry(Scheme::Pep440, std::slice::from_ref(&git), &listed, "3.0"),
             Ok(false)
         );
         // GIT range alone: unknown
         assert!(matches!(
-            affected_entry(Scheme::Pep440, &[git.clone()], &[], "3.0"),
+            affected_entry(Scheme::Pep440, std::slice::from_ref(&git), &[], "3.0"),
             Err(VersionError::NotEvaluable { .. })
         ));
         // GIT next to an ECOSYSTEM range: the ECOSYSTEM range decides

@@ -135,6 +135,54 @@ fn dpkg_agrees_with_dpkg_compare_versions() {
     report("dpkg --compare-versions", pairs.len(), &bad);
 }
 
+/// Strings dpkg refuses outright (exit 2) and strings it only warns about: hull must
+/// refuse exactly the former. (The empty string is left out: `--compare-versions`
+/// reads it as "no version", which hull refuses on purpose.)
+const DPKG_SYNTAX: &[&str] = &[
+    ":1.0",
+    "2147483647:1",
+    "2147483648:1",
+    "a:1.0",
+    "1:",
+    "1.0-",
+    "-1",
+    "1 0",
+    "1:2:3",
+    "1.0-1-",
+    "0:0",
+    "1:a",
+    "a",
+    "1.0_1",
+    "1.0@1",
+    "1.0-a:b",
+    "9999999999999999999:1",
+    "1.0-1~",
+    "~",
+    "1.0--1",
+];
+
+#[test]
+fn dpkg_refuses_what_dpkg_refuses() {
+    if !std::path::Path::new("/usr/bin/dpkg").exists() {
+        return common::tool_missing("dpkg");
+    }
+    let input: String = DPKG_SYNTAX.iter().map(|v| format!("{v}\n")).collect();
+    let script = r#"while IFS= read -r v; do
+        dpkg --compare-versions "$v" eq "$v" 2>/dev/null; echo $?; done"#;
+    let out = run(Command::new("sh").args(["-c", script]), &input).expect("dpkg batch failed");
+    let codes: Vec<&str> = out.lines().collect();
+    assert_eq!(codes.len(), DPKG_SYNTAX.len());
+    let mut bad = Vec::new();
+    for (v, code) in DPKG_SYNTAX.iter().zip(codes) {
+        let dpkg_ok = code == "0";
+        let hull_ok = Version::parse(Scheme::Dpkg, v).is_ok();
+        if dpkg_ok != hull_ok {
+            bad.push(format!("{v:?}: dpkg exit {code}, hull valid={hull_ok}"));
+        }
+    }
+    report("dpkg syntax", DPKG_SYNTAX.len(), &bad);
+}
+
 const RPM_TRICKY: &[&str] = &[
     "1.0-1",
     "1.0-1.el7",

@@ -71,6 +71,21 @@ proptest! {
         }
     }
 
+    /// The fuzz targets' invariants, on random bytes and on version-shaped pairs.
+    #[test]
+    fn fuzz_invariants_hold(data in proptest::collection::vec(any::<u8>(), 0..48), a in versionish(), b in versionish()) {
+        let pair = format!("{a}\n{b}");
+        for s in Scheme::ALL {
+            prop_assert!(hull_version::fuzz::check_compare(s, &data).is_ok());
+            let r = hull_version::fuzz::check_compare(s, pair.as_bytes());
+            prop_assert!(r.is_ok(), "{:?}", r);
+        }
+        prop_assert!(hull_version::fuzz::check_constraint(&data).is_ok());
+        prop_assert!(hull_version::fuzz::check_osv(&data).is_ok());
+        let osv = format!("\u{5}i:{a}\nf:{b}\n{a}");
+        prop_assert!(hull_version::fuzz::check_osv(osv.as_bytes()).is_ok());
+    }
+
     #[test]
     fn constraints_never_panic(c in "[<>=!~^*|, .0-9a-zA-Z\\[\\]()-]{0,24}", v in versionish()) {
         for s in Scheme::ALL {

@@ -220,3 +220,81 @@ fn osv_ranges_reproduce_expected_findings() {
         extra.len()
     );
 }
+
+/// Every event bound in every OSV document of the corpus (Go, PyPI, RustSec, GHSA,
+/// Debian/Ubuntu/Alpine OSV excerpts, Debian ELTS) must parse in its ecosystem's scheme.
+#[test]
+fn every_osv_event_bound_parses() {
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    let feeds = corpus.join("feeds");
+    let mut all = Vec::new();
+    for d in [
+        "go-vulndb/data/osv",
+        "pypi-pypa/vulns",
+        "rustsec/osv",
+        "ghsa/advisories",
+        "legacy-excerpts/osv-alpine",
+        "legacy-excerpts/osv-debian",
+        "legacy-excerpts/osv-ubuntu",
+        "legacy-excerpts/debian-elts-osv",
+        "ubuntu/osv",
+        "debian/osv-fixtures",
+    ] {
+        files(&feeds.join(d), &mut all);
+    }
+    let (mut bounds, mut unknown_ecosystems) = (0usize, BTreeSet::new());
+    let mut bad = Vec::new();
+    for path in &all {
+        let Some(doc) = load(path) else { continue };
+        for aff in doc["affected"].as_array().into_iter().flatten() {
+            let eco = aff["package"]["ecosystem"].as_str().unwrap_or_default();
+            let Some(scheme) = Scheme::for_osv_ecosystem(eco) else {
+                unknown_ecosystems.insert(eco.to_string());
+                continue;
+            };
+            for r in aff["ranges"].as_array().into_iter().flatten() {
+                let range = Range::new(
+                    RangeType::from_osv(r["type"].as_str().unwrap_or("")),
+                    events(r),
+                );
+                let Ok(eff) = range.effective_scheme(scheme) else {
+                    continue;
+                };
+                for e in &range.events {
+                    let (Event::Introduced(v)
+                    | Event::Fixed(v)
+                    | Event::LastAffected(v)
+                    | Event::Limit(v)) = e;
+                    if v == "0" || v == "*" {
+                        continue;
+                    }
+                    bounds += 1;
+                    // Legacy (non-PEP 440) bounds in two PyPI advisories: `packaging`
+                    // refuses them too; a matcher reports them as diagnostics.
+                    if eff == Scheme::Pep440 && ["0.2.0-n653", "2019-09-12"].contains(&v.as_str()) {
+                        assert!(hull_version::Version::parse(eff, v).is_err());
+                        continue;
+                    }
+                    if let Err(err) = hull_version::Version::parse_bound(eff, v) {
+                        bad.push(format!(
+                            "{}: {err}",
+                            path.strip_prefix(&feeds).unwrap_or(path).display()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "osv bounds: {} documents, {bounds} event versions, {} unparseable; ecosystems without rules: {unknown_ecosystems:?}",
+        all.len(),
+        bad.len()
+    );
+    for b in bad.iter().take(30) {
+        eprintln!("  {b}");
+    }
+    assert!(bounds > 10_000, "only {bounds} bounds");
+    assert!(bad.is_empty(), "{} unparseable bounds", bad.len());
+}

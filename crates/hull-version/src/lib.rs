@@ -13,6 +13,12 @@
 //! any input; a string a scheme cannot read is a [`VersionError`], which a matcher must
 //! treat as "unknown" (report a diagnostic), never as "not affected".
 //!
+//! Entry points: [`Scheme::for_ecosystem`] / [`Scheme::for_osv_ecosystem`] pick the
+//! rules; [`compare`] and [`Version`] order versions; [`affected_entry`] evaluates a
+//! whole OSV `affected[]` entry (ranges + `versions`), [`osv::Range::affects`] one
+//! range; [`satisfies`] / [`Constraint`] evaluate constraint strings; feed bounds that
+//! may be partial (`0.2` for a crate) go through [`Version::parse_bound`].
+//!
 //! ```
 //! use hull_version::{compare, satisfies, osv, Scheme};
 //! use std::cmp::Ordering;

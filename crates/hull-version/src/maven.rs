@@ -171,7 +171,12 @@ impl Version {
                 }
             } else if c.is_ascii_digit() {
                 if !is_digit && i > start {
-                    // "x1": a qualifier directly followed by a number
+                    // "x1": a qualifier directly followed by a number. Like `-x`, a
+                    // qualifier after earlier items opens its own sub-list (Maven 3.8:
+                    // "treat .X as -X").
+                    if stack.last().is_some_and(|l| !l.is_empty()) {
+                        stack.push(Vec::new());
+                    }
                     let text: String = chars[start..i].iter().collect();
                     push(&mut stack, string_item(&text, true));
                     start = i;
@@ -188,6 +193,10 @@ impl Version {
             }
         }
         if chars.len() > start {
+            // A trailing qualifier after earlier items is read as `-X` (`1.0.a` == `1-a`).
+            if !is_digit && stack.last().is_some_and(|l| !l.is_empty()) {
+                stack.push(Vec::new());
+            }
             push(&mut stack, item(is_digit, &chars[start..]));
         }
         // Close the nested lists innermost first, normalising each.
@@ -253,7 +262,9 @@ mod tests {
         }
     }
 
-    /// Orders pinned by Maven's own ComparableVersion tests.
+    /// Orders pinned by Maven's own ComparableVersion tests, as Maven 3.8 answers them
+    /// (3.8 reads a trailing `.X` qualifier as `-X`, so `2.0.a` == `2.0.0.a` and it sorts
+    /// before `2-1`, unlike older releases).
     #[test]
     fn comparable_version_orders() {
         let qualifiers = [
@@ -281,9 +292,9 @@ mod tests {
             "1-123",
         ];
         let numbers = [
-            "2.0", "2-1", "2.0.a", "2.0.0.a", "2.0.2", "2.0.123", "2.1.0", "2.1-a", "2.1b",
-            "2.1-c", "2.1-1", "2.1.0.1", "2.2", "2.123", "11.a2", "11.a11", "11.b2", "11.b11",
-            "11.m2", "11.m11", "11", "11.a", "11b", "11c", "11m",
+            "2.0", "2.0.a", "2-1", "2.0.2", "2.0.123", "2.1.0", "2.1-a", "2.1b", "2.1-c", "2.1-1",
+            "2.1.0.1", "2.2", "2.123", "11.a2", "11.a11", "11.b2", "11.b11", "11.m2", "11.m11",
+            "11", "11.a", "11b", "11c", "11m",
         ];
         for chain in [&qualifiers[..], &numbers[..]] {
             for (i, lo) in chain.iter().enumerate() {

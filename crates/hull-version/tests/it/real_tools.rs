@@ -465,3 +465,201 @@ fn pep440_agrees_with_python_packaging() {
         &bad,
     );
 }
+
+const MAVEN_TRICKY: &[&str] = &[
+    "1.0",
+    "1.0.0",
+    "1-SNAPSHOT",
+    "1.0-SNAPSHOT",
+    "1.0-alpha-1",
+    "1.0-alpha1",
+    "1.0a1",
+    "1.0.a1",
+    "1.0-beta",
+    "1.0-b2",
+    "1.0-m1",
+    "1.0-milestone-1",
+    "1.0-rc1",
+    "1.0-cr1",
+    "1.0.RC1",
+    "1.0-ga",
+    "1.0.Final",
+    "1.0.RELEASE",
+    "1.0-sp",
+    "1.0-sp1",
+    "1.0.SP1",
+    "1.0-1",
+    "1.0.1",
+    "1.0-xyz",
+    "1.0.xyz",
+    "1.0-123",
+    "9.4.43.v20210629",
+    "31.1-jre",
+    "31.1-android",
+    "2.13.4.2",
+    "2.13.4-1",
+    "1-1.foo-bar1baz-.1",
+    "1.0.0-M1",
+    "5.3.20.RELEASE",
+    "4.1.91.Final",
+    "2.0-beta9",
+    "2.4.0-rc1",
+    "1.0.0-alpha.1",
+    "1.0.0-alpha.beta",
+    "1.0.0.0.0.1",
+    "1..0",
+    "1-",
+    "1.0-",
+    "-1",
+    ".1",
+    "1.a.b",
+    "1.x.2",
+    "1.0.final.1",
+    "1.0-1.a",
+    "2.0.a",
+    "2.0.0.a",
+    "2-1",
+    "11.a",
+    "11b",
+    "1-0.1",
+];
+
+/// Versions built from Maven's building blocks (numbers, separators, qualifiers).
+fn maven_synthetic() -> Vec<String> {
+    let bases = ["1", "1.0", "1.0.0", "1.1", "2"];
+    let seps = [".", "-", ""];
+    let quals = [
+        "alpha",
+        "a1",
+        "beta",
+        "b2",
+        "m3",
+        "milestone",
+        "rc",
+        "cr",
+        "snapshot",
+        "ga",
+        "final",
+        "release",
+        "sp",
+        "sp1",
+        "xyz",
+        "1",
+        "0",
+        "jre",
+        "RC2",
+        "Final",
+    ];
+    let mut out = Vec::new();
+    for b in bases {
+        for sep in seps {
+            for q in quals {
+                out.push(format!("{b}{sep}{q}"));
+            }
+        }
+    }
+    out
+}
+
+fn maven_jar() -> Option<&'static str> {
+    [
+        "/usr/share/java/maven-artifact-3.x.jar",
+        "/usr/share/maven/lib/maven-artifact-3.x.jar",
+    ]
+    .into_iter()
+    .find(|p| std::path::Path::new(p).exists())
+}
+
+#[test]
+fn maven_agrees_with_maven_comparable_version() {
+    let (Some(jar), true) = (maven_jar(), std::path::Path::new("/usr/bin/java").exists()) else {
+        return common::tool_missing(
+            "java and maven-artifact (libmaven3-core-java, default-jre-headless)",
+        );
+    };
+    let mut versions: Vec<String> = maven_synthetic();
+    if let Some(corpus) = common::corpus() {
+        // versions named by the GHSA Maven advisories and the jars of app-debian
+        let ghsa = corpus.join("feeds/ghsa/advisories");
+        let mut stack = vec![ghsa];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if let Ok(text) = std::fs::read_to_string(&p) {
+                    if let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) {
+                        for a in doc["affected"].as_array().into_iter().flatten() {
+                            if a["package"]["ecosystem"] != "Maven" {
+                                continue;
+                            }
+                            for r in a["ranges"].as_array().into_iter().flatten() {
+                                for ev in r["events"].as_array().into_iter().flatten() {
+                                    for v in ev.as_object().into_iter().flatten().map(|(_, v)| v) {
+                                        versions.extend(
+                                            v.as_str().filter(|v| *v != "0").map(String::from),
+                                        );
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let pairs = pairs(
+        &versions,
+        MAVEN_TRICKY,
+        |s| Version::parse(Scheme::Maven, s).ok(),
+        |a, b| a.cmp(b),
+        400,
+        600,
+    );
+    // ComparableVersion's main compares each argument with the next: pass a, b, a, b, …
+    let args: Vec<&str> = pairs
+        .iter()
+        .flat_map(|(a, b)| [a.as_str(), b.as_str()])
+        .collect();
+    let out = Command::new("/usr/bin/java")
+        .args([
+            "-cp",
+            jar,
+            "org.apache.maven.artifact.versioning.ComparableVersion",
+        ])
+        .args(&args)
+        .output()
+        .expect("java runs");
+    assert!(
+        out.status.success(),
+        "java failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let answers: Vec<(String, String, String)> = text
+        .lines()
+        .filter(|l| l.starts_with("   "))
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            (w.len() == 3).then(|| (w[0].to_string(), w[1].to_string(), w[2].to_string()))
+        })
+        .collect();
+    assert_eq!(
+        answers.len(),
+        args.len() - 1,
+        "one answer per adjacent pair"
+    );
+    let mut bad = Vec::new();
+    for (a, op, b) in &answers {
+        let want = match op.as_str() {
+            "<" => Ordering::Less,
+            "==" => Ordering::Equal,
+            _ => Ordering::Greater,
+        };
+        let got = hull_version::compare(Scheme::Maven, a, b);
+        if got != Ok(want) {
+            bad.push(format!("{a} vs {b}: maven {op}, hull {got:?}"));
+        }
+    }
+    report("maven ComparableVersion", answers.len(), &bad);
+}

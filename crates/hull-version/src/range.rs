@@ -91,7 +91,11 @@ impl Partial {
                 wild = true;
                 continue;
             }
-            if p.is_empty() || !p.bytes().all(|c| c.is_ascii_digit()) {
+            // Range grammars are strict: no leading zeros (`>01.2.3` is not a range).
+            if p.is_empty()
+                || !p.bytes().all(|c| c.is_ascii_digit())
+                || (p.len() > 1 && p.starts_with('0'))
+            {
                 return Err(format!("{s:?} is not a version"));
             }
             // After a wildcard everything is a wildcard (`1.x.3` == `1.x`).
@@ -104,7 +108,7 @@ impl Partial {
             return Err(format!("{s:?}: pre-release or build on a partial version"));
         }
         let pre = match pre {
-            Some(p) => crate::semver::parse_pre(p, false).map_err(|e| format!("{s:?}: {e}"))?,
+            Some(p) => crate::semver::parse_pre(p, true).map_err(|e| format!("{s:?}: {e}"))?,
             None => Vec::new(),
         };
         let [major, minor, patch] = out;

@@ -663,3 +663,195 @@ fn maven_agrees_with_maven_comparable_version() {
     }
     report("maven ComparableVersion", answers.len(), &bad);
 }
+
+/// node-semver as Debian ships it (`node-semver`), or the copy bundled with npm.
+fn node_semver() -> Option<&'static str> {
+    [
+        "/usr/share/nodejs/semver",
+        "/usr/lib/node_modules/npm/node_modules/semver",
+    ]
+    .into_iter()
+    .find(|p| std::path::Path::new(p).join("package.json").exists())
+}
+
+const NODE_SCRIPT: &str = r#"
+const semver = require(process.argv[1]);
+let input = '';
+process.stdin.on('data', d => input += d);
+process.stdin.on('end', () => {
+  const req = JSON.parse(input);
+  const out = {
+    valid: req.valid.map(v => semver.valid(v, { loose: true }) !== null),
+    cmp: req.cmp.map(([a, b]) => { try { return semver.compare(a, b, { loose: true }); } catch (e) { return null; } }),
+    range: req.sat.map(([r, v]) => semver.validRange(r) !== null),
+    sat: req.sat.map(([r, v]) => semver.satisfies(v, r)),
+  };
+  process.stdout.write(JSON.stringify(out));
+});
+"#;
+
+const NPM_TRICKY: &[&str] = &[
+    "1.0.0",
+    "v1.0.0",
+    "=1.0.0",
+    "1.0.0-0",
+    "1.0.0-alpha",
+    "1.0.0-alpha.1",
+    "1.0.0-alpha.beta",
+    "1.0.0-beta",
+    "1.0.0-beta.2",
+    "1.0.0-beta.11",
+    "1.0.0-rc.1",
+    "1.0.0+build",
+    "1.0.0-rc.1+b",
+    "01.2.3",
+    "1.02.3",
+    "1.2.03",
+    "1.2.3-01",
+    " 1.2.3 ",
+    "1.2",
+    "1",
+    "1.2.3.4",
+    "1.2.3-",
+    "x",
+    "1.2.3-a-b",
+    "1.2.3--",
+    "99999999999999999999.0.0",
+    "0.0.0",
+    "4.17.4",
+    "4.17.21",
+    "0.0.8",
+];
+
+const NPM_RANGES: &[&str] = &[
+    "^4.16.0",
+    "^4.17.4",
+    "^0.0.8",
+    "~1.2.3",
+    "~1.2",
+    "~1",
+    "^1.2",
+    "^0.2.3",
+    "^0.0.3",
+    "^0.0",
+    "1.2.x",
+    "1.x",
+    "*",
+    "",
+    "1.2.3 - 2.3.4",
+    "1.2 - 2.3",
+    ">1.2",
+    "<=1.2",
+    "<1.2.0-0",
+    ">= 1.2.3",
+    "^1.2 || >=2.0.0 <3",
+    ">=1.0.0-beta.1 <1.0.0",
+    "~1.0.0-alpha",
+    "^1.0.0-0",
+    "<4.17.5",
+    ">=4.0.0 <4.17.21",
+    "1.0.0 || 2.0.0",
+    "~> 1.2",
+    ">=*",
+    "<*",
+    "x - 1.x",
+    "^x",
+    "=1.0.0",
+    "v1.0.0",
+    ">01.2.3",
+    "1.2.3 - ",
+    "^a",
+    ">=1.0.0 <=1.0.0-rc.1",
+];
+
+#[test]
+fn npm_agrees_with_node_semver() {
+    let (Some(module), true) = (
+        node_semver(),
+        std::path::Path::new("/usr/bin/node").exists(),
+    ) else {
+        return common::tool_missing("node and node-semver (Debian packages nodejs, node-semver)");
+    };
+    let mut versions: Vec<String> = NPM_TRICKY.iter().map(|s| s.to_string()).collect();
+    if let Some(corpus) = common::corpus() {
+        if let Ok(text) = std::fs::read_to_string(corpus.join("truth/app-debian.json")) {
+            if let Ok(j) = serde_json::from_str::<serde_json::Value>(&text) {
+                for p in j["npm"].as_array().into_iter().flatten() {
+                    versions.extend(p["version"].as_str().map(String::from));
+                }
+            }
+        }
+    }
+    versions.sort();
+    versions.dedup();
+    let cmp_pairs = pairs(
+        &versions,
+        NPM_TRICKY,
+        |s| Version::parse(Scheme::Npm, s).ok(),
+        |a, b| a.cmp(b),
+        200,
+        300,
+    );
+    // node-semver's compare throws on invalid input: only compare what both accept.
+    let cmp_pairs: Vec<(String, String)> = cmp_pairs
+        .into_iter()
+        .filter(|(a, b)| {
+            Version::parse(Scheme::Npm, a).is_ok() && Version::parse(Scheme::Npm, b).is_ok()
+        })
+        .collect();
+    // `satisfies` reads the version strictly in node-semver: probe with versions that
+    // are valid without loose mode (installed npm versions always are).
+    let probe: Vec<String> = versions
+        .iter()
+        .filter(|v| Version::parse(Scheme::Semver, v.trim_start_matches('v')).is_ok())
+        .filter(|v| Version::parse(Scheme::Npm, v).is_ok())
+        .cloned()
+        .collect();
+    let mut sat = Vec::new();
+    for r in NPM_RANGES {
+        for v in &probe {
+            sat.push((r.to_string(), v.clone()));
+        }
+    }
+    let req = serde_json::json!({"valid": versions, "cmp": cmp_pairs, "sat": sat});
+    let out = run(
+        Command::new("/usr/bin/node").args(["-e", NODE_SCRIPT, module]),
+        &req.to_string(),
+    )
+    .expect("node-semver batch failed");
+    let resp: serde_json::Value = serde_json::from_str(&out).expect("node output");
+    let mut bad = Vec::new();
+    for (v, want) in versions
+        .iter()
+        .zip(resp["valid"].as_array().expect("valid"))
+    {
+        let got = Version::parse(Scheme::Npm, v).is_ok();
+        if Some(got) != want.as_bool() {
+            bad.push(format!("{v:?}: node-semver valid={want}, hull valid={got}"));
+        }
+    }
+    for ((a, b), want) in cmp_pairs.iter().zip(resp["cmp"].as_array().expect("cmp")) {
+        let want = want.as_i64().unwrap_or(99).cmp(&0);
+        let got = hull_version::compare(Scheme::Npm, a, b);
+        if got != Ok(want) {
+            bad.push(format!("{a} vs {b}: node-semver {want:?}, hull {got:?}"));
+        }
+    }
+    let valid_range = resp["range"].as_array().expect("range");
+    let satisfied = resp["sat"].as_array().expect("sat");
+    for (((r, v), ok), want) in sat.iter().zip(valid_range).zip(satisfied) {
+        let got = hull_version::satisfies(Scheme::Npm, v, r);
+        match (ok.as_bool(), got) {
+            (Some(true), Ok(g)) if Some(g) == want.as_bool() => {}
+            (Some(false), Err(_)) => {}
+            (ok, got) => bad.push(format!(
+                "{v} in {r:?}: node-semver valid={ok:?} sat={want}, hull {got:?}"
+            )),
+        }
+    }
+    report(
+        "node-semver",
+        versions.len() + cmp_pairs.len() + sat.len(),
+        &bad,
+    );
+}

@@ -690,6 +690,7 @@ process.stdin.on('end', () => {
 });
 "#;
 
+// Not here: " 1.2.3 " (surrounding blanks), valid in node-semver 7.8 but not 7.3.
 const NPM_TRICKY: &[&str] = &[
     "1.0.0",
     "v1.0.0",
@@ -708,7 +709,6 @@ const NPM_TRICKY: &[&str] = &[
     "1.02.3",
     "1.2.03",
     "1.2.3-01",
-    " 1.2.3 ",
     "1.2",
     "1",
     "1.2.3.4",
@@ -815,7 +815,11 @@ fn npm_agrees_with_node_semver() {
     }
     let req = serde_json::json!({"valid": versions, "cmp": cmp_pairs, "sat": sat});
     let out = run(
-        Command::new("/usr/bin/node").args(["-e", NODE_SCRIPT, module]),
+        // Debian's node modules resolve their dependencies through /usr/share/nodejs,
+        // which a node not built by Debian does not search by itself.
+        Command::new("/usr/bin/node")
+            .env("NODE_PATH", "/usr/share/nodejs")
+            .args(["-e", NODE_SCRIPT, module]),
         &req.to_string(),
     )
     .expect("node-semver batch failed");

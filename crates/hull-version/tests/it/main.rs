@@ -10,3 +10,4 @@ mod osv_expected;
 mod properties;
 mod real_tools;
 mod rustsec;
+mod script_tools;

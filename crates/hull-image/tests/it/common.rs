@@ -1,5 +1,4 @@
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
@@ -120,7 +119,16 @@ impl Walked {
     pub fn fingerprint(&self, with_layers: bool) -> BTreeMap<String, String> {
         self.tree
             .iter()
-            .map(|(p, n)| {
+            .map(|(path, n)| {
+                let p = path;
+                // A hard link is the same file as its target (a `dir:` shows no difference).
+                let (p, n) = match &n.kind {
+                    EntryKind::Hardlink(t) => match self.tree.get(t) {
+                        Some(tn) => (t, tn),
+                        None => (p, n),
+                    },
+                    _ => (p, n),
+                };
                 let content = match &n.kind {
                     EntryKind::File => self
                         .hashes
@@ -143,7 +151,7 @@ impl Walked {
                     String::new()
                 };
                 (
-                    p.to_string(),
+                    path.to_string(),
                     format!(
                         "{kind} {:o} {}:{} {} {content} {layer}",
                         n.mode, n.uid, n.gid, n.size
@@ -157,4 +165,87 @@ impl Walked {
 pub fn json(path: &Path) -> serde_json::Value {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_slice(&bytes).unwrap()
+}
+
+/// A real `docker-registry` (Debian package) on a free loopback port, with temp storage;
+/// killed on drop.
+pub struct Registry {
+    child: std::process::Child,
+    pub port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Registry {
+    /// `None` after a loud skip when the tools are missing. With `user`, the registry
+    /// requires basic auth (htpasswd, bcrypt).
+    pub fn start(user: Option<(&str, &str)>) -> Option<Registry> {
+        if !tool("docker-registry") || (user.is_some() && !tool("htpasswd")) {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut auth = String::new();
+        if let Some((u, p)) = user {
+            let out = Command::new("htpasswd")
+                .args(["-Bbn", u, p])
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            std::fs::write(dir.path().join("htpasswd"), out.stdout).unwrap();
+            auth = format!(
+                "auth:\n  htpasswd:\n    realm: hull-test\n    path: {}\n",
+                dir.path().join("htpasswd").display()
+            );
+        }
+        let config = format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{auth}",
+            dir.path().join("data").display()
+        );
+        let cfg = dir.path().join("config.yml");
+        std::fs::write(&cfg, config).unwrap();
+        let child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(&cfg)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start docker-registry");
+        let reg = Registry {
+            child,
+            port,
+            _dir: dir,
+        };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(reg);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("docker-registry did not start on port {port}");
+    }
+
+    /// Push an OCI archive with skopeo; returns `127.0.0.1:PORT/repo:tag`.
+    pub fn push(&self, archive: &Path, repo_tag: &str, creds: Option<&str>) -> String {
+        let dest = format!("127.0.0.1:{}/{repo_tag}", self.port);
+        let mut cmd = Command::new("skopeo");
+        cmd.args(["copy", "-q", "--dest-tls-verify=false"]);
+        if let Some(c) = creds {
+            cmd.args(["--dest-creds", c]);
+        }
+        cmd.arg(format!("oci-archive:{}", archive.display()))
+            .arg(format!("docker://{dest}"));
+        run(&mut cmd);
+        dest
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

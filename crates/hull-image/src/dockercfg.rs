@@ -162,8 +162,11 @@ fn run_helper(name: &str, server: &str) -> (Option<Credentials>, Option<String>)
             Some(format!("credential helper name `{name}` is not valid")),
         );
     }
-    let prog = format!("docker-credential-{name}");
-    let child = Command::new(&prog)
+    run_program(&format!("docker-credential-{name}"), server)
+}
+
+fn run_program(prog: &str, server: &str) -> (Option<Credentials>, Option<String>) {
+    let child = Command::new(prog)
         .arg("get")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -248,5 +251,33 @@ mod tests {
             .1
             .unwrap()
             .contains("not valid"));
+    }
+
+    #[test]
+    fn helper_protocol() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let helper = dir.path().join("docker-credential-test");
+        // Echoes the server it was asked about into the secret.
+        std::fs::write(
+            &helper,
+            "#!/bin/sh\n[ \"$1\" = get ] || exit 3\nread s\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"u\",\"Secret\":\"pw-%s\"}' \"$s\" \"$s\"\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let (c, note) = run_program(helper.to_str().unwrap(), "reg:5000");
+        assert_eq!(note, None);
+        let c = c.unwrap();
+        assert_eq!(
+            (c.username.as_str(), c.password.as_str()),
+            ("u", "pw-reg:5000")
+        );
+        std::fs::write(
+            &helper,
+            "#!/bin/sh\necho 'credentials not found in native keychain'\nexit 1\n",
+        )
+        .unwrap();
+        let (c, note) = run_program(helper.to_str().unwrap(), "reg:5000");
+        assert!(c.is_none() && note.unwrap().contains("credentials not found"));
     }
 }

@@ -108,7 +108,7 @@ application/vnd.docker.distribution.manifest.list.v2+json, \
 application/vnd.docker.distribution.manifest.v2+json";
 
 enum Fetch {
-    Ok(ureq::Response),
+    Ok(Box<ureq::Response>),
     NotFound,
 }
 
@@ -158,7 +158,7 @@ impl Client {
                 req = req.set("Authorization", a);
             }
             match req.call() {
-                Ok(resp) => return Ok(Fetch::Ok(resp)),
+                Ok(resp) => return Ok(Fetch::Ok(Box::new(resp))),
                 Err(ureq::Error::Status(401, resp)) if attempt == 0 => {
                     let challenge = resp.header("www-authenticate").unwrap_or("").to_string();
                     let header = self.answer(&challenge)?;

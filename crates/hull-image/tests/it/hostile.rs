@@ -71,7 +71,7 @@ impl Layer {
     }
 }
 
-fn put_blob(dir: &Path, bytes: &[u8]) -> String {
+pub fn put_blob(dir: &Path, bytes: &[u8]) -> String {
     let d = sha(bytes);
     let p = dir
         .join("blobs/sha256")

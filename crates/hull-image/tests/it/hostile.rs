@@ -364,3 +364,11 @@ fn limits_default_sanely() {
     let l = Limits::default();
     assert!(l.max_layer_bytes >= 8 << 30 && l.max_entries >= 1_000_000 && l.max_symlink_hops >= 8);
 }
+
+#[test]
+fn images_can_be_shared_across_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<hull_image::Image>();
+    shareable::<hull_image::Tree>();
+    shareable::<hull_image::Error>();
+}

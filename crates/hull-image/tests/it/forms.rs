@@ -107,6 +107,14 @@ fn every_target_form_gives_the_same_tree() {
         let by_digest = format!("127.0.0.1:{}/hull/whiteout@{d}", reg.port);
         let again = open(&by_digest, &opts).unwrap();
         assert_eq!(again.info.layers, image.info.layers);
+        // Docker v2 schema 2 media types (skopeo converts the manifest and config).
+        let r = reg.push_with(&src, "hull/whiteout:v2s2", None, &["--format", "v2s2"]);
+        let image = open(&format!("registry:{r}"), &opts).unwrap();
+        assert_eq!(
+            image.info.layers[0].media_type.as_deref(),
+            Some("application/vnd.docker.image.rootfs.diff.tar.gzip")
+        );
+        assert_eq!(walk(&image).fingerprint(true), want, "registry v2s2");
     }
 }
 

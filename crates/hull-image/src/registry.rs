@@ -153,7 +153,9 @@ impl Client {
     /// GET with auth: on a `401` answer the challenge once and retry.
     fn get(&self, path: &str, accept: Option<&str>) -> Result<Fetch, Error> {
         let url = format!("{}/v2/{}/{}", self.base, self.repository, path);
-        for attempt in 0..2 {
+        let mut auth_tries = 0;
+        let mut busy_tries = 0;
+        loop {
             let mut req = self.agent.get(&url);
             if let Some(a) = accept {
                 req = req.set("Accept", a);
@@ -164,7 +166,8 @@ impl Client {
             }
             match req.call() {
                 Ok(resp) => return Ok(Fetch::Ok(Box::new(resp))),
-                Err(ureq::Error::Status(401, resp)) if attempt == 0 => {
+                Err(ureq::Error::Status(401, resp)) if auth_tries == 0 => {
+                    auth_tries += 1;
                     let challenge = resp.header("www-authenticate").unwrap_or("").to_string();
                     let header = self.answer(&challenge)?;
                     if let Ok(mut a) = self.auth.lock() {
@@ -172,6 +175,11 @@ impl Client {
                     }
                 }
                 Err(ureq::Error::Status(404, _)) => return Ok(Fetch::NotFound),
+                // Rate limits and overloaded front ends are worth a short wait.
+                Err(ureq::Error::Status(429 | 502 | 503 | 504, _)) if busy_tries < 3 => {
+                    busy_tries += 1;
+                    std::thread::sleep(Duration::from_millis(500 << busy_tries));
+                }
                 Err(ureq::Error::Status(code, resp)) => {
                     let mut body = String::new();
                     let _ = resp.into_reader().take(300).read_to_string(&mut body);
@@ -187,10 +195,6 @@ impl Client {
                 }
             }
         }
-        Err(self.err(format!(
-            "GET {path}: authentication refused{}",
-            self.creds_hint()
-        )))
     }
 
     fn creds_hint(&self) -> String {

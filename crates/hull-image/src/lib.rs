@@ -133,6 +133,21 @@ pub fn open(target: &str, opts: &OpenOptions) -> Result<Image, Error> {
             let store = Store::Archive(archive::index(&path, &opts.limits)?);
             oci::open_layout(store, &sel, opts)?
         }
+        target::Target::Archive(path, sel) => {
+            // Told apart by members: an OCI layout inside wins (docker 25+ writes both).
+            let index = archive::index(&path, &opts.limits)?;
+            if index.has("index.json") {
+                oci::open_layout(Store::Archive(index), &sel, opts)?
+            } else if index.has("manifest.json") {
+                docker::open_archive(Store::Archive(index), &sel, opts)?
+            } else {
+                return Err(Error::Target {
+                    target: target.into(),
+                    message: "not an image archive: no `index.json` or `manifest.json` inside"
+                        .into(),
+                });
+            }
+        }
         target::Target::DockerArchive(path, sel) => {
             let store = Store::Archive(archive::index(&path, &opts.limits)?);
             docker::open_archive(store, &sel, opts)?

@@ -372,3 +372,28 @@ fn images_can_be_shared_across_threads() {
     shareable::<hull_image::Tree>();
     shareable::<hull_image::Error>();
 }
+
+#[test]
+fn files_that_are_not_images_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = tmp.path().join("notes.txt");
+    std::fs::write(
+        &text,
+        "hello, this is not a tar archive at all\n".repeat(20),
+    )
+    .unwrap();
+    let msg = open(text.to_str().unwrap(), &OpenOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("notes.txt"), "{msg}");
+    let other = tmp.path().join("other.tar");
+    std::fs::write(&other, tar_of(&[Item::File("readme", b"x")])).unwrap();
+    let msg = open(other.to_str().unwrap(), &OpenOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("not an image archive"), "{msg}");
+    let msg = open(&format!("dir:{}", text.display()), &OpenOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("is not a directory"), "{msg}");
+}

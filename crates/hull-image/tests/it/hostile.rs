@@ -1,7 +1,7 @@
 //! Hostile images built here, byte by byte: every one must give a clean `Err` naming the
 //! image part (or, where the image is legal but nasty, a tree that stays inside).
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use hull_image::{open, EntryKind, Error, Limits, OpenOptions};

@@ -210,7 +210,106 @@ pub(crate) fn walk_streamed(
     let wanted: Vec<Option<String>> = layers.iter().map(|l| index.canonical(&l.path)).collect();
     let mut out: Vec<Option<Vec<Entry>>> = layers.iter().map(|_| None).collect();
     let f = File::open(&index.path).map_err(|e| Error::io(&part, e))?;
-    let mut ar = tar::Archive::new(flate2::read::MultiGzDecoder::new(BufReader::new(f)));
+    let gunzip = flate2::read::MultiGzDecoder::new(BufReader::new(f));
+    std::thread::scope(|scope| {
+        let mut ar = tar::Archive::new(pipe(scope, gunzip));
+        stream_layers(
+            &mut ar, &part, &wanted, specs, limits, budget, visit, &mut out,
+        )
+    })?;
+    out.into_iter()
+        .zip(layers)
+        .zip(specs)
+        .map(|((o, loc), spec)| {
+            o.ok_or_else(|| Error::MissingBlob {
+                part: spec.part.clone(),
+                digest: loc
+                    .digest
+                    .as_ref()
+                    .map_or_else(|| loc.path.clone(), |d| d.to_string()),
+            })
+        })
+        .collect()
+}
+
+/// Chunks read from `src` on a thread of their own: the outer gunzip and the layer work
+/// (inflate, hash, tar, visitor) then run on two cores instead of one.
+struct Pipe {
+    rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    cur: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+fn pipe<'s, R: Read + Send + 's>(scope: &'s std::thread::Scope<'s, '_>, mut src: R) -> Pipe {
+    let (tx, rx) = std::sync::mpsc::sync_channel(16);
+    scope.spawn(move || loop {
+        let mut buf = vec![0u8; 256 << 10];
+        match src.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                buf.truncate(n);
+                // The reader went away (an error upstream): stop inflating.
+                if tx.send(Ok(buf)).is_err() {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                break;
+            }
+        }
+    });
+    Pipe {
+        rx,
+        cur: Vec::new(),
+        pos: 0,
+        done: false,
+    }
+}
+
+impl Read for Pipe {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.pos >= self.cur.len() {
+            if self.done {
+                return Ok(0);
+            }
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    self.cur = chunk;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => {
+                    self.done = true;
+                    return Err(e);
+                }
+                Err(_) => {
+                    self.done = true;
+                    return Ok(0);
+                }
+            }
+        }
+        let rest = self.cur.get(self.pos..).unwrap_or_default();
+        let n = rest.len().min(out.len());
+        out[..n].copy_from_slice(&rest[..n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn stream_layers<R: Read>(
+    ar: &mut tar::Archive<R>,
+    part: &str,
+    wanted: &[Option<String>],
+    specs: &[LayerSpec],
+    limits: &Limits,
+    budget: &Budget,
+    visit: Visitor<'_>,
+    out: &mut [Option<Vec<Entry>>],
+) -> Result<(), Error> {
+    let part = part.to_string();
     for e in ar.entries().map_err(|e| Error::io(&part, e))? {
         let mut e = e.map_err(|e| archive_error(&part, e))?;
         let raw = String::from_utf8_lossy(&e.path_bytes()).into_owned();
@@ -247,17 +346,5 @@ pub(crate) fn walk_streamed(
             *slot = Some(entries);
         }
     }
-    out.into_iter()
-        .zip(layers)
-        .zip(specs)
-        .map(|((o, loc), spec)| {
-            o.ok_or_else(|| Error::MissingBlob {
-                part: spec.part.clone(),
-                digest: loc
-                    .digest
-                    .as_ref()
-                    .map_or_else(|| loc.path.clone(), |d| d.to_string()),
-            })
-        })
-        .collect()
+    Ok(())
 }

@@ -2,5 +2,27 @@
 
 use crate::Analyzer;
 
+pub mod cargo_auditable;
+pub mod cargo_lock;
+pub(crate) mod elf;
+pub mod go_binary;
+pub mod go_mod;
+pub(crate) mod lang;
+pub mod npm;
+pub mod npm_lock;
+pub mod pnpm_lock;
+pub mod python_dist;
+pub mod yarn_lock;
+
 /// Every analyzer hull runs, in no particular order (results are merged, not chained).
-pub const ALL: &[Analyzer] = &[];
+pub const ALL: &[Analyzer] = &[
+    python_dist::ANALYZER,
+    npm::ANALYZER,
+    npm_lock::ANALYZER,
+    yarn_lock::ANALYZER,
+    pnpm_lock::ANALYZER,
+    cargo_lock::ANALYZER,
+    cargo_auditable::ANALYZER,
+    go_binary::ANALYZER,
+    go_mod::ANALYZER,
+];

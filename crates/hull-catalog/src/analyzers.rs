@@ -7,6 +7,7 @@ pub mod cargo_lock;
 pub(crate) mod elf;
 pub mod go_binary;
 pub mod go_mod;
+pub mod java_archive;
 pub(crate) mod lang;
 pub mod npm;
 pub mod npm_lock;
@@ -25,4 +26,5 @@ pub const ALL: &[Analyzer] = &[
     cargo_auditable::ANALYZER,
     go_binary::ANALYZER,
     go_mod::ANALYZER,
+    java_archive::ANALYZER,
 ];

@@ -4,6 +4,7 @@ use crate::Analyzer;
 
 pub mod cargo_auditable;
 pub mod cargo_lock;
+pub mod dotnet_deps;
 pub(crate) mod elf;
 pub mod go_binary;
 pub mod go_mod;
@@ -11,8 +12,10 @@ pub mod java_archive;
 pub(crate) mod lang;
 pub mod npm;
 pub mod npm_lock;
+pub mod php_composer;
 pub mod pnpm_lock;
 pub mod python_dist;
+pub mod ruby_gemspec;
 pub mod yarn_lock;
 
 /// Every analyzer hull runs, in no particular order (results are merged, not chained).
@@ -27,4 +30,7 @@ pub const ALL: &[Analyzer] = &[
     go_binary::ANALYZER,
     go_mod::ANALYZER,
     java_archive::ANALYZER,
+    ruby_gemspec::ANALYZER,
+    php_composer::ANALYZER,
+    dotnet_deps::ANALYZER,
 ];

@@ -13,3 +13,4 @@ pub mod analyzer;
 pub mod analyzers;
 
 pub use analyzer::{AnalyzeError, Analyzer, FileInput, Found};
+pub mod purl;

@@ -28,7 +28,7 @@ pub mod yarn_lock;
 /// Every analyzer hull runs, in no particular order (results are merged, not chained).
 pub const ALL: &[Analyzer] = &[
     Analyzer {
-        id: "os-release",
+        id: os_release::ID,
         wants: os_release::wants,
         parse: os_release::parse,
     },

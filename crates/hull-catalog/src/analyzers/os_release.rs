@@ -1,7 +1,7 @@
 //! Release files → [`Distro`]: `os-release` (freedesktop.org format) and the older
 //! one-line files (`alpine-release`, `debian_version`, `redhat-release`, …).
 //!
-//! Which file wins when several exist is decided at assembly with [`priority`]:
+//! Which file wins when several exist is decided at assembly with [`choose`]:
 //! os-release is the most precise, the distro-specific files fill the gap on images that
 //! predate it (CentOS 5/6) or refine a RHEL-family point release (`8` → `8.2.2004`).
 
@@ -9,7 +9,9 @@ use hull_model::{Distro, ImagePath};
 
 use crate::{AnalyzeError, FileInput, Found};
 
-/// Every path this analyzer reads. `etc/os-release` is usually a symlink to
+pub const ID: &str = "os-release";
+
+/// The release files, best first. `etc/os-release` is usually a symlink to
 /// `usr/lib/os-release`; assembly resolves it through the merged tree.
 pub const PATHS: &[&str] = &[
     "etc/os-release",
@@ -25,16 +27,18 @@ pub const PATHS: &[&str] = &[
 /// Release files are tiny; anything bigger is not one.
 const MAX_SIZE: u64 = 64 * 1024;
 
+/// Release files and whatever they link to under `etc/` or `usr/lib/` (the links are
+/// followed at assembly, so the target must have been read too).
 pub fn wants(path: &ImagePath, _mode: u32, size: u64) -> bool {
-    size <= MAX_SIZE && PATHS.contains(&path.as_str())
-}
-
-/// Lower is better: the order in which release files are trusted.
-pub fn priority(path: &ImagePath) -> usize {
-    PATHS
-        .iter()
-        .position(|p| *p == path.as_str())
-        .unwrap_or(PATHS.len())
+    let in_dir = matches!(
+        path.parent().as_ref().map(ImagePath::as_str),
+        Some("etc") | Some("usr/lib")
+    );
+    size <= MAX_SIZE
+        && in_dir
+        && PATHS
+            .iter()
+            .any(|p| p.rsplit('/').next() == Some(path.file_name()))
 }
 
 pub fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
@@ -187,15 +191,16 @@ pub fn parse_redhat_release(text: &str, path: &ImagePath) -> Option<Distro> {
     })
 }
 
-/// Choose the distro from every release file that survived in the final view.
+/// Choose the distro from `(rank, distro)` pairs, rank being the index in [`PATHS`] of
+/// the release file it was read through.
 ///
 /// The best-ranked file decides the id. A RHEL-family os-release only says `8`; when a
 /// release file of the same distro gives `8.2.2004`, that point release is kept because
 /// it is what users (and purls) name.
-pub fn choose(mut candidates: Vec<Distro>) -> Option<Distro> {
-    candidates.sort_by_key(|d| priority(&d.path));
-    let mut best = candidates.first()?.clone();
-    for other in candidates.iter().skip(1) {
+pub fn choose(mut candidates: Vec<(usize, Distro)>) -> Option<Distro> {
+    candidates.sort_by_key(|(rank, _)| *rank);
+    let mut best = candidates.first()?.1.clone();
+    for (_, other) in candidates.iter().skip(1) {
         if other.id == best.id
             && other.version_id.len() > best.version_id.len()
             && other
@@ -282,6 +287,10 @@ mod tests {
         };
         assert!(parse(&input).is_err());
         let d = parse_debian_version("buster/sid\n", &p("etc/debian_version")).unwrap();
+        assert!(wants(&p("etc/redhat-release"), 0, 30));
+        assert!(wants(&p("usr/lib/os-release"), 0, 30));
+        assert!(!wants(&p("usr/share/os-release"), 0, 30));
+        assert!(!wants(&p("etc/os-release"), 0, 1 << 20));
         assert_eq!(d.codename.as_deref(), Some("buster/sid"));
     }
 
@@ -293,7 +302,7 @@ mod tests {
             &p("etc/centos-release"),
         )
         .unwrap();
-        let d = choose(vec![rel, os]).unwrap();
+        let d = choose(vec![(2, rel), (0, os)]).unwrap();
         assert_eq!(
             (d.id.as_str(), d.version_id.as_str()),
             ("centos", "8.2.2004")
@@ -303,7 +312,7 @@ mod tests {
         let os =
             parse_os_release("ID=debian\nVERSION_ID=\"12\"\n", &p("usr/lib/os-release")).unwrap();
         let dv = parse_debian_version("12.15", &p("etc/debian_version")).unwrap();
-        assert_eq!(choose(vec![dv, os]).unwrap().version_id, "12");
+        assert_eq!(choose(vec![(7, dv), (1, os)]).unwrap().version_id, "12");
         assert!(choose(vec![]).is_none());
     }
 }

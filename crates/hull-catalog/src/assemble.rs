@@ -223,6 +223,8 @@ impl<'a> Collector<'a> {
                 packages.push(p);
             }
         }
+        // An npm lockfile next to an installed node_modules only repeats it.
+        crate::analyzers::npm::drop_shadowed_lockfile_packages(&mut packages);
         packages.sort_by(|a, b| {
             (a.ecosystem, &a.name, &a.version, &a.path, &a.arch, &a.purl).cmp(&(
                 b.ecosystem,

@@ -205,7 +205,8 @@ mod tests {
 
     #[test]
     fn metadata_table() {
-        let cases: &[(&str, Option<&str>, Option<&str>, &[&str])] = &[
+        type Case<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a [&'a str]);
+        let cases: &[Case] = &[
             (
                 "Metadata-Version: 2.1\nName: Django\nVersion: 3.2\nLicense: BSD-3-Clause\n\nbody\nName: nope\n",
                 Some("Django"),

@@ -15,6 +15,8 @@ pub mod go_binary;
 pub mod go_mod;
 pub mod java_archive;
 pub(crate) mod lang;
+#[cfg(test)]
+mod lang_corpus_tests;
 pub mod npm;
 pub mod npm_lock;
 pub mod php_composer;

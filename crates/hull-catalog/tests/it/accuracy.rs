@@ -15,6 +15,7 @@
 //! - a Go binary's `stdlib` and its main module, and a jar identified only by file name
 //!   or checksum, are not in the truth: hull may report them (tolerated, not counted),
 //!   any other extra is a failure.
+//!
 //! Go versions are compared without the leading `v` (Trivy drops it).
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -130,3 +130,36 @@ fn mutate(m: &mut Vec<u8>, rng: &mut u64) {
         _ => m[i] = next(rng) as u8,
     }
 }
+
+/// Language analyzer ids are user-visible: unique, kebab-case, and documented.
+#[test]
+fn language_ids_are_unique_and_documented() {
+    use super::*;
+    let ids = [
+        python_dist::ANALYZER.id,
+        npm::ANALYZER.id,
+        npm_lock::ANALYZER.id,
+        yarn_lock::ANALYZER.id,
+        pnpm_lock::ANALYZER.id,
+        cargo_lock::ANALYZER.id,
+        cargo_auditable::ANALYZER.id,
+        go_binary::ANALYZER.id,
+        go_mod::ANALYZER.id,
+        java_archive::ANALYZER.id,
+        ruby_gemspec::ANALYZER.id,
+        php_composer::ANALYZER.id,
+        dotnet_deps::ANALYZER.id,
+    ];
+    let docs = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/language-packages.md"),
+    )
+    .unwrap();
+    for id in ids {
+        assert!(
+            id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+            "{id}"
+        );
+        assert_eq!(ALL.iter().filter(|a| a.id == id).count(), 1, "{id} in ALL");
+        assert!(docs.contains(&format!("`{id}`")), "{id} not documented");
+    }
+}

@@ -38,7 +38,7 @@ impl Default for CatalogOptions {
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub enum Progress<'a> {
-    /// A layer entry went past (every entry, analyzed or not).
+    /// A regular file went past (analyzed or not).
     Entry {
         layer: usize,
         path: &'a ImagePath,

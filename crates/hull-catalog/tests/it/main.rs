@@ -2,6 +2,7 @@
 //! corpus and the replay of the fuzz seeds.
 
 mod accuracy;
+mod corrupt;
 mod rootfs;
 mod seeds;
 

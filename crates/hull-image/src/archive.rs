@@ -51,24 +51,40 @@ pub(crate) fn index(path: &Path, limits: &Limits) -> Result<ArchiveIndex, Error>
     f.seek(SeekFrom::Start(0))
         .map_err(|e| Error::io(&part, e))?;
     let gzip = n == 2 && magic == [0x1f, 0x8b];
-    let reader: Box<dyn Read> = if gzip {
-        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(f)))
+    let members = if gzip {
+        let mut ar = tar::Archive::new(flate2::read::MultiGzDecoder::new(BufReader::new(f)));
+        let entries = ar.entries().map_err(|e| Error::io(&part, e))?;
+        collect(entries, true, &part, limits)?
     } else {
-        Box::new(BufReader::new(f))
+        // Seek over member data instead of reading it: indexing costs one read per header.
+        let mut ar = tar::Archive::new(BufReader::new(f));
+        let entries = ar.entries_with_seek().map_err(|e| Error::io(&part, e))?;
+        collect(entries, false, &part, limits)?
     };
+    Ok(ArchiveIndex {
+        path: path.to_path_buf(),
+        gzip,
+        members,
+    })
+}
+
+fn collect<R: Read>(
+    entries: tar::Entries<'_, R>,
+    gzip: bool,
+    part: &str,
+    limits: &Limits,
+) -> Result<HashMap<String, Member>, Error> {
     let mut members = HashMap::new();
     let mut buffered = 0u64;
-    let mut ar = tar::Archive::new(reader);
-    let entries = ar.entries().map_err(|e| Error::io(&part, e))?;
     for (count, e) in entries.enumerate() {
         if count as u64 > limits.max_entries {
             return Err(Error::Limit {
-                part,
+                part: part.into(),
                 what: "archive member count",
                 max: limits.max_entries,
             });
         }
-        let mut e = e.map_err(|e| archive_error(&part, e))?;
+        let mut e = e.map_err(|e| archive_error(part, e))?;
         let raw = String::from_utf8_lossy(&e.path_bytes()).into_owned();
         let Some(name) = member_name(&raw) else {
             continue;
@@ -95,7 +111,7 @@ pub(crate) fn index(path: &Path, limits: &Limits) -> Result<ArchiveIndex, Error>
             let data = if gzip && size <= limits.max_json_bytes && buffered + size <= MAX_BUFFERED {
                 let mut buf = Vec::with_capacity(size as usize);
                 e.read_to_end(&mut buf)
-                    .map_err(|err| archive_error(&part, err))?;
+                    .map_err(|err| archive_error(part, err))?;
                 buffered += size;
                 Some(buf)
             } else {
@@ -111,11 +127,7 @@ pub(crate) fn index(path: &Path, limits: &Limits) -> Result<ArchiveIndex, Error>
         };
         members.insert(name, member);
     }
-    Ok(ArchiveIndex {
-        path: path.to_path_buf(),
-        gzip,
-        members,
-    })
+    Ok(members)
 }
 
 fn archive_error(part: &str, e: io::Error) -> Error {
@@ -142,6 +154,11 @@ impl ArchiveIndex {
             }
         }
         None
+    }
+
+    /// True when the archive has this member (after links).
+    pub fn has(&self, name: &str) -> bool {
+        self.resolve(name).is_some()
     }
 
     /// The member name that holds `name`'s bytes.
@@ -193,7 +210,106 @@ pub(crate) fn walk_streamed(
     let wanted: Vec<Option<String>> = layers.iter().map(|l| index.canonical(&l.path)).collect();
     let mut out: Vec<Option<Vec<Entry>>> = layers.iter().map(|_| None).collect();
     let f = File::open(&index.path).map_err(|e| Error::io(&part, e))?;
-    let mut ar = tar::Archive::new(flate2::read::MultiGzDecoder::new(BufReader::new(f)));
+    let gunzip = flate2::read::MultiGzDecoder::new(BufReader::new(f));
+    std::thread::scope(|scope| {
+        let mut ar = tar::Archive::new(pipe(scope, gunzip));
+        stream_layers(
+            &mut ar, &part, &wanted, specs, limits, budget, visit, &mut out,
+        )
+    })?;
+    out.into_iter()
+        .zip(layers)
+        .zip(specs)
+        .map(|((o, loc), spec)| {
+            o.ok_or_else(|| Error::MissingBlob {
+                part: spec.part.clone(),
+                digest: loc
+                    .digest
+                    .as_ref()
+                    .map_or_else(|| loc.path.clone(), |d| d.to_string()),
+            })
+        })
+        .collect()
+}
+
+/// Chunks read from `src` on a thread of their own: the outer gunzip and the layer work
+/// (inflate, hash, tar, visitor) then run on two cores instead of one.
+struct Pipe {
+    rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    cur: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+fn pipe<'s, R: Read + Send + 's>(scope: &'s std::thread::Scope<'s, '_>, mut src: R) -> Pipe {
+    let (tx, rx) = std::sync::mpsc::sync_channel(16);
+    scope.spawn(move || loop {
+        let mut buf = vec![0u8; 256 << 10];
+        match src.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                buf.truncate(n);
+                // The reader went away (an error upstream): stop inflating.
+                if tx.send(Ok(buf)).is_err() {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                break;
+            }
+        }
+    });
+    Pipe {
+        rx,
+        cur: Vec::new(),
+        pos: 0,
+        done: false,
+    }
+}
+
+impl Read for Pipe {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.pos >= self.cur.len() {
+            if self.done {
+                return Ok(0);
+            }
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    self.cur = chunk;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => {
+                    self.done = true;
+                    return Err(e);
+                }
+                Err(_) => {
+                    self.done = true;
+                    return Ok(0);
+                }
+            }
+        }
+        let rest = self.cur.get(self.pos..).unwrap_or_default();
+        let n = rest.len().min(out.len());
+        out[..n].copy_from_slice(&rest[..n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn stream_layers<R: Read>(
+    ar: &mut tar::Archive<R>,
+    part: &str,
+    wanted: &[Option<String>],
+    specs: &[LayerSpec],
+    limits: &Limits,
+    budget: &Budget,
+    visit: Visitor<'_>,
+    out: &mut [Option<Vec<Entry>>],
+) -> Result<(), Error> {
+    let part = part.to_string();
     for e in ar.entries().map_err(|e| Error::io(&part, e))? {
         let mut e = e.map_err(|e| archive_error(&part, e))?;
         let raw = String::from_utf8_lossy(&e.path_bytes()).into_owned();
@@ -230,17 +346,5 @@ pub(crate) fn walk_streamed(
             *slot = Some(entries);
         }
     }
-    out.into_iter()
-        .zip(layers)
-        .zip(specs)
-        .map(|((o, loc), spec)| {
-            o.ok_or_else(|| Error::MissingBlob {
-                part: spec.part.clone(),
-                digest: loc
-                    .digest
-                    .as_ref()
-                    .map_or_else(|| loc.path.clone(), |d| d.to_string()),
-            })
-        })
-        .collect()
+    Ok(())
 }

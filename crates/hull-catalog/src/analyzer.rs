@@ -1,4 +1,4 @@
-use hull_model::{Distro, ImagePath, Package};
+use hull_model::{Distro, Ecosystem, ImagePath, Package};
 
 /// One file handed to an analyzer.
 #[derive(Debug, Clone, Copy)]
@@ -23,6 +23,10 @@ pub struct Found {
     pub owned_paths: Vec<ImagePath>,
     /// Non-fatal problems (a malformed record skipped, …).
     pub warnings: Vec<String>,
+    /// Licences of packages recorded in another file (Debian's
+    /// `usr/share/doc/<package>/copyright`): `(ecosystem, package name, licences)`.
+    /// Assembly attaches them to those packages when they have none of their own.
+    pub licenses_for: Vec<(Ecosystem, String, Vec<String>)>,
 }
 
 /// A file that could not be analyzed at all.

@@ -40,6 +40,11 @@ pub const ALL: &[Analyzer] = &[
         parse: dpkg::parse,
     },
     Analyzer {
+        id: dpkg::COPYRIGHT_ID,
+        wants: dpkg::wants_copyright,
+        parse: dpkg::parse_copyright,
+    },
+    Analyzer {
         id: apk::ID,
         wants: apk::wants,
         parse: apk::parse,

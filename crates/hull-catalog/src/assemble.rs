@@ -38,7 +38,7 @@ impl Default for CatalogOptions {
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub enum Progress<'a> {
-    /// A layer entry went past (every entry, analyzed or not).
+    /// A regular file went past (analyzed or not).
     Entry {
         layer: usize,
         path: &'a ImagePath,
@@ -229,6 +229,20 @@ impl<'a> Collector<'a> {
                 packages.push(p);
             }
         }
+        // Licences recorded beside the package database (Debian's copyright files).
+        let licenses: HashMap<(hull_model::Ecosystem, &str), &Vec<String>> = kept
+            .iter()
+            .filter_map(|h| h.result.as_ref().ok())
+            .flat_map(|f| f.licenses_for.iter())
+            .map(|(eco, name, l)| ((*eco, name.as_str()), l))
+            .collect();
+        for p in packages.iter_mut().filter(|p| p.licenses.is_empty()) {
+            // Multi-arch packages keep their doc dir under the plain name.
+            let name = p.name.split(':').next().unwrap_or(&p.name);
+            if let Some(l) = licenses.get(&(p.ecosystem, name)) {
+                p.licenses = (*l).clone();
+            }
+        }
         // A lockfile next to an installed node_modules describes the same packages.
         crate::analyzers::npm::drop_shadowed_lockfile_packages(&mut packages);
         packages.sort_by(|a, b| {
@@ -405,6 +419,7 @@ mod tests {
                 b"/.\n/usr/lib/python3/dist-packages/PyYAML-6.0.dist-info\n".to_vec(),
             ),
             (1, "var/lib/rpm/Packages", b"garbage".to_vec()),
+            (1, "usr/share/doc/openssl/copyright", b"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nLicense: Apache-2.0\n".to_vec()),
         ];
         for (layer, path, data) in &files {
             c.visit_file(
@@ -480,6 +495,8 @@ mod tests {
             "pkg:deb/debian/openssl@3.0.11-1~deb12u2?arch=amd64&distro=debian-12&epoch=1"
         );
         assert_eq!(openssl.layer.as_ref(), Some(&info.layers[1].diff_id));
+        assert_eq!(openssl.licenses, vec!["Apache-2.0"]);
+        assert!(inv.packages[1].licenses.is_empty());
         assert_eq!(
             inv.packages[2].layer.as_ref(),
             Some(&info.layers[1].diff_id)

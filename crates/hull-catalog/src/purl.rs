@@ -72,6 +72,9 @@ pub fn for_package(pkg: &Package, distro: Option<&Distro>) -> Purl {
     if !pkg.ecosystem.is_os() {
         return pkg.purl.clone();
     }
+    // A package manager foreign to the distro (a dpkg database on CentOS) keeps the
+    // ecosystem's default namespace and no distro qualifier rather than a wrong one.
+    let distro = distro.filter(|d| native(pkg.ecosystem, d));
     let ns = distro.map(|d| d.id.as_str()).filter(|s| !s.is_empty());
     let q = distro.and_then(|d| distro_qualifier(pkg.ecosystem, d));
     os_package(
@@ -82,6 +85,22 @@ pub fn for_package(pkg: &Package, distro: Option<&Distro>) -> Purl {
         pkg.arch.as_deref(),
         q.as_deref(),
     )
+}
+
+/// Whether `eco` is the native package manager of `distro` (by id or `ID_LIKE`).
+pub fn native(eco: Ecosystem, distro: &Distro) -> bool {
+    let is = |ids: &[&str]| {
+        ids.contains(&distro.id.as_str())
+            || distro.id_like.iter().any(|l| ids.contains(&l.as_str()))
+    };
+    const DEB: &[&str] = &["debian", "ubuntu"];
+    const APK: &[&str] = &["alpine", "wolfi", "chainguard", "postmarketos"];
+    match eco {
+        Ecosystem::Deb => is(DEB),
+        Ecosystem::Apk => is(APK),
+        Ecosystem::Rpm => !is(DEB) && !is(APK),
+        _ => false,
+    }
 }
 
 #[cfg(test)]

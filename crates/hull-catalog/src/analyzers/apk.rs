@@ -13,10 +13,12 @@ use crate::{purl, AnalyzeError, FileInput, Found};
 
 pub const ID: &str = "apk";
 const PATH: &str = "lib/apk/db/installed";
+/// Where the database lands when `/lib` is a symlink to `usr/lib` (merged-usr images).
+const USR_PATH: &str = "usr/lib/apk/db/installed";
 const MAX_SIZE: u64 = 256 * 1024 * 1024;
 
 pub fn wants(path: &ImagePath, _mode: u32, size: u64) -> bool {
-    size <= MAX_SIZE && path.as_str() == PATH
+    size <= MAX_SIZE && (path.as_str() == PATH || path.as_str() == USR_PATH)
 }
 
 /// One installed package as the database records it.
@@ -149,5 +151,11 @@ P:libcrypto1.1\nV:1.1.1b-r1\nA:x86_64\no:openssl\nR:../../etc/evil\n\nP:broken\n
         let f = parse(&input).unwrap();
         assert_eq!(f.packages[1].source_name.as_deref(), Some("openssl"));
         assert_eq!(f.packages[1].source_version.as_deref(), Some("1.1.1b-r1"));
+        assert!(wants(&ImagePath::new(USR_PATH).unwrap(), 0, 10));
+        assert!(!wants(
+            &ImagePath::new("lib/apk/db/scripts.tar").unwrap(),
+            0,
+            10
+        ));
     }
 }

@@ -13,6 +13,60 @@ use hull_model::{Ecosystem, ImagePath, Package};
 use crate::{purl, AnalyzeError, FileInput, Found};
 
 pub const ID: &str = "dpkg";
+/// Licences from machine-readable `usr/share/doc/<package>/copyright` files.
+pub const COPYRIGHT_ID: &str = "dpkg-copyright";
+
+/// Copyright files are small; a huge one is not worth reading for a licence name.
+const MAX_COPYRIGHT: u64 = 1024 * 1024;
+
+pub fn wants_copyright(path: &ImagePath, _mode: u32, size: u64) -> bool {
+    size <= MAX_COPYRIGHT
+        && path.file_name() == "copyright"
+        && path
+            .parent()
+            .and_then(|d| d.parent())
+            .is_some_and(|d| d.as_str() == "usr/share/doc")
+}
+
+/// DEP-5 (<https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/>): every
+/// `License:` field's first line names a licence. Free-form copyright files name none we
+/// could trust, so they yield nothing.
+pub fn parse_copyright(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
+    let package = input
+        .path
+        .parent()
+        .map(|d| d.file_name().to_string())
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(input.data);
+    let licenses = copyright_licenses(&text);
+    let mut found = Found::default();
+    if !package.is_empty() && !licenses.is_empty() {
+        found.licenses_for.push((Ecosystem::Deb, package, licenses));
+    }
+    Ok(found)
+}
+
+pub fn copyright_licenses(text: &str) -> Vec<String> {
+    let paras = paragraphs(text);
+    let machine_readable = paras.first().is_some_and(|p| {
+        p.iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("Format") && v.contains("copyright-format"))
+    });
+    if !machine_readable {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (k, v) in paras.iter().flatten() {
+        if !k.eq_ignore_ascii_case("License") {
+            continue;
+        }
+        let name = v.lines().next().unwrap_or("").trim();
+        if !name.is_empty() && name.len() <= 200 && !out.iter().any(|o| o == name) {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
 
 /// Status files of big images are a few MiB; lists are small.
 const MAX_SIZE: u64 = 256 * 1024 * 1024;
@@ -319,6 +373,34 @@ Status: install ok installed
         let m = parse_md5sums("d41d8cd98f00b204e9800998ecf8427e  usr/lib/x.so\nbad\n");
         assert_eq!(m[0].as_str(), "usr/lib/x.so");
         assert_eq!(m.len(), 1);
+    }
+
+    #[test]
+    fn dep5_copyright_licenses() {
+        let text = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: zlib\n\nFiles: *\nCopyright: 1995 Jean-loup Gailly\nLicense: Zlib\n\nFiles: debian/*\nLicense: GPL-2+\n\nLicense: Zlib\n The zlib licence text.\n";
+        assert_eq!(copyright_licenses(text), vec!["Zlib", "GPL-2+"]);
+        assert!(copyright_licenses("This is free software under the GPL.\n").is_empty());
+        let path = ImagePath::new("usr/share/doc/zlib1g/copyright").unwrap();
+        assert!(wants_copyright(&path, 0o644, 100));
+        assert!(!wants_copyright(
+            &ImagePath::new("usr/share/doc/a/b/copyright").unwrap(),
+            0,
+            1
+        ));
+        let f = parse_copyright(&FileInput {
+            path: &path,
+            mode: 0o644,
+            data: text.as_bytes(),
+        })
+        .unwrap();
+        assert_eq!(
+            f.licenses_for,
+            vec![(
+                Ecosystem::Deb,
+                "zlib1g".to_string(),
+                vec!["Zlib".to_string(), "GPL-2+".to_string()]
+            )]
+        );
     }
 
     #[test]

@@ -516,27 +516,39 @@ fn read_json(p: &Path) -> Value {
 
 fn cases(corpus: &Path) -> Vec<Case> {
     let mut out = Vec::new();
+    // Modern images: OCI archives, and the docker-archive variants stored beside them.
     let mut modern: Vec<_> = std::fs::read_dir(corpus.join("images"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with(".oci.tar"))
+        .filter(|p| p.is_file())
         .collect();
     modern.sort();
     for p in modern {
         let file = p.file_name().unwrap().to_string_lossy().to_string();
-        let id = file.trim_end_matches(".oci.tar").to_string();
+        let (id, target) = if let Some(id) = file.strip_suffix(".oci.tar") {
+            (id.to_string(), format!("oci-archive:{}", p.display()))
+        } else if let Some(id) = file.strip_suffix(".docker.tar") {
+            (id.to_string(), format!("docker-archive:{}", p.display()))
+        } else {
+            continue;
+        };
         let truth = read_json(&corpus.join("truth").join(format!("{id}.json")));
         let trivy_file = corpus
             .join("reference/trivy")
             .join(&id)
             .join("trivy-image.cdx.json");
+        let label = if target.starts_with("docker-archive:") {
+            format!("{id} (docker)")
+        } else {
+            id
+        };
         out.push(Case {
-            target: format!("oci-archive:{}", p.display()),
+            target,
             expected: modern_expected(&truth),
             trivy: trivy_file
                 .is_file()
                 .then(|| trivy_sets(&read_json(&trivy_file))),
-            id,
+            id: label,
         });
     }
     let mut legacy: Vec<_> = std::fs::read_dir(corpus.join("images/legacy"))
@@ -573,8 +585,8 @@ fn accuracy_against_truth() {
     };
     let cases = cases(&corpus);
     assert!(
-        cases.len() >= 20,
-        "expected the 3 modern and 17 legacy images, found {}",
+        cases.len() >= 21,
+        "expected 4 modern and 17 legacy images, found {}",
         cases.len()
     );
     let mut table = String::new();

@@ -129,16 +129,14 @@ fn mounts(
                     });
                 }
             }
-            Value::Object(_) => {
-                if get_str(v, &["type"]) == Some("bind") {
-                    let src = get_str(v, &["source"]).unwrap_or("").to_string();
-                    out.push(HostMount {
-                        line: lines.find(from, to, &[src.as_str()]).or(line),
-                        host_path: src,
-                        target: get_str(v, &["target"]).map(str::to_string),
-                        read_only: get_bool(v, &["read_only"]).unwrap_or(false),
-                    });
-                }
+            Value::Object(_) if get_str(v, &["type"]) == Some("bind") => {
+                let src = get_str(v, &["source"]).unwrap_or("").to_string();
+                out.push(HostMount {
+                    line: lines.find(from, to, &[src.as_str()]).or(line),
+                    host_path: src,
+                    target: get_str(v, &["target"]).map(str::to_string),
+                    read_only: get_bool(v, &["read_only"]).unwrap_or(false),
+                });
             }
             _ => {}
         }

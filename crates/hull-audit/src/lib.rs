@@ -228,7 +228,50 @@ fn empty_or_comment(s: &str) -> bool {
     t.is_empty() || t.starts_with('#')
 }
 
+/// Deepest nesting allowed in YAML. libyaml's scanner is quadratic in flow nesting
+/// depth (100 000 `[` take minutes), so depth is checked on the text before parsing;
+/// the parser's own recursion limit (128) would reject such input anyway.
+const MAX_YAML_NESTING: usize = 256;
+
+/// The first line where flow brackets (outside quotes and comments) or compact block
+/// sequences (`- - - …`) nest deeper than [`MAX_YAML_NESTING`].
+fn yaml_too_deep(text: &str) -> Option<usize> {
+    let mut depth: usize = 0;
+    for (i, line) in text.lines().enumerate() {
+        let mut quote: Option<char> = None;
+        let mut dashes = 0usize;
+        let mut leading = true;
+        let mut prev = ' ';
+        for ch in line.chars() {
+            match quote {
+                Some(q) if ch == q => quote = None,
+                Some(_) => {}
+                None => match ch {
+                    '"' | '\'' => quote = Some(ch),
+                    '#' if prev == ' ' || prev == '\t' => break,
+                    '[' | '{' => depth += 1,
+                    ']' | '}' => depth = depth.saturating_sub(1),
+                    '-' if leading => dashes += 1,
+                    ' ' | '\t' => {}
+                    _ => leading = false,
+                },
+            }
+            prev = ch;
+        }
+        if depth > MAX_YAML_NESTING || dashes > MAX_YAML_NESTING {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
 fn yaml_to_json(chunk: &str, line: usize) -> Result<serde_json::Value, AuditError> {
+    if let Some(at) = yaml_too_deep(chunk) {
+        return Err(AuditError::Yaml {
+            line: line + at - 1,
+            message: format!("nesting deeper than {MAX_YAML_NESTING} levels"),
+        });
+    }
     let mut v: serde_yaml::Value = serde_yaml::from_str(chunk).map_err(|e| AuditError::Yaml {
         line: line + e.location().map_or(0, |l| l.line().saturating_sub(1)),
         message: e.to_string(),

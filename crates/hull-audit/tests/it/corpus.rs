@@ -86,6 +86,14 @@ const EXTRA_REASONS: &[(&str, &str)] = &[
     ("k8s:resource-requests", "hull checks init containers too"),
     ("k8s:apparmor-unconfined", "PSS baseline AppArmor control"),
     ("k8s:host-path", "hull checks workloads in files Trivy skipped (List JSON, objects without metadata)"),
+    (
+        "dockerfile:apt-get-no-install-recommends",
+        "hull also checks `apt install`; Trivy DS029 only looks at `apt-get install`",
+    ),
+    (
+        "k8s:volume-types",
+        "PSS restricted forbids hostPath volumes too; Trivy's KSV028 leaves hostPath to KSV023",
+    ),
     ("dockerfile:apt-lists-not-cleaned", "image hygiene check Trivy does not have"),
     ("dockerfile:curl-pipe-shell", "supply-chain check Trivy does not have"),
     ("dockerfile:secrets-in-env", "Trivy reports these with its secret scanner, not its config checks"),

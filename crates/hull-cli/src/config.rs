@@ -181,3 +181,61 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.exit_code,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert!(parse_duration("-1s").is_err() && parse_duration("soon").is_err());
+    }
+
+    fn report(text: &str) -> FileReport {
+        hull_audit::audit_text("pod.yaml", text, &Options::default())
+    }
+
+    #[test]
+    fn exit_codes() {
+        let out = std::env::temp_dir().join(format!("hull-cli-test-{}.json", std::process::id()));
+        let privileged = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: nginx:1.27\n    securityContext: {privileged: true}\n";
+        let run = |files: Vec<FileReport>, exit_on: Option<Severity>| {
+            finish(files, Format::Json, Some(&out), Severity::Unknown, exit_on)
+        };
+        assert_eq!(
+            run(vec![report(privileged)], None).unwrap(),
+            ExitCode::SUCCESS
+        );
+        assert_eq!(
+            run(vec![report(privileged)], Some(Severity::Critical)).unwrap(),
+            ExitCode::from(1)
+        );
+        // Nothing readable at all is an error (exit 2 in main); one readable file is not.
+        assert!(run(vec![report("{]")], None).is_err());
+        assert_eq!(
+            run(vec![report("{]"), report(privileged)], None).unwrap(),
+            ExitCode::SUCCESS
+        );
+        // --severity hides findings from the report but the file stays.
+        finish(
+            vec![report(privileged)],
+            Format::Json,
+            Some(&out),
+            Severity::Critical,
+            None,
+        )
+        .unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        assert!(v["files"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] == "critical"));
+        let _ = std::fs::remove_file(&out);
+    }
+}

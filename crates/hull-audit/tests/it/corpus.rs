@@ -521,3 +521,53 @@ fn sandbox_required_flags_unsandboxed_workloads_only() {
     );
     assert!(!has(&without, "k8s:sandbox-runtime"));
 }
+
+#[test]
+fn fix_output_parses_and_scores_higher_on_every_corpus_file() {
+    let Some((_, reports)) = reports() else {
+        return;
+    };
+    let mut fixed_files = 0;
+    for r in reports.iter().filter(|r| r.error.is_none()) {
+        let text = std::fs::read_to_string(&r.path).unwrap();
+        let parsed = hull_audit::parse(&r.path, &text).unwrap();
+        let Ok(fixed) = hull_audit::fix::harden(&parsed, &text) else {
+            continue;
+        };
+        let again = hull_audit::audit_text(&r.path, &fixed, &Options::default());
+        assert!(
+            again.error.is_none(),
+            "{}: fixed copy unreadable: {:?}",
+            r.path,
+            again.error
+        );
+        assert_eq!(again.kind, r.kind, "{}", r.path);
+        assert_eq!(again.workloads.len(), r.workloads.len(), "{}", r.path);
+        assert!(
+            again.score >= r.score,
+            "{}: {} < {}",
+            r.path,
+            again.score,
+            r.score
+        );
+        for id in [
+            ":privileged",
+            ":allow-privilege-escalation",
+            ":no-new-privileges",
+            ":drop-all-capabilities",
+            ":seccomp-profile",
+            ":read-only-root-filesystem",
+        ] {
+            assert!(
+                !again
+                    .findings
+                    .iter()
+                    .any(|f| f.id.ends_with(id) && f.source == "builtin"),
+                "{}: {id} still fails after --fix",
+                r.path
+            );
+        }
+        fixed_files += 1;
+    }
+    assert!(fixed_files >= 70, "only {fixed_files} files fixed");
+}

@@ -108,8 +108,9 @@ pub struct Event {
     pub args: Vec<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub pcomm: String,
+    /// Effective user id (after the change, for `Setuid` events).
     pub uid: u32,
-    /// The uid before a setuid-family change (`Setuid` events only).
+    /// The effective uid before a setuid-family change (`Setuid` events only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prev_uid: Option<u32>,
     /// Capabilities were added by a `capset`/privilege change.
@@ -130,6 +131,10 @@ pub struct Event {
     /// Syscall number (`Syscall` events in learn mode) or name when known.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub syscall: String,
+    /// ctime of the executable (ns since epoch) when a live source could stat it; the
+    /// pipeline compares it with the container's start to set `exe_drift`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub exe_ctime_ns: u64,
     /// The executable was created after the container started (drift).
     #[serde(skip_serializing_if = "is_false")]
     pub exe_drift: bool,
@@ -142,6 +147,10 @@ pub struct Event {
     /// `None` = host process.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<Container>,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 fn is_false(b: &bool) -> bool {

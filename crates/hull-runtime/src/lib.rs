@@ -23,4 +23,8 @@
 
 pub mod attribution;
 pub mod event;
+pub mod metrics;
+pub mod output;
+pub mod pipeline;
 pub mod rules;
+pub mod source;

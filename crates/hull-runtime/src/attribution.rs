@@ -270,8 +270,16 @@ pub fn parse_rfc3339_ns(s: &str) -> Option<u64> {
 pub struct Attributor {
     roots: Vec<PathBuf>,
     states: Vec<StateEntry>,
-    cache: HashMap<String, Option<Container>>,
+    /// Positive answers, kept until the cache is trimmed.
+    cache: HashMap<String, Container>,
+    /// Negative answers with the time they were made: a cgroup seen before its runtime
+    /// wrote `state.json` (runc's init forks first) must be looked at again.
+    misses: HashMap<String, Instant>,
     last_scan: Option<Instant>,
+    /// state.json path -> (mtime, parsed entry).
+    parsed: HashMap<PathBuf, (std::time::SystemTime, StateEntry)>,
+    /// Entries added with [`Attributor::add_state`].
+    extra: Vec<StateEntry>,
     /// State files that could not be read or parsed (reported, not fatal).
     pub state_errors: u64,
 }
@@ -282,7 +290,10 @@ impl Attributor {
             roots: runtime_roots,
             states: Vec::new(),
             cache: HashMap::new(),
+            misses: HashMap::new(),
             last_scan: None,
+            parsed: HashMap::new(),
+            extra: Vec::new(),
             state_errors: 0,
         }
     }
@@ -292,31 +303,59 @@ impl Attributor {
     fn rescan(&mut self, force: bool) {
         if !force {
             if let Some(t) = self.last_scan {
-                if t.elapsed() < Duration::from_millis(200) {
+                if t.elapsed() < Duration::from_millis(20) {
                     return;
                 }
             }
         }
         self.last_scan = Some(Instant::now());
-        let mut states = Vec::new();
+        let mut found = Vec::new();
         for root in &self.roots {
-            collect_states(root, 0, &mut states, &mut self.state_errors);
+            find_state_files(root, 0, &mut found);
         }
-        self.states = states;
-        // Host verdicts may have been premature (container created since): forget them.
-        self.cache.retain(|_, v| v.is_some());
+        // Incremental: only new or modified state files are read and parsed.
+        let mut next = HashMap::new();
+        for (path, mtime) in found {
+            match self.parsed.remove(&path) {
+                Some((m, st)) if m == mtime => {
+                    next.insert(path, (m, st));
+                }
+                _ => match std::fs::read(&path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| parse_runc_state(&b))
+                {
+                    Ok(st) => {
+                        next.insert(path, (mtime, st));
+                    }
+                    Err(_) => self.state_errors += 1,
+                },
+            }
+        }
+        self.parsed = next;
+        self.states = self.extra.clone();
+        self.states
+            .extend(self.parsed.values().map(|(_, st)| st.clone()));
     }
 
-    /// Attribute the content of a `/proc/<pid>/cgroup` file.
+    /// Attribute the content of a `/proc/<pid>/cgroup` file (a bare path such as
+    /// `/docker/<id>` is accepted too).
     pub fn attribute(&mut self, proc_cgroup: &str) -> Option<Container> {
-        let key = proc_cgroup.to_string();
-        if let Some(hit) = self.cache.get(&key) {
-            return hit.clone();
+        if let Some(hit) = self.cache.get(proc_cgroup) {
+            return Some(hit.clone());
         }
-        let paths: Vec<String> = cgroup_paths(proc_cgroup)
-            .into_iter()
-            .map(str::to_string)
-            .collect();
+        if let Some(t) = self.misses.get(proc_cgroup) {
+            if t.elapsed() < Duration::from_millis(25) {
+                return None;
+            }
+        }
+        let wrapped;
+        let text = if proc_cgroup.contains(':') {
+            proc_cgroup
+        } else {
+            wrapped = format!("0::{proc_cgroup}");
+            &wrapped
+        };
+        let paths: Vec<String> = cgroup_paths(text).into_iter().map(str::to_string).collect();
         let mut found = self.lookup(&paths);
         if found.is_none() && paths.iter().any(|p| p != "/") {
             self.rescan(false);
@@ -325,7 +364,18 @@ impl Attributor {
         if self.cache.len() > 50_000 {
             self.cache.clear();
         }
-        self.cache.insert(key, found.clone());
+        if self.misses.len() > 50_000 {
+            self.misses.clear();
+        }
+        match &found {
+            Some(c) => {
+                self.misses.remove(proc_cgroup);
+                self.cache.insert(proc_cgroup.to_string(), c.clone());
+            }
+            None => {
+                self.misses.insert(proc_cgroup.to_string(), Instant::now());
+            }
+        }
         found
     }
 
@@ -369,8 +419,10 @@ impl Attributor {
 
     /// Insert a state entry directly (tests, or sources that learn containers otherwise).
     pub fn add_state(&mut self, entry: StateEntry) {
+        self.extra.push(entry.clone());
         self.states.push(entry);
         self.cache.clear();
+        self.misses.clear();
     }
 
     pub fn known_containers(&mut self) -> Vec<Container> {
@@ -386,22 +438,18 @@ fn cgroup_matches(abs: &str, rel: &str) -> bool {
     !rel.is_empty() && rel.starts_with('/') && abs.trim_end_matches('/').ends_with(rel)
 }
 
-fn collect_states(dir: &Path, depth: u32, out: &mut Vec<StateEntry>, errors: &mut u64) {
+fn find_state_files(dir: &Path, depth: u32, out: &mut Vec<(PathBuf, std::time::SystemTime)>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in rd.flatten() {
         let p = entry.path();
         if p.file_name().is_some_and(|n| n == "state.json") {
-            match std::fs::read(&p)
-                .map_err(|e| e.to_string())
-                .and_then(|b| parse_runc_state(&b))
-            {
-                Ok(st) => out.push(st),
-                Err(_) => *errors += 1,
+            if let Ok(m) = entry.metadata().and_then(|m| m.modified()) {
+                out.push((p, m));
             }
         } else if depth < 3 && entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-            collect_states(&p, depth + 1, out, errors);
+            find_state_files(&p, depth + 1, out);
         }
     }
 }
@@ -487,6 +535,13 @@ mod tests {
         assert_eq!(c.id, "e2e-1");
         assert!(a.attribute("0::/e2e-10\n").is_none());
         assert!(a.attribute("0::/\n").is_none());
+        // Bare paths work too; a miss is retried once the runtime state appears.
+        assert!(a.attribute("/late").is_none());
+        a.add_state(
+            parse_runc_state(br#"{"id":"late","cgroup_paths":{"":"/sys/fs/cgroup/late"}}"#)
+                .unwrap(),
+        );
+        assert_eq!(a.attribute("/late").unwrap().id, "late");
         assert!(parse_runc_state(b"{").is_err());
         assert!(parse_runc_state(b"{}").is_err());
     }

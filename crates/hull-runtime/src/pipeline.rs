@@ -29,6 +29,8 @@ pub struct Pipeline {
     diag: DiagSink,
     idx: Vec<usize>,
     last_output_error: Option<String>,
+    /// The source sent `End` or went away.
+    pub source_ended: bool,
 }
 
 impl Pipeline {
@@ -50,6 +52,7 @@ impl Pipeline {
             diag,
             idx: Vec::new(),
             last_output_error: None,
+            source_ended: false,
         }
     }
 
@@ -119,6 +122,17 @@ impl Pipeline {
         stop: &AtomicBool,
         deadline: Option<Instant>,
     ) -> u64 {
+        self.run_collect(rx, stop, deadline, &mut |_| {})
+    }
+
+    /// [`Pipeline::run`], calling `on_alert` for every alert raised.
+    pub fn run_collect(
+        &mut self,
+        rx: &Receiver<SourceMsg>,
+        stop: &AtomicBool,
+        deadline: Option<Instant>,
+        on_alert: &mut dyn FnMut(&Alert),
+    ) -> u64 {
         let mut n = 0u64;
         loop {
             if stop.load(Ordering::Relaxed) {
@@ -130,10 +144,15 @@ impl Pipeline {
             match rx.recv_timeout(Duration::from_millis(100)) {
                 Ok(SourceMsg::Event(ev)) => {
                     n += 1;
-                    self.handle(*ev);
+                    for a in self.handle(*ev) {
+                        on_alert(&a);
+                    }
                 }
                 Ok(SourceMsg::Diagnostic(d)) => self.diagnostic(&d),
-                Ok(SourceMsg::End) | Err(RecvTimeoutError::Disconnected) => break,
+                Ok(SourceMsg::End) | Err(RecvTimeoutError::Disconnected) => {
+                    self.source_ended = true;
+                    break;
+                }
                 Err(RecvTimeoutError::Timeout) => {
                     // Retry a stuck alert backlog even when no new alerts arrive.
                     if let Some(out) = self.alerts_out.as_mut() {

@@ -26,8 +26,15 @@ pub enum SourceKind {
     Replay,
 }
 
+/// Boxed so the `Command` enum in main.rs stays small.
 #[derive(clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    opts: Box<Opts>,
+}
+
+#[derive(clap::Args)]
+pub struct Opts {
     /// Event source; `auto` picks the best that works and says which at start.
     #[arg(long, value_enum, default_value = "auto")]
     source: SourceKind,
@@ -93,6 +100,7 @@ fn install_signals() {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let args = *args.opts;
     let (engine, errors) = Engine::load(!args.no_default_rules, &args.rules);
     for e in &errors {
         eprintln!("hull: rule error: {e}");

@@ -41,6 +41,9 @@ pub struct Opts {
     /// Replay recorded events (JSON lines) instead of watching the system.
     #[arg(long, value_name = "FILE")]
     replay: Option<PathBuf>,
+    /// eBPF: also report file opens of host processes (default: containers only).
+    #[arg(long)]
+    host_opens: bool,
     /// Extra rule file (repeatable; later definitions override earlier ones).
     #[arg(long = "rules", value_name = "FILE")]
     rules: Vec<PathBuf>,
@@ -139,17 +142,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             ("replay", String::new())
         }
-        SourceKind::Ebpf => anyhow::bail!(
-            "the eBPF source is not part of this build; use --source fallback (netlink proc connector)"
-        ),
+        SourceKind::Ebpf => {
+            source::ebpf::available().context("eBPF source")?;
+            ("ebpf", String::new())
+        }
         SourceKind::Fallback => {
             source::proc_connector::available().context("fallback source")?;
             ("fallback", String::new())
         }
-        SourceKind::Auto => {
-            source::proc_connector::available().context("no usable event source")?;
-            ("fallback", " (eBPF source not built)".to_string())
-        }
+        SourceKind::Auto => match source::ebpf::available() {
+            Ok(()) => ("ebpf", String::new()),
+            Err(e) => {
+                source::proc_connector::available()
+                    .with_context(|| format!("no usable event source ({e})"))?;
+                ("fallback", format!(" ({e})"))
+            }
+        },
     };
 
     let metrics = Arc::new(Metrics::new(chosen, Duration::from_secs(args.score_window)));
@@ -235,11 +243,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (tx, rx) = sync_channel::<SourceMsg>(65_536);
     let src_ctl = ctl.clone();
     let replay = args.replay.clone();
+    let use_ebpf = chosen == "ebpf";
+    let ebpf_opts = source::ebpf::Options {
+        host_opens: args.host_opens,
+    };
     let handle = std::thread::Builder::new()
         .name("hull-source".into())
         .spawn(move || -> Result<(), source::SourceError> {
             match replay {
                 Some(p) => source::replay::run(&p, tx, src_ctl),
+                None if use_ebpf => source::ebpf::run(tx, src_ctl, ebpf_opts),
                 None => source::proc_connector::run(tx, src_ctl),
             }
         })

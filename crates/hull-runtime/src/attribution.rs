@@ -109,6 +109,18 @@ pub fn from_cgroup_path(path: &str) -> Option<Container> {
     None
 }
 
+/// cgroups that systemd gives host services and sessions: never containers.
+fn is_host_cgroup(proc_cgroup: &str) -> bool {
+    let paths = cgroup_paths(proc_cgroup);
+    !paths.is_empty()
+        && paths.iter().all(|p| {
+            *p == "/"
+                || p.ends_with(".service")
+                || p.ends_with("/init.scope")
+                || (p.starts_with("/user.slice/") && p.contains("/session-"))
+        })
+}
+
 /// `pod<uid>` or `kubepods-<qos>-pod<uid>.slice` → the pod UID with dashes.
 fn pod_component(part: &str) -> Option<String> {
     let s = part.strip_suffix(".slice").unwrap_or(part);
@@ -303,7 +315,7 @@ impl Attributor {
     fn rescan(&mut self, force: bool) {
         if !force {
             if let Some(t) = self.last_scan {
-                if t.elapsed() < Duration::from_millis(20) {
+                if t.elapsed() < Duration::from_millis(2) {
                     return;
                 }
             }
@@ -344,7 +356,9 @@ impl Attributor {
             return Some(hit.clone());
         }
         if let Some(t) = self.misses.get(proc_cgroup) {
-            if t.elapsed() < Duration::from_millis(25) {
+            // Known host cgroups stay host; others are re-checked quickly, because a
+            // container's first processes (runc init) run before `state.json` exists.
+            if t.elapsed() < Duration::from_millis(2) || is_host_cgroup(proc_cgroup) {
                 return None;
             }
         }

@@ -2,10 +2,13 @@
 //! channel; the pipeline never waits on a source and a source never waits on rules.
 //!
 //! - [`replay`]: JSON-lines events from a file (tests, forensics, benchmarks).
+//! - [`ebpf`]: raw-tracepoint BPF programs with kernel-side filters and two ring
+//!   buffers (the best source: sees opens, connects and credential changes).
 //! - [`proc_connector`]: the fallback — netlink process connector (exec, fork, exit,
 //!   uid/gid changes, ptrace) plus `/proc` reads for names, arguments and cgroups.
 //! - [`procfs`]: the `/proc` readers both live sources share.
 
+pub mod ebpf;
 pub mod proc_connector;
 pub mod procfs;
 pub mod replay;
@@ -78,6 +81,8 @@ pub enum SourceError {
         path: String,
         source: std::io::Error,
     },
+    #[error("eBPF source unavailable ({step}): {message}")]
+    Bpf { step: &'static str, message: String },
     #[error("netlink proc connector unavailable ({step}): {source} (needs root / CAP_NET_ADMIN)")]
     Netlink {
         step: &'static str,

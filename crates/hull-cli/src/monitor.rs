@@ -228,6 +228,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let ctl = SourceCtl {
         stop: stop.clone(),
         stats: Arc::default(),
+        ready: Arc::default(),
     };
     let stats = ctl.stats.clone();
     metrics.set_drop_probe(Box::new(move || stats.snapshot()));
@@ -257,6 +258,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         })
         .context("cannot start the source thread")?;
+    // Announce only once the source sees events (scripts wait for this line).
+    let wait_start = Instant::now();
+    while !ctl.is_ready() && !handle.is_finished() && wait_start.elapsed() < Duration::from_secs(30)
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if handle.is_finished() && !ctl.is_ready() {
+        return match handle.join() {
+            Ok(Err(e)) => Err(anyhow::Error::new(e)),
+            _ => Err(anyhow::anyhow!(
+                "the event source stopped before it was ready"
+            )),
+        };
+    }
     eprintln!(
         "hull monitor: source={chosen}{why}, rules={enabled} enabled ({} errors), metrics={metrics_url}",
         errors.len()

@@ -122,7 +122,8 @@ pub struct Alert {
     pub container_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container: Option<crate::attribution::Container>,
-    /// Every field the rule's condition and output name, rendered as text.
+    /// `evt.type`, `proc.pid`, `proc.name`, `user.uid`, `container.id` and every field
+    /// the rule's condition and output name, rendered as text.
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
     /// Which event source saw it (ebpf, fallback, replay).
@@ -679,7 +680,14 @@ impl CompileCx<'_> {
             node = Node::And(vec![node, Node::Not(Box::new(Node::Or(alts)))]);
         }
         let output = self.output(def)?;
-        let mut used = Vec::new();
+        // Every alert identifies the process and container, whatever the rule uses.
+        let mut used = vec![
+            Field::EvtType,
+            Field::ProcPid,
+            Field::ProcName,
+            Field::UserUid,
+            Field::ContainerId,
+        ];
         collect_fields(&node, &mut used);
         for p in &output {
             if let OutPiece::Field(f, _) = p {

@@ -66,9 +66,19 @@ impl SourceStats {
 pub struct SourceCtl {
     pub stop: Arc<AtomicBool>,
     pub stats: Arc<SourceStats>,
+    /// Set by the source once it is subscribed/attached (events from then on are seen).
+    pub ready: Arc<AtomicBool>,
 }
 
 impl SourceCtl {
+    pub fn set_ready(&self) {
+        self.ready.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+
     pub fn stopped(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
     }

@@ -410,6 +410,7 @@ pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl, opts: Options) -> Result<(
     })
     .map_err(|e| bpf_err("ring buffer opens", e))?;
     let rb = rb.build().map_err(|e| bpf_err("ring buffer", e))?;
+    ctl.set_ready();
     let mut enricher = Enricher::new();
     let mut last_drops = Instant::now();
     let mut seen = [0u64; 2];

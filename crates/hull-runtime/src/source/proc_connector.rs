@@ -245,6 +245,7 @@ pub fn available() -> Result<(), SourceError> {
 /// stalling the socket (which would make the kernel drop silently).
 pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl) -> Result<(), SourceError> {
     let sock = open_socket()?;
+    ctl.set_ready();
     ctl.stats.declare("netlink");
     ctl.stats.declare("netlink-queue");
     let procfs = ProcFs::default();
@@ -318,12 +319,16 @@ fn to_event(pe: ProcEvent, procfs: &ProcFs, known: &mut HashMap<u32, Known>) -> 
         // A non-leader thread that execs becomes the leader: the tgid is the process.
         ProcEvent::Exec { tgid, .. } => {
             let i = procfs.read(tgid);
+            // By the time /proc is read the new program may already have changed its
+            // uid; the uid it was exec'd with is the one we tracked (setuid binaries
+            // report their change as a separate, earlier uid event).
+            let euid = known.get(&tgid).map(|k| k.euid).unwrap_or(i.euid);
             let k = Known {
                 comm: i.comm.clone(),
                 exe: i.exe.clone(),
                 args: i.args.clone(),
                 ppid: i.ppid,
-                euid: i.euid,
+                euid,
                 cgroup: i.cgroup.clone(),
             };
             let mut ev = Event::new(EventType::Exec, tgid);
@@ -363,14 +368,14 @@ fn to_event(pe: ProcEvent, procfs: &ProcFs, known: &mut HashMap<u32, Known>) -> 
                 // reports for every thread); report the process once via the leader.
                 return None;
             }
-            let k = lookup(tgid, procfs, known);
-            let prev = k.euid;
-            if prev == euid {
-                return None;
-            }
+            // The kernel only reports real changes (commit_creds), so every event is
+            // kept. The previous uid only comes from what we saw before (/proc already
+            // shows the new one); events from different CPUs can arrive out of order,
+            // so a tracked uid equal to the new one means "unknown", not "no change".
+            let prev = known.get(&tgid).map(|k| k.euid).filter(|p| *p != euid);
             let mut ev = Event::new(EventType::Setuid, tgid);
-            fill(&mut ev, k);
-            ev.prev_uid = Some(prev);
+            fill(&mut ev, lookup(tgid, procfs, known));
+            ev.prev_uid = prev;
             ev.uid = euid;
             if let Some(k) = known.get_mut(&tgid) {
                 k.euid = euid;
@@ -538,14 +543,14 @@ mod tests {
         assert_eq!(ev.kind, Some(EventType::Setuid));
         assert_eq!((ev.prev_uid, ev.uid), (Some(0), 65534));
         assert_eq!(ev.comm, "setuidgid");
-        // Same uid again: no event.
+        // Reported again (e.g. out of order): still an event, previous uid unknown.
         let again = ProcEvent::Uid {
             pid: 50,
             tgid: 50,
             ruid: 65534,
             euid: 65534,
         };
-        assert!(to_event(again, &procfs, &mut known).is_none());
+        assert_eq!(to_event(again, &procfs, &mut known).unwrap().prev_uid, None);
         // Fork inherits, exit forgets.
         let f = to_event(
             ProcEvent::Fork {

@@ -26,6 +26,7 @@ pub fn run(path: &Path, tx: SyncSender<SourceMsg>, ctl: SourceCtl) -> Result<(),
         path: path.display().to_string(),
         source,
     })?;
+    ctl.set_ready();
     let reader = std::io::BufReader::new(f);
     for (i, line) in reader.lines().enumerate() {
         if ctl.stopped() {

@@ -198,7 +198,7 @@ fn scenario(source: &str, expected: &[&str], with_prometheus: bool) {
         &runc,
         &bb,
         "cat /etc/shadow >/dev/null; echo x > /etc/x; echo y > /bin/x; \
-         nc -w 1 127.0.0.1 9 </dev/null; su nobody -s /bin/sh -c id; sleep 1",
+         nc -w 1 127.0.0.1 9 </dev/null; su nobody -s /bin/sh -c 'id; sleep 0.5'; sleep 1; true",
     );
     let alerts = dir.join("alerts.jsonl");
     let record = dir.join("events.jsonl");
@@ -282,8 +282,8 @@ fn scenario(source: &str, expected: &[&str], with_prometheus: bool) {
             let rec = std::fs::read_to_string(&record).unwrap_or_default();
             let ours: Vec<&str> = rec
                 .lines()
-                .filter(|l| l.contains(id.as_str()))
-                .take(5)
+                .filter(|l| l.contains(&format!(":/{id}")))
+                .take(8)
                 .collect();
             panic!(
                 "{source}: missing {e}; got {got:?}\nmonitor: {}\nrecorded {} events; ours: {ours:#?}",

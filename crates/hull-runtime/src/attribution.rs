@@ -286,8 +286,11 @@ pub struct Attributor {
     cache: HashMap<String, Container>,
     /// Negative answers with the time they were made: a cgroup seen before its runtime
     /// wrote `state.json` (runc's init forks first) must be looked at again.
-    misses: HashMap<String, Instant>,
+    /// cgroup text -> (event time of the first miss, wall time of the scan).
+    misses: HashMap<String, (u64, u64)>,
     last_scan: Option<Instant>,
+    /// Wall time (ns) of the last state scan: a miss is valid for events up to then.
+    last_scan_ns: u64,
     /// state.json path -> (mtime, parsed entry).
     parsed: HashMap<PathBuf, (std::time::SystemTime, StateEntry)>,
     /// Entries added with [`Attributor::add_state`].
@@ -304,6 +307,7 @@ impl Attributor {
             cache: HashMap::new(),
             misses: HashMap::new(),
             last_scan: None,
+            last_scan_ns: 0,
             parsed: HashMap::new(),
             extra: Vec::new(),
             state_errors: 0,
@@ -321,6 +325,7 @@ impl Attributor {
             }
         }
         self.last_scan = Some(Instant::now());
+        self.last_scan_ns = crate::event::now_ns();
         let mut found = Vec::new();
         for root in &self.roots {
             find_state_files(root, 0, &mut found);
@@ -352,15 +357,29 @@ impl Attributor {
     /// Attribute the content of a `/proc/<pid>/cgroup` file (a bare path such as
     /// `/docker/<id>` is accepted too).
     pub fn attribute(&mut self, proc_cgroup: &str) -> Option<Container> {
+        self.attribute_at(proc_cgroup, crate::event::now_ns())
+    }
+
+    /// Attribute an event that happened at `ts_ns`. A "not a container" answer is only
+    /// reused for events older than the state scan it came from: a container's first
+    /// processes (runc init) run before its `state.json` exists, and events are often
+    /// processed in bursts, so wall-clock caching would misattribute them.
+    pub fn attribute_at(&mut self, proc_cgroup: &str, ts_ns: u64) -> Option<Container> {
         if let Some(hit) = self.cache.get(proc_cgroup) {
             return Some(hit.clone());
         }
-        if let Some(t) = self.misses.get(proc_cgroup) {
-            // Known host cgroups stay host; others are re-checked quickly, because a
-            // container's first processes (runc init) run before `state.json` exists.
-            if t.elapsed() < Duration::from_millis(2) || is_host_cgroup(proc_cgroup) {
+        let mut first_miss = ts_ns;
+        if let Some(&(first, scanned)) = self.misses.get(proc_cgroup) {
+            // systemd host services and sessions are never containers, nor is a cgroup
+            // that stayed unknown for a second (runtimes write state within
+            // milliseconds of creating a container's cgroup).
+            if ts_ns <= scanned
+                || ts_ns.saturating_sub(first) > 1_000_000_000
+                || is_host_cgroup(proc_cgroup)
+            {
                 return None;
             }
+            first_miss = first;
         }
         let wrapped;
         let text = if proc_cgroup.contains(':') {
@@ -371,8 +390,8 @@ impl Attributor {
         };
         let paths: Vec<String> = cgroup_paths(text).into_iter().map(str::to_string).collect();
         let mut found = self.lookup(&paths);
-        if found.is_none() && paths.iter().any(|p| p != "/") {
-            self.rescan(false);
+        if found.is_none() && paths.iter().any(|p| p != "/") && ts_ns > self.last_scan_ns {
+            self.rescan(true);
             found = self.lookup(&paths);
         }
         if self.cache.len() > 50_000 {
@@ -387,7 +406,9 @@ impl Attributor {
                 self.cache.insert(proc_cgroup.to_string(), c.clone());
             }
             None => {
-                self.misses.insert(proc_cgroup.to_string(), Instant::now());
+                let scanned = self.last_scan_ns;
+                self.misses
+                    .insert(proc_cgroup.to_string(), (first_miss, scanned));
             }
         }
         found

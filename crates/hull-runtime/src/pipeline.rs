@@ -64,7 +64,7 @@ impl Pipeline {
     /// Attribute, evaluate, deliver. Returns the alerts raised.
     pub fn handle(&mut self, mut ev: Event) -> Vec<Alert> {
         if ev.container.is_none() && !ev.cgroup.is_empty() {
-            ev.container = self.attributor.attribute(&ev.cgroup);
+            ev.container = self.attributor.attribute_at(&ev.cgroup, ev.ts_ns);
         }
         // Drift: the executable changed after the container was created.
         if let Some(c) = &ev.container {

@@ -83,12 +83,82 @@ pub struct Opts {
     /// Stop after this many seconds (default: run until SIGINT/SIGTERM, or replay end).
     #[arg(long, value_name = "SECS")]
     duration: Option<f64>,
+    /// Record the syscalls each container makes for DURATION (`90`, `30s`, `5m`), then
+    /// write a minimal seccomp profile (eBPF source only).
+    #[arg(long, value_name = "DURATION")]
+    learn: Option<String>,
+    /// Where `--learn` writes: `FILE.json` (one profile, union of all containers) or a
+    /// directory (`<container-id>.json` each).
+    #[arg(long, value_name = "PATH")]
+    seccomp_out: Option<PathBuf>,
     /// Exit 1 if any alert at or above this priority was raised.
     #[arg(long, value_name = "PRIORITY")]
     exit_code: Option<String>,
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
+
+/// `30`, `30s`, `5m`, `1h` -> seconds.
+fn parse_duration(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last()? {
+        (i, 's') => (&s[..i], 1.0),
+        (i, 'm') => (&s[..i], 60.0),
+        (i, 'h') => (&s[..i], 3600.0),
+        _ => (s, 1.0),
+    };
+    let v: f64 = num.parse().ok()?;
+    (v > 0.0 && v.is_finite()).then_some(v * mult)
+}
+
+/// One profile per container (`DIR/<container-id>.json`), or, when `out` ends in
+/// `.json`, one profile allowing the union of every container's syscalls.
+fn write_profiles(
+    pipeline: &mut Pipeline,
+    learned: &std::sync::Mutex<Vec<(String, Vec<u32>)>>,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    let learned = learned.lock().map(|v| v.clone()).unwrap_or_default();
+    let mut per: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
+    for (cgroup, nrs) in learned {
+        let Some(c) = pipeline.attributor.attribute_at(&cgroup, 0) else {
+            continue;
+        };
+        per.entry(c.id).or_default().extend(nrs);
+    }
+    if per.is_empty() {
+        eprintln!("hull monitor: --learn saw no container syscalls; no profile written");
+        return Ok(());
+    }
+    let write = |path: &std::path::Path, nrs: &[u32]| -> anyhow::Result<()> {
+        let (profile, unknown) = hull_runtime::seccomp::profile(nrs);
+        if !unknown.is_empty() {
+            eprintln!("hull monitor: syscall numbers without a name left out: {unknown:?}");
+        }
+        let text = serde_json::to_string_pretty(&profile)?;
+        std::fs::write(path, text + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))
+    };
+    if out.extension().is_some_and(|e| e == "json") {
+        let mut all: Vec<u32> = per.values().flatten().copied().collect();
+        all.sort_unstable();
+        all.dedup();
+        write(out, &all)?;
+        eprintln!(
+            "hull monitor: seccomp profile for {} container(s) -> {}",
+            per.len(),
+            out.display()
+        );
+    } else {
+        std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+        for (id, nrs) in &per {
+            let p = out.join(format!("{id}.json"));
+            write(&p, nrs)?;
+            eprintln!("hull monitor: seccomp profile for {id} -> {}", p.display());
+        }
+    }
+    Ok(())
+}
 
 extern "C" fn on_signal(_: libc::c_int) {
     STOP.store(true, Ordering::SeqCst);
@@ -120,6 +190,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         } else {
             ExitCode::from(2)
         });
+    }
+    let learn_secs = match &args.learn {
+        None => None,
+        Some(d) => Some(parse_duration(d).with_context(|| format!("bad --learn duration `{d}`"))?),
+    };
+    if learn_secs.is_some() && args.seccomp_out.is_none() {
+        anyhow::bail!("--learn needs --seccomp-out PATH");
+    }
+    if learn_secs.is_some()
+        && (args.replay.is_some()
+            || matches!(args.source, SourceKind::Fallback | SourceKind::Replay))
+    {
+        anyhow::bail!("--learn needs the eBPF source (syscalls are recorded in the kernel)");
     }
     let threshold = match &args.exit_code {
         None => None,
@@ -245,8 +328,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let src_ctl = ctl.clone();
     let replay = args.replay.clone();
     let use_ebpf = chosen == "ebpf";
+    let learned: Arc<std::sync::Mutex<Vec<(String, Vec<u32>)>>> = Arc::default();
     let ebpf_opts = source::ebpf::Options {
         host_opens: args.host_opens,
+        learn: learn_secs.map(|_| learned.clone()),
     };
     let handle = std::thread::Builder::new()
         .name("hull-source".into())
@@ -277,9 +362,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         errors.len()
     );
 
-    let deadline = args
-        .duration
-        .map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
+    let duration = learn_secs.or(args.duration);
+    let deadline = duration.map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
     // The pipeline polls the process-wide STOP (signals) through this bridge.
     let bridge_stop = stop.clone();
     std::thread::spawn(move || {
@@ -323,6 +407,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Ok(Ok(())) => {}
         Ok(Err(e)) => return Err(anyhow::Error::new(e)),
         Err(_) => anyhow::bail!("the event source thread panicked"),
+    }
+    if let (Some(_), Some(out)) = (learn_secs, &args.seccomp_out) {
+        write_profiles(&mut pipeline, &learned, out)?;
     }
     Ok(match (threshold, worst) {
         // Priorities order from most severe; "at or above" = Ord less-or-equal.

@@ -27,4 +27,6 @@ pub mod metrics;
 pub mod output;
 pub mod pipeline;
 pub mod rules;
+pub mod seccomp;
 pub mod source;
+pub mod syscalls;

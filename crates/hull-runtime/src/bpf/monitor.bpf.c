@@ -78,6 +78,18 @@ struct {
 const volatile __u32 host_pidns = 0;      // inode of the host pid namespace
 const volatile __u32 opens_containers_only = 1;
 const volatile __u32 self_tgid = 0;       // never report the monitor itself
+const volatile __u32 learn = 0;           // record syscalls per cgroup (--learn)
+
+// --learn: 512-bit syscall bitmap per cgroup id (containers only).
+struct sysbits {
+	__u64 w[8];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct sysbits);
+} learned SEC(".maps");
 
 // Credentials before a setuid/capset call, keyed by thread id (filled at sys_enter).
 struct cred_snap {
@@ -221,6 +233,22 @@ static __always_inline int is_cred_call(long nr)
 SEC("raw_tp/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 {
+	if (learn && nr >= 0 && nr < 512) {
+		struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
+		if (in_container(cur)) {
+			__u64 cg = bpf_get_current_cgroup_id();
+			struct sysbits *b = bpf_map_lookup_elem(&learned, &cg);
+			if (!b) {
+				struct sysbits zero = {};
+				bpf_map_update_elem(&learned, &cg, &zero, BPF_NOEXIST);
+				b = bpf_map_lookup_elem(&learned, &cg);
+			}
+			if (b) {
+				__u32 idx = (nr >> 6) & 7;
+				__sync_fetch_and_or(&b->w[idx], 1ULL << (nr & 63));
+			}
+		}
+	}
 	if (!is_cred_call(nr))
 		return 0;
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();

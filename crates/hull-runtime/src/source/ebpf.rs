@@ -152,7 +152,11 @@ impl CgroupIds {
             return;
         };
         self.last_walk = Some(Instant::now());
-        self.map.clear();
+        // Entries are kept across walks: events and --learn results of containers that
+        // have exited (their cgroup removed) still resolve.
+        if self.map.len() > 100_000 {
+            self.map.clear();
+        }
         let mut stack = vec![(root.clone(), 0u32)];
         while let Some((dir, depth)) = stack.pop() {
             if let Ok(m) = std::fs::metadata(&dir) {
@@ -172,7 +176,7 @@ impl CgroupIds {
                     }
                 }
             }
-            if self.map.len() > 100_000 {
+            if self.map.len() > 200_000 {
                 break;
             }
         }
@@ -337,10 +341,13 @@ fn host_pidns() -> u32 {
 }
 
 /// Options for the eBPF source.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Report opens of host processes too (default: containers only).
     pub host_opens: bool,
+    /// `--learn`: record syscalls per container cgroup; at stop, the result
+    /// (cgroup path as `0::/path`, syscall numbers) is stored here.
+    pub learn: Option<Arc<Mutex<Vec<(String, Vec<u32>)>>>>,
 }
 
 fn load<'obj>(
@@ -353,6 +360,7 @@ fn load<'obj>(
         ro.host_pidns = host_pidns();
         ro.opens_containers_only = u32::from(!opts.host_opens);
         ro.self_tgid = std::process::id();
+        ro.learn = u32::from(opts.learn.is_some());
     }
     let mut sk = open.load().map_err(|e| bpf_err("load", e))?;
     sk.attach().map_err(|e| bpf_err("attach", e))?;
@@ -362,7 +370,7 @@ fn load<'obj>(
 /// Check that the programs load and attach (for automatic source choice).
 pub fn available() -> Result<(), SourceError> {
     let mut storage = MaybeUninit::uninit();
-    load(&mut storage, &Options { host_opens: false }).map(|_| ())
+    load(&mut storage, &Options::default()).map(|_| ())
 }
 
 fn read_drops(map: &dyn MapCore) -> [u64; 2] {
@@ -446,6 +454,33 @@ pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl, opts: Options) -> Result<(
     let d = read_drops(&sk.maps.drops);
     ctl.stats.drop_n("ebpf-hi", d[0].saturating_sub(seen[0]));
     ctl.stats.drop_n("ebpf-opens", d[1].saturating_sub(seen[1]));
+    if let Some(out) = &opts.learn {
+        let mut result = Vec::new();
+        for key in sk.maps.learned.keys() {
+            let Ok(Some(val)) = sk.maps.learned.lookup(&key, MapFlags::ANY) else {
+                continue;
+            };
+            let Some(id) = key
+                .get(..8)
+                .and_then(|b| b.try_into().ok())
+                .map(u64::from_ne_bytes)
+            else {
+                continue;
+            };
+            let words: Vec<u64> = val
+                .chunks_exact(8)
+                .filter_map(|c| c.try_into().ok().map(u64::from_ne_bytes))
+                .collect();
+            let path = enricher.cgroups.path(id).unwrap_or_default();
+            result.push((
+                format!("0::{path}\n"),
+                crate::seccomp::bitmap_numbers(&words),
+            ));
+        }
+        if let Ok(mut o) = out.lock() {
+            *o = result;
+        }
+    }
     Ok(())
 }
 

@@ -197,6 +197,9 @@ fn fuzz_seeds_replay_through_parsers() {
         }
     }
     assert!(parsed > 0);
+    for s in seeds("ebpf_event") {
+        let _ = hull_runtime::source::ebpf::parse_raw(&s);
+    }
     for s in seeds("runc_state") {
         let _ = hull_runtime::attribution::parse_runc_state(&s);
     }

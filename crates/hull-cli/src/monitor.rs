@@ -328,7 +328,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let src_ctl = ctl.clone();
     let replay = args.replay.clone();
     let use_ebpf = chosen == "ebpf";
-    let learned: Arc<std::sync::Mutex<Vec<(String, Vec<u32>)>>> = Arc::default();
+    let learned: source::ebpf::Learned = Arc::default();
     let ebpf_opts = source::ebpf::Options {
         host_opens: args.host_opens,
         learn: learn_secs.map(|_| learned.clone()),

@@ -347,8 +347,11 @@ pub struct Options {
     pub host_opens: bool,
     /// `--learn`: record syscalls per container cgroup; at stop, the result
     /// (cgroup path as `0::/path`, syscall numbers) is stored here.
-    pub learn: Option<Arc<Mutex<Vec<(String, Vec<u32>)>>>>,
+    pub learn: Option<Learned>,
 }
+
+/// `--learn` result: (cgroup as `0::/path`, syscall numbers) per container cgroup.
+pub type Learned = Arc<Mutex<Vec<(String, Vec<u32>)>>>;
 
 fn load<'obj>(
     storage: &'obj mut MaybeUninit<libbpf_rs::OpenObject>,

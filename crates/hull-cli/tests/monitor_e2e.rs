@@ -116,8 +116,11 @@ struct Monitor {
 
 impl Drop for Monitor {
     fn drop(&mut self) {
-        // SAFETY: signalling our own child by pid.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        // Only signal a child that has not been reaped (its pid could be reused).
+        if matches!(self.child.try_wait(), Ok(None)) {
+            // SAFETY: signalling our own, still unreaped child by pid.
+            unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        }
         let _ = self.child.wait();
     }
 }
@@ -570,4 +573,90 @@ fn malformed_rules_reported_monitor_keeps_running() {
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(err.contains("e.jsonl:2: bad event"), "{err}");
     assert!(err.contains("unknown field `proc.nmae`"), "{err}");
+}
+
+/// `--learn`: the profile learned from one run lets the same container run under it,
+/// and is minimal: without `connect` (which the container used), nc is refused EPERM.
+#[test]
+fn learn_writes_working_minimal_seccomp_profile() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some((runc, bb)) = prerequisites() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let bundle = dir.join("bundle");
+    std::fs::create_dir_all(&bundle).unwrap();
+    make_bundle(
+        &bundle,
+        &runc,
+        &bb,
+        "cat /etc/passwd >/dev/null; nc -w 1 127.0.0.1 9 </dev/null; echo done",
+    );
+    let out_dir = dir.join("profiles");
+    let err = dir.join("learn.err");
+    let mon = start_monitor(
+        &[
+            "--learn",
+            "4s",
+            "--seccomp-out",
+            out_dir.to_str().unwrap(),
+            "--no-metrics",
+        ],
+        &err,
+    );
+    let id = format!("hull-learn-{}", std::process::id());
+    let run = |id: &str| {
+        Command::new(&runc)
+            .args(["run", id])
+            .current_dir(&bundle)
+            .output()
+            .unwrap()
+    };
+    let first = run(&id);
+    assert!(first.status.success());
+    let mut mon = mon;
+    let status = mon.child.wait().unwrap();
+    let log = std::fs::read_to_string(&err).unwrap_or_default();
+    assert!(status.success(), "{log}");
+    let profile_path = out_dir.join(format!("{id}.json"));
+    let profile: Value = serde_json::from_slice(
+        &std::fs::read(&profile_path).unwrap_or_else(|e| panic!("{e}: {log}")),
+    )
+    .unwrap();
+    let names: Vec<String> = profile["syscalls"][0]["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect();
+    assert!(names.contains(&"connect".to_string()), "{names:?}");
+    assert!(!names.contains(&"ptrace".to_string()), "{names:?}");
+
+    let set_profile = |p: &Value| {
+        let cfg_path = bundle.join("config.json");
+        let mut cfg: Value = serde_json::from_slice(&std::fs::read(&cfg_path).unwrap()).unwrap();
+        cfg["linux"]["seccomp"] = p.clone();
+        std::fs::write(&cfg_path, serde_json::to_vec(&cfg).unwrap()).unwrap();
+    };
+    set_profile(&profile);
+    let second = run(&format!("{id}-b"));
+    assert!(
+        second.status.success(),
+        "container failed under its learned profile: {}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert!(String::from_utf8_lossy(&second.stdout).contains("done"));
+    assert!(String::from_utf8_lossy(&second.stderr).contains("refused"));
+
+    let mut stricter = profile.clone();
+    let list = stricter["syscalls"][0]["names"].as_array_mut().unwrap();
+    list.retain(|v| v != "connect");
+    set_profile(&stricter);
+    let third = run(&format!("{id}-c"));
+    assert!(
+        String::from_utf8_lossy(&third.stderr).contains("Operation not permitted"),
+        "{}",
+        String::from_utf8_lossy(&third.stderr)
+    );
 }

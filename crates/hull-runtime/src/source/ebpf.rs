@@ -247,14 +247,14 @@ impl Enricher {
         };
         match kind {
             EventType::Exec => {
-                let info = self.procfs.read(r.pid);
+                let info = self.procfs.read_exec_extras(r.pid);
                 ev.exe = if info.exe.is_empty() {
                     r.path.clone()
                 } else {
                     info.exe
                 };
                 ev.args = if r.args.is_empty() {
-                    info.args
+                    self.procfs.read(r.pid).args
                 } else {
                     r.args.clone()
                 };

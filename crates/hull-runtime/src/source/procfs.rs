@@ -70,6 +70,32 @@ impl ProcFs {
             .map(|s| s.trim_end_matches('\n').to_string())
     }
 
+    /// Only what an eBPF exec record lacks: executable path and times, stdio sockets.
+    /// (Name, argv, parent, uid and cgroup come from the kernel record.)
+    pub fn read_exec_extras(&self, pid: u32) -> ProcInfo {
+        let dir = self.root.join(pid.to_string());
+        let mut info = ProcInfo::default();
+        if let Ok(p) = std::fs::read_link(dir.join("exe")) {
+            info.alive = true;
+            info.exe = p.to_string_lossy().into_owned();
+        }
+        self.exe_and_stdio(&dir, &mut info);
+        info
+    }
+
+    fn exe_and_stdio(&self, dir: &std::path::Path, info: &mut ProcInfo) {
+        if let Ok(m) = std::fs::metadata(dir.join("exe")) {
+            let ctime = (m.ctime().max(0) as u64) * 1_000_000_000 + m.ctime_nsec().max(0) as u64;
+            let mtime = (m.mtime().max(0) as u64) * 1_000_000_000 + m.mtime_nsec().max(0) as u64;
+            info.exe_ctime_ns = ctime.max(mtime);
+        }
+        info.stdio_socket = [0, 1].iter().any(|fd| {
+            std::fs::read_link(dir.join("fd").join(fd.to_string()))
+                .map(|l| l.to_string_lossy().starts_with("socket:"))
+                .unwrap_or(false)
+        });
+    }
+
     pub fn read(&self, pid: u32) -> ProcInfo {
         let dir = self.root.join(pid.to_string());
         let mut info = ProcInfo::default();
@@ -88,21 +114,12 @@ impl ProcFs {
         if let Ok(p) = std::fs::read_link(dir.join("exe")) {
             info.exe = p.to_string_lossy().into_owned();
         }
-        // Metadata of the executable through the magic link (works even if the path
-        // is inside another mount namespace).
-        if let Ok(m) = std::fs::metadata(dir.join("exe")) {
-            let ctime = (m.ctime().max(0) as u64) * 1_000_000_000 + m.ctime_nsec().max(0) as u64;
-            let mtime = (m.mtime().max(0) as u64) * 1_000_000_000 + m.mtime_nsec().max(0) as u64;
-            info.exe_ctime_ns = ctime.max(mtime);
-        }
         if let Ok(c) = std::fs::read_to_string(dir.join("cgroup")) {
             info.cgroup = c;
         }
-        info.stdio_socket = [0, 1].iter().any(|fd| {
-            std::fs::read_link(dir.join("fd").join(fd.to_string()))
-                .map(|l| l.to_string_lossy().starts_with("socket:"))
-                .unwrap_or(false)
-        });
+        // Metadata of the executable through the magic link (works even if the path
+        // is inside another mount namespace).
+        self.exe_and_stdio(&dir, &mut info);
         info
     }
 }

@@ -1,0 +1,563 @@
+//! eBPF source: raw-tracepoint programs (`src/bpf/monitor.bpf.c`) loaded with libbpf,
+//! events read from two ring buffers (`hi`: exec/credentials/network/ptrace/mount/
+//! modules; `opens`: file opens). Kernel-side filters keep opens to what rules look at
+//! (writes anywhere; reads below /etc, /root, /home, /run/secrets, /var/run/secrets; by
+//! default only in containers, i.e. outside the host pid namespace).
+//!
+//! User space adds what the kernel record lacks: the cgroup path for the cgroup id
+//! (cgroup v2 ids are directory inode numbers), the executable and argv of earlier
+//! execs (cached per pid), the parent's name, stdio sockets and executable ctime.
+
+use std::collections::HashMap;
+use std::mem::MaybeUninit;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
+use libbpf_rs::{MapCore, MapFlags, RingBufferBuilder};
+
+use super::procfs::ProcFs;
+use super::{SourceCtl, SourceError, SourceMsg};
+use crate::event::{now_ns, Event, EventType};
+
+#[allow(
+    clippy::all,
+    clippy::pedantic,
+    non_camel_case_types,
+    dead_code,
+    unused_imports
+)]
+mod skel {
+    include!(concat!(env!("OUT_DIR"), "/monitor.skel.rs"));
+}
+
+/// Size of `struct event` in monitor.bpf.c.
+pub const EVENT_SIZE: usize = 608;
+
+/// A decoded kernel record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawEvent {
+    pub kind: u32,
+    pub pid: u32,
+    pub ppid: u32,
+    pub uid: u32,
+    pub ts_ns: u64,
+    pub cgroup_id: u64,
+    pub ret: i64,
+    pub prev_uid: u32,
+    pub flags: u32,
+    pub family: u32,
+    pub dport: u16,
+    pub daddr: [u8; 16],
+    pub cap_gained: bool,
+    pub comm: String,
+    pub path: String,
+    pub args: Vec<String>,
+}
+
+fn cstr(b: &[u8]) -> String {
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    String::from_utf8_lossy(&b[..end]).into_owned()
+}
+
+fn u32_at(b: &[u8], o: usize) -> Option<u32> {
+    Some(u32::from_ne_bytes(b.get(o..o + 4)?.try_into().ok()?))
+}
+fn u64_at(b: &[u8], o: usize) -> Option<u64> {
+    Some(u64::from_ne_bytes(b.get(o..o + 8)?.try_into().ok()?))
+}
+fn u16_at(b: &[u8], o: usize) -> Option<u16> {
+    Some(u16::from_ne_bytes(b.get(o..o + 2)?.try_into().ok()?))
+}
+
+/// Decode one ring-buffer record; `None` if it is too short.
+pub fn parse_raw(b: &[u8]) -> Option<RawEvent> {
+    if b.len() < EVENT_SIZE {
+        return None;
+    }
+    let args_len = (u16_at(b, 54)? as usize).min(256);
+    let args_raw = b.get(352..352 + args_len)?;
+    Some(RawEvent {
+        kind: u32_at(b, 0)?,
+        pid: u32_at(b, 4)?,
+        ppid: u32_at(b, 8)?,
+        uid: u32_at(b, 12)?,
+        ts_ns: u64_at(b, 16)?,
+        cgroup_id: u64_at(b, 24)?,
+        ret: u64_at(b, 32)? as i64,
+        prev_uid: u32_at(b, 40)?,
+        flags: u32_at(b, 44)?,
+        family: u32_at(b, 48)?,
+        dport: u16_at(b, 52)?,
+        daddr: b.get(56..72)?.try_into().ok()?,
+        cap_gained: *b.get(72)? != 0,
+        comm: cstr(b.get(80..96)?),
+        path: cstr(b.get(96..352)?),
+        args: super::procfs::parse_cmdline(args_raw),
+    })
+}
+
+fn kind_of(k: u32) -> Option<EventType> {
+    Some(match k {
+        1 => EventType::Exec,
+        2 => EventType::Fork,
+        3 => EventType::Exit,
+        4 => EventType::Open,
+        5 => EventType::Connect,
+        6 => EventType::Accept,
+        7 => EventType::Setuid,
+        8 => EventType::Setgid,
+        9 => EventType::Capset,
+        10 => EventType::Ptrace,
+        11 => EventType::Mount,
+        12 => EventType::MemfdCreate,
+        13 => EventType::InitModule,
+        _ => return None,
+    })
+}
+
+/// cgroup v2 id -> path, by walking the cgroup2 mount (ids are directory inodes).
+struct CgroupIds {
+    root: Option<PathBuf>,
+    map: HashMap<u64, String>,
+    last_walk: Option<Instant>,
+}
+
+fn cgroup2_mount() -> Option<PathBuf> {
+    let text = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    text.lines().find_map(|l| {
+        let (pre, post) = l.split_once(" - ")?;
+        post.starts_with("cgroup2 ")
+            .then(|| pre.split_whitespace().nth(4).map(PathBuf::from))
+            .flatten()
+    })
+}
+
+impl CgroupIds {
+    fn new() -> CgroupIds {
+        CgroupIds {
+            root: cgroup2_mount(),
+            map: HashMap::new(),
+            last_walk: None,
+        }
+    }
+
+    fn walk(&mut self) {
+        let Some(root) = self.root.clone() else {
+            return;
+        };
+        self.last_walk = Some(Instant::now());
+        // Entries are kept across walks: events and --learn results of containers that
+        // have exited (their cgroup removed) still resolve.
+        if self.map.len() > 100_000 {
+            self.map.clear();
+        }
+        let mut stack = vec![(root.clone(), 0u32)];
+        while let Some((dir, depth)) = stack.pop() {
+            if let Ok(m) = std::fs::metadata(&dir) {
+                let rel = dir
+                    .strip_prefix(&root)
+                    .map(|p| format!("/{}", p.display()))
+                    .unwrap_or_default();
+                self.map.insert(m.ino(), rel);
+            }
+            if depth >= 8 {
+                continue;
+            }
+            if let Ok(rd) = std::fs::read_dir(&dir) {
+                for e in rd.flatten() {
+                    if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                        stack.push((e.path(), depth + 1));
+                    }
+                }
+            }
+            if self.map.len() > 200_000 {
+                break;
+            }
+        }
+    }
+
+    fn path(&mut self, id: u64) -> Option<String> {
+        if let Some(p) = self.map.get(&id) {
+            return Some(p.clone());
+        }
+        // New cgroup since the last walk (a container just started): walk again, at
+        // most every 20 ms.
+        if self
+            .last_walk
+            .is_none_or(|t| t.elapsed() > Duration::from_millis(20))
+        {
+            self.walk();
+        }
+        self.map.get(&id).cloned()
+    }
+}
+
+#[derive(Clone, Default)]
+struct ProcCache {
+    exe: String,
+    args: Vec<String>,
+    comm: String,
+}
+
+/// Turns kernel records into events.
+struct Enricher {
+    procfs: ProcFs,
+    cgroups: CgroupIds,
+    procs: HashMap<u32, ProcCache>,
+    /// wall clock minus CLOCK_MONOTONIC, to convert bpf_ktime_get_ns.
+    clock_offset: u64,
+}
+
+fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we pass.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+impl Enricher {
+    fn new() -> Enricher {
+        Enricher {
+            procfs: ProcFs::default(),
+            cgroups: CgroupIds::new(),
+            procs: HashMap::new(),
+            clock_offset: now_ns().saturating_sub(monotonic_ns()),
+        }
+    }
+
+    fn event(&mut self, r: RawEvent) -> Option<Event> {
+        let kind = kind_of(r.kind)?;
+        let mut ev = Event::new(kind, r.pid);
+        ev.ts_ns = r.ts_ns + self.clock_offset;
+        ev.ppid = r.ppid;
+        ev.uid = r.uid;
+        ev.comm = r.comm.clone();
+        ev.cgroup = match self.cgroups.path(r.cgroup_id) {
+            Some(p) => format!("0::{p}\n"),
+            None => std::fs::read_to_string(format!("/proc/{}/cgroup", r.pid)).unwrap_or_default(),
+        };
+        match kind {
+            EventType::Exec => {
+                let info = self.procfs.read_exec_extras(r.pid);
+                ev.exe = if info.exe.is_empty() {
+                    r.path.clone()
+                } else {
+                    info.exe
+                };
+                ev.args = if r.args.is_empty() {
+                    self.procfs.read(r.pid).args
+                } else {
+                    r.args.clone()
+                };
+                ev.stdio_socket = info.stdio_socket;
+                ev.exe_ctime_ns = info.exe_ctime_ns;
+                self.procs.insert(
+                    r.pid,
+                    ProcCache {
+                        exe: ev.exe.clone(),
+                        args: ev.args.clone(),
+                        comm: ev.comm.clone(),
+                    },
+                );
+            }
+            EventType::Fork => {
+                // ppid is the parent (current); the child inherits its image.
+                if let Some(p) = self.procs.get(&r.ppid).cloned() {
+                    self.procs.insert(r.pid, p);
+                }
+            }
+            EventType::Open => {
+                ev.path = r.path.clone();
+                ev.write = r.flags & (0o1 | 0o2 | 0o100 | 0o1000) != 0;
+            }
+            EventType::Connect | EventType::Accept => {
+                ev.dport = Some(r.dport);
+                ev.daddr = Some(match r.family {
+                    2 => Ipv4Addr::new(r.daddr[0], r.daddr[1], r.daddr[2], r.daddr[3]).to_string(),
+                    _ => Ipv6Addr::from(r.daddr).to_string(),
+                });
+            }
+            EventType::Setuid => ev.prev_uid = Some(r.prev_uid),
+            EventType::Capset => ev.cap_gained = r.cap_gained,
+            EventType::Ptrace => ev.request = Some(r.flags),
+            EventType::Mount | EventType::MemfdCreate => ev.path = r.path.clone(),
+            _ => {}
+        }
+        if kind != EventType::Exec {
+            let cached = self.procs.get(&r.pid).cloned();
+            let c = match cached {
+                Some(c) => c,
+                None => {
+                    let i = self.procfs.read(r.pid);
+                    let c = ProcCache {
+                        exe: i.exe,
+                        args: i.args,
+                        comm: i.comm,
+                    };
+                    if kind != EventType::Exit && self.procs.len() < 200_000 {
+                        self.procs.insert(r.pid, c.clone());
+                    }
+                    c
+                }
+            };
+            ev.exe = c.exe;
+            ev.args = c.args;
+        }
+        ev.pcomm = self
+            .procs
+            .get(&ev.ppid)
+            .map(|p| p.comm.clone())
+            .or_else(|| self.procfs.comm(ev.ppid))
+            .unwrap_or_default();
+        if kind == EventType::Exit {
+            self.procs.remove(&r.pid);
+        }
+        Some(ev)
+    }
+}
+
+fn bpf_err(step: &'static str, e: libbpf_rs::Error) -> SourceError {
+    SourceError::Bpf {
+        step,
+        message: e.to_string(),
+    }
+}
+
+/// The monitor runs in the host pid namespace (as a host daemon or a `hostPID` pod), so
+/// its own namespace is the host's (`/proc/1` may be unreadable in sandboxes).
+fn host_pidns() -> u32 {
+    std::fs::metadata("/proc/self/ns/pid")
+        .map(|m| m.ino() as u32)
+        .unwrap_or(0)
+}
+
+/// Options for the eBPF source.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Report opens of host processes too (default: containers only).
+    pub host_opens: bool,
+    /// `--learn`: record syscalls per container cgroup; at stop, the result
+    /// (cgroup path as `0::/path`, syscall numbers) is stored here.
+    pub learn: Option<Learned>,
+}
+
+/// `--learn` result: (cgroup as `0::/path`, syscall numbers) per container cgroup.
+pub type Learned = Arc<Mutex<Vec<(String, Vec<u32>)>>>;
+
+fn load<'obj>(
+    storage: &'obj mut MaybeUninit<libbpf_rs::OpenObject>,
+    opts: &Options,
+) -> Result<skel::MonitorSkel<'obj>, SourceError> {
+    let builder = skel::MonitorSkelBuilder::default();
+    let mut open = builder.open(storage).map_err(|e| bpf_err("open", e))?;
+    if let Some(ro) = open.maps.rodata_data.as_deref_mut() {
+        ro.host_pidns = host_pidns();
+        ro.opens_containers_only = u32::from(!opts.host_opens);
+        ro.self_tgid = std::process::id();
+        ro.learn = u32::from(opts.learn.is_some());
+    }
+    let mut sk = open.load().map_err(|e| bpf_err("load", e))?;
+    sk.attach().map_err(|e| bpf_err("attach", e))?;
+    Ok(sk)
+}
+
+/// Check that the programs load and attach (for automatic source choice).
+pub fn available() -> Result<(), SourceError> {
+    let mut storage = MaybeUninit::uninit();
+    load(&mut storage, &Options::default()).map(|_| ())
+}
+
+fn read_drops(map: &dyn MapCore) -> [u64; 2] {
+    let mut out = [0u64; 2];
+    for (i, slot) in out.iter_mut().enumerate() {
+        let key = (i as u32).to_ne_bytes();
+        if let Ok(Some(per_cpu)) = map.lookup_percpu(&key, MapFlags::ANY) {
+            *slot = per_cpu
+                .iter()
+                .filter_map(|v| {
+                    v.get(..8)
+                        .and_then(|b| b.try_into().ok())
+                        .map(u64::from_ne_bytes)
+                })
+                .sum();
+        }
+    }
+    out
+}
+
+/// Run until the stop flag is set.
+pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl, opts: Options) -> Result<(), SourceError> {
+    let mut storage = MaybeUninit::uninit();
+    let sk = load(&mut storage, &opts)?;
+    ctl.stats.declare("ebpf-hi");
+    ctl.stats.declare("ebpf-opens");
+    ctl.stats.declare("ebpf-queue");
+    // Callbacks only copy bytes; enrichment (which reads /proc) runs after each poll.
+    let pending: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+    let mut rb = RingBufferBuilder::new();
+    let p1 = pending.clone();
+    rb.add(&sk.maps.hi, move |d: &[u8]| {
+        if let Ok(mut v) = p1.lock() {
+            v.push(d.to_vec());
+        }
+        0
+    })
+    .map_err(|e| bpf_err("ring buffer hi", e))?;
+    let p2 = pending.clone();
+    rb.add(&sk.maps.opens, move |d: &[u8]| {
+        if let Ok(mut v) = p2.lock() {
+            v.push(d.to_vec());
+        }
+        0
+    })
+    .map_err(|e| bpf_err("ring buffer opens", e))?;
+    let rb = rb.build().map_err(|e| bpf_err("ring buffer", e))?;
+    ctl.set_ready();
+    let mut enricher = Enricher::new();
+    let mut last_drops = Instant::now();
+    let mut seen = [0u64; 2];
+    while !ctl.stopped() {
+        if let Err(e) = rb.poll(Duration::from_millis(100)) {
+            if e.kind() != libbpf_rs::ErrorKind::Interrupted {
+                return Err(bpf_err("poll", e));
+            }
+        }
+        let batch = pending
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default();
+        for raw in batch {
+            let Some(ev) = parse_raw(&raw).and_then(|r| enricher.event(r)) else {
+                continue;
+            };
+            ctl.stats.events.fetch_add(1, Ordering::Relaxed);
+            match tx.try_send(SourceMsg::Event(Box::new(ev))) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => ctl.stats.drop_n("ebpf-queue", 1),
+                Err(TrySendError::Disconnected(_)) => return Ok(()),
+            }
+        }
+        if last_drops.elapsed() > Duration::from_millis(500) {
+            last_drops = Instant::now();
+            let d = read_drops(&sk.maps.drops);
+            ctl.stats.drop_n("ebpf-hi", d[0].saturating_sub(seen[0]));
+            ctl.stats.drop_n("ebpf-opens", d[1].saturating_sub(seen[1]));
+            seen = d;
+        }
+    }
+    let d = read_drops(&sk.maps.drops);
+    ctl.stats.drop_n("ebpf-hi", d[0].saturating_sub(seen[0]));
+    ctl.stats.drop_n("ebpf-opens", d[1].saturating_sub(seen[1]));
+    if let Some(out) = &opts.learn {
+        let mut result = Vec::new();
+        for key in sk.maps.learned.keys() {
+            let Ok(Some(val)) = sk.maps.learned.lookup(&key, MapFlags::ANY) else {
+                continue;
+            };
+            let Some(id) = key
+                .get(..8)
+                .and_then(|b| b.try_into().ok())
+                .map(u64::from_ne_bytes)
+            else {
+                continue;
+            };
+            let words: Vec<u64> = val
+                .chunks_exact(8)
+                .filter_map(|c| c.try_into().ok().map(u64::from_ne_bytes))
+                .collect();
+            let path = enricher.cgroups.path(id).unwrap_or_default();
+            result.push((
+                format!("0::{path}\n"),
+                crate::seccomp::bitmap_numbers(&words),
+            ));
+        }
+        if let Ok(mut o) = out.lock() {
+            *o = result;
+        }
+    }
+    Ok(())
+}
+
+/// Where the BPF object's source lives (for docs/diagnostics).
+pub fn program_source() -> &'static Path {
+    Path::new("crates/hull-runtime/src/bpf/monitor.bpf.c")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(kind: u32, f: impl FnOnce(&mut [u8])) -> Vec<u8> {
+        let mut b = vec![0u8; EVENT_SIZE];
+        b[0..4].copy_from_slice(&kind.to_ne_bytes());
+        b[4..8].copy_from_slice(&42u32.to_ne_bytes());
+        f(&mut b);
+        b
+    }
+
+    #[test]
+    fn decode_records() {
+        let r = parse_raw(&record(4, |b| {
+            b[44..48].copy_from_slice(&0o101u32.to_ne_bytes());
+            b[96..104].copy_from_slice(b"/etc/x\0\0");
+            b[80..83].copy_from_slice(b"sh\0");
+        }))
+        .unwrap();
+        assert_eq!(
+            (r.kind, r.pid, r.path.as_str(), r.comm.as_str()),
+            (4, 42, "/etc/x", "sh")
+        );
+        let r = parse_raw(&record(1, |b| {
+            b[54..56].copy_from_slice(&9u16.to_ne_bytes());
+            b[352..361].copy_from_slice(b"sh\0-c\0id\0");
+        }))
+        .unwrap();
+        assert_eq!(r.args, vec!["sh", "-c", "id"]);
+        // args_len larger than the field is clamped, short records rejected.
+        assert!(
+            parse_raw(&record(1, |b| b[54..56].copy_from_slice(&u16::MAX.to_ne_bytes()))).is_some()
+        );
+        assert!(parse_raw(&[0u8; 100]).is_none());
+        let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/corpus/ebpf_event");
+        if let Ok(rd) = std::fs::read_dir(seeds) {
+            for f in rd.flatten() {
+                let _ = parse_raw(&std::fs::read(f.path()).unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn enrich_connect_and_open() {
+        let mut en = Enricher::new();
+        let r = parse_raw(&record(5, |b| {
+            b[48..52].copy_from_slice(&2u32.to_ne_bytes());
+            b[52..54].copy_from_slice(&3333u16.to_ne_bytes());
+            b[56..60].copy_from_slice(&[127, 0, 0, 1]);
+        }))
+        .unwrap();
+        let ev = en.event(r).unwrap();
+        assert_eq!(ev.kind, Some(EventType::Connect));
+        assert_eq!(
+            (ev.daddr.as_deref(), ev.dport),
+            (Some("127.0.0.1"), Some(3333))
+        );
+        let r = parse_raw(&record(4, |b| {
+            b[44..48].copy_from_slice(&0u32.to_ne_bytes());
+            b[96..107].copy_from_slice(b"/etc/shadow");
+        }))
+        .unwrap();
+        let ev = en.event(r).unwrap();
+        assert!(!ev.write);
+        assert_eq!(ev.path, "/etc/shadow");
+        assert!(en.event(parse_raw(&record(99, |_| {})).unwrap()).is_none());
+    }
+}

@@ -1,0 +1,1 @@
+//! hull-match integration tests (accuracy against the corpus).

@@ -1,0 +1,1 @@
+//! app-debian language findings (filled in below).

@@ -115,7 +115,9 @@ pub fn parse(file: &str, text: &str) -> Result<Parsed, FeedError> {
 fn toml_text_of(v: &toml::Value) -> String {
     match v {
         toml::Value::String(s) => s.clone(),
-        other => other.to_string(),
+        toml::Value::Datetime(d) => d.to_string(),
+        toml::Value::Integer(i) => i.to_string(),
+        _ => String::new(),
     }
 }
 

@@ -94,6 +94,19 @@ fn split_selector(rest: &str) -> Result<(PathBuf, Selector), String> {
     if Path::new(rest).exists() {
         return Ok((rest.into(), Selector::Any));
     }
+    // The shortest existing prefix is the path; what follows names the image
+    // (a docker-archive tag may itself contain `:` and `/`: `x.tar:repo/name:tag`).
+    for (i, sep) in rest.char_indices().filter(|(_, c)| *c == ':' || *c == '@') {
+        let (p, sel) = (&rest[..i], &rest[i + 1..]);
+        if p.is_empty() || sel.is_empty() || !Path::new(p).exists() {
+            continue;
+        }
+        if sep == '@' {
+            let d = Digest::parse(sel).map_err(|e| e.to_string())?;
+            return Ok((p.into(), Selector::Digest(d)));
+        }
+        return Ok((p.into(), Selector::Tag(sel.to_string())));
+    }
     if let Some((p, d)) = rest.rsplit_once('@') {
         let d = Digest::parse(d).map_err(|e| e.to_string())?;
         return Ok((p.into(), Selector::Digest(d)));

@@ -134,8 +134,20 @@ impl Tree {
             }
         }
         for e in entries {
-            if matches!(e.kind, EntryKind::Whiteout | EntryKind::OpaqueDir) || e.path.is_root() {
-                continue;
+            match e.kind {
+                // A marker is a file inside its directory: that directory exists here.
+                EntryKind::Whiteout => {
+                    self.ensure_parents(&e.path, e.layer);
+                    continue;
+                }
+                EntryKind::OpaqueDir => {
+                    if let Ok(child) = e.path.join(".wh..wh..opq") {
+                        self.ensure_parents(&child, e.layer);
+                    }
+                    continue;
+                }
+                _ if e.path.is_root() => continue,
+                _ => {}
             }
             self.ensure_parents(&e.path, e.layer);
             let is_dir = e.kind == EntryKind::Dir;

@@ -19,6 +19,10 @@
 //! that last wrote it. An analyzer that found something in (layer, path) keeps it only
 //! when `tree.get(path).layer == layer` — otherwise a later layer replaced or deleted it.
 //!
+//! Hard links: the visitor sees a hard link's bytes at its target's entry (the link
+//! itself is an [`EntryKind::Hardlink`] with an empty reader); in the tree the link node
+//! names its target, which a later layer may have deleted.
+//!
 //! What it does not do: extract anything to the host filesystem, run containers, or
 //! parse file formats inside the image (that is `hull-catalog`). Entries whose name
 //! climbs above the image root (`../x`) make the layer fail as hostile; absolute names
@@ -132,6 +136,21 @@ pub fn open(target: &str, opts: &OpenOptions) -> Result<Image, Error> {
         target::Target::OciArchive(path, sel) => {
             let store = Store::Archive(archive::index(&path, &opts.limits)?);
             oci::open_layout(store, &sel, opts)?
+        }
+        target::Target::Archive(path, sel) => {
+            // Told apart by members: an OCI layout inside wins (docker 25+ writes both).
+            let index = archive::index(&path, &opts.limits)?;
+            if index.has("index.json") {
+                oci::open_layout(Store::Archive(index), &sel, opts)?
+            } else if index.has("manifest.json") {
+                docker::open_archive(Store::Archive(index), &sel, opts)?
+            } else {
+                return Err(Error::Target {
+                    target: target.into(),
+                    message: "not an image archive: no `index.json` or `manifest.json` inside"
+                        .into(),
+                });
+            }
         }
         target::Target::DockerArchive(path, sel) => {
             let store = Store::Archive(archive::index(&path, &opts.limits)?);

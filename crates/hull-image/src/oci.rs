@@ -170,6 +170,8 @@ pub(crate) fn select<'a>(
                 let have: Vec<String> = many
                     .iter()
                     .filter_map(|d| d.platform.as_ref())
+                    // Attestation manifests (`unknown/unknown`) are not images to offer.
+                    .filter(|p| p.os != "unknown")
                     .map(|p| format!("{}/{}", p.os, p.architecture))
                     .collect();
                 return Err(err(format!(

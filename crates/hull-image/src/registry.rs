@@ -121,12 +121,17 @@ impl Client {
         };
         let scheme = if opts.insecure { "http" } else { "https" };
         let (creds, creds_note) = dockercfg::lookup(opts.docker_config.as_deref(), &r.registry)?;
-        let agent = ureq::AgentBuilder::new()
+        let mut builder = ureq::AgentBuilder::new()
             .timeout_connect(Duration::from_secs(30))
             .timeout_read(Duration::from_secs(300))
             .redirects(5)
-            .user_agent(concat!("hull/", env!("CARGO_PKG_VERSION")))
-            .build();
+            .user_agent(concat!("hull/", env!("CARGO_PKG_VERSION")));
+        if let Some(proxy) = proxy_for(host, opts.insecure) {
+            let p = ureq::Proxy::new(&proxy)
+                .map_err(|e| Error::invalid("proxy environment", format!("`{proxy}`: {e}")))?;
+            builder = builder.proxy(p);
+        }
+        let agent = builder.build();
         Ok(Client {
             agent,
             base: format!("{scheme}://{host}"),
@@ -148,7 +153,9 @@ impl Client {
     /// GET with auth: on a `401` answer the challenge once and retry.
     fn get(&self, path: &str, accept: Option<&str>) -> Result<Fetch, Error> {
         let url = format!("{}/v2/{}/{}", self.base, self.repository, path);
-        for attempt in 0..2 {
+        let mut auth_tries = 0;
+        let mut busy_tries = 0;
+        loop {
             let mut req = self.agent.get(&url);
             if let Some(a) = accept {
                 req = req.set("Accept", a);
@@ -159,7 +166,8 @@ impl Client {
             }
             match req.call() {
                 Ok(resp) => return Ok(Fetch::Ok(Box::new(resp))),
-                Err(ureq::Error::Status(401, resp)) if attempt == 0 => {
+                Err(ureq::Error::Status(401, resp)) if auth_tries == 0 => {
+                    auth_tries += 1;
                     let challenge = resp.header("www-authenticate").unwrap_or("").to_string();
                     let header = self.answer(&challenge)?;
                     if let Ok(mut a) = self.auth.lock() {
@@ -167,6 +175,11 @@ impl Client {
                     }
                 }
                 Err(ureq::Error::Status(404, _)) => return Ok(Fetch::NotFound),
+                // Rate limits and overloaded front ends are worth a short wait.
+                Err(ureq::Error::Status(429 | 502 | 503 | 504, _)) if busy_tries < 3 => {
+                    busy_tries += 1;
+                    std::thread::sleep(Duration::from_millis(500 << busy_tries));
+                }
                 Err(ureq::Error::Status(code, resp)) => {
                     let mut body = String::new();
                     let _ = resp.into_reader().take(300).read_to_string(&mut body);
@@ -182,10 +195,6 @@ impl Client {
                 }
             }
         }
-        Err(self.err(format!(
-            "GET {path}: authentication refused{}",
-            self.creds_hint()
-        )))
     }
 
     fn creds_hint(&self) -> String {
@@ -285,6 +294,49 @@ impl Client {
                 digest: d.to_string(),
             }),
         }
+    }
+}
+
+/// The proxy from `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` (either case) for `host`,
+/// unless `NO_PROXY` lists it (exact, `.suffix` or `*`) or it is loopback. ureq's own
+/// environment lookup ignores `NO_PROXY`, hence this.
+fn proxy_for(host: &str, plain_http: bool) -> Option<String> {
+    proxy_from(host, plain_http, &|n| std::env::var(n).ok())
+}
+
+fn proxy_from(
+    host: &str,
+    plain_http: bool,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let var = |names: &[&str]| names.iter().find_map(|n| env(n).filter(|v| !v.is_empty()));
+    let name = host.rsplit_once(':').map_or(host, |(h, port)| {
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    if matches!(name, "localhost" | "::1") || name.starts_with("127.") {
+        return None;
+    }
+    if let Some(no) = var(&["NO_PROXY", "no_proxy"]) {
+        for entry in no.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let e = entry.trim_start_matches('*');
+            if e.is_empty()
+                || name == e.trim_start_matches('.')
+                || (e.starts_with('.') && name.ends_with(e))
+                || (!e.starts_with('.') && name.ends_with(&format!(".{e}")))
+            {
+                return None;
+            }
+        }
+    }
+    if plain_http {
+        var(&["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"])
+    } else {
+        var(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"])
     }
 }
 
@@ -411,6 +463,29 @@ mod tests {
         for bad in ["", "UPPER/x", "a//b", "a:bad tag", "a@sha256:zz"] {
             assert!(Reference::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn proxies_honour_no_proxy() {
+        let env = |n: &str| match n {
+            "HTTPS_PROXY" => Some("http://proxy:3128".to_string()),
+            "no_proxy" => Some("internal.example, .corp,*.lan".to_string()),
+            _ => None,
+        };
+        let p = |h: &str| proxy_from(h, false, &env);
+        assert_eq!(p("ghcr.io").as_deref(), Some("http://proxy:3128"));
+        for direct in [
+            "internal.example",
+            "reg.internal.example:5000",
+            "a.corp",
+            "x.lan",
+            "localhost:5000",
+            "127.0.0.1:1",
+            "[::1]:5000",
+        ] {
+            assert_eq!(p(direct), None, "{direct}");
+        }
+        assert_eq!(proxy_from("ghcr.io", true, &env), None);
     }
 
     #[test]

@@ -95,6 +95,10 @@ impl Tree {
             let here = ImagePath::new(&cur.join("/")).ok()?;
             let node = self.nodes.get(&here)?;
             if let EntryKind::Symlink(target) = &node.kind {
+                // An empty target resolves to nothing, as on Linux (ENOENT).
+                if target.is_empty() {
+                    return None;
+                }
                 hops += 1;
                 if hops > self.max_hops {
                     return None;

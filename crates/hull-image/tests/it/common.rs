@@ -230,9 +230,21 @@ impl Registry {
 
     /// Push an OCI archive with skopeo; returns `127.0.0.1:PORT/repo:tag`.
     pub fn push(&self, archive: &Path, repo_tag: &str, creds: Option<&str>) -> String {
+        self.push_with(archive, repo_tag, creds, &[])
+    }
+
+    /// `push` with extra `skopeo copy` flags (`--format v2s2` for Docker media types).
+    pub fn push_with(
+        &self,
+        archive: &Path,
+        repo_tag: &str,
+        creds: Option<&str>,
+        extra: &[&str],
+    ) -> String {
         let dest = format!("127.0.0.1:{}/{repo_tag}", self.port);
         let mut cmd = Command::new("skopeo");
         cmd.args(["copy", "-q", "--dest-tls-verify=false"]);
+        cmd.args(extra);
         if let Some(c) = creds {
             cmd.args(["--dest-creds", c]);
         }

@@ -107,6 +107,14 @@ fn every_target_form_gives_the_same_tree() {
         let by_digest = format!("127.0.0.1:{}/hull/whiteout@{d}", reg.port);
         let again = open(&by_digest, &opts).unwrap();
         assert_eq!(again.info.layers, image.info.layers);
+        // Docker v2 schema 2 media types (skopeo converts the manifest and config).
+        let r = reg.push_with(&src, "hull/whiteout:v2s2", None, &["--format", "v2s2"]);
+        let image = open(&format!("registry:{r}"), &opts).unwrap();
+        assert_eq!(
+            image.info.layers[0].media_type.as_deref(),
+            Some("application/vnd.docker.image.rootfs.diff.tar.gzip")
+        );
+        assert_eq!(walk(&image).fingerprint(true), want, "registry v2s2");
     }
 }
 
@@ -117,4 +125,85 @@ fn reference_tag(layout: &std::path::Path) -> String {
         .as_str()
         .unwrap()
         .to_string()
+}
+
+/// A layout whose `index.json` names a multi-platform index (amd64, arm64/v8 and an
+/// attestation entry), plus a second tagged single image.
+#[test]
+fn multi_platform_index_picks_the_platform() {
+    use crate::hostile::{gz, put_blob, sha, tar_of, Item};
+    use hull_image::Platform;
+    use serde_json::json;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("layout");
+    std::fs::create_dir_all(root.join("blobs/sha256")).unwrap();
+    std::fs::write(
+        root.join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
+    let image = |arch: &str| -> serde_json::Value {
+        let tar = tar_of(&[Item::File(&format!("arch-{arch}"), arch.as_bytes())]);
+        let blob = gz(&tar);
+        let ld = put_blob(&root, &blob);
+        let config = serde_json::to_vec(&json!({"architecture": arch, "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": [sha(&tar)]}}))
+        .unwrap();
+        let cd = put_blob(&root, &config);
+        let m = serde_json::to_vec(&json!({"schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": config.len()},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": ld, "size": blob.len()}]}))
+        .unwrap();
+        let md = put_blob(&root, &m);
+        json!({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md, "size": m.len()})
+    };
+    let mut amd = image("amd64");
+    amd["platform"] = json!({"os": "linux", "architecture": "amd64"});
+    let mut arm = image("arm64");
+    arm["platform"] = json!({"os": "linux", "architecture": "arm64", "variant": "v8"});
+    let mut att = image("amd64");
+    att["platform"] = json!({"os": "unknown", "architecture": "unknown"});
+    let nested = serde_json::to_vec(&json!({"schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [att, arm, amd]}))
+    .unwrap();
+    let nd = put_blob(&root, &nested);
+    let mut single = image("riscv64");
+    single["annotations"] = json!({"org.opencontainers.image.ref.name": "solo"});
+    let index = json!({"schemaVersion": 2, "manifests": [
+        {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": nd, "size": nested.len(),
+         "annotations": {"org.opencontainers.image.ref.name": "multi"}},
+        single]});
+    std::fs::write(root.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+
+    let files = |target: &str, platform: &str| -> Result<Vec<String>, String> {
+        let opts = OpenOptions {
+            platform: platform.parse::<Platform>().unwrap(),
+            ..Default::default()
+        };
+        let image = open(target, &opts).map_err(|e| e.to_string())?;
+        let tree = image.walk(&|_, _| Ok(())).map_err(|e| e.to_string())?;
+        Ok(tree.iter().map(|(p, _)| p.to_string()).collect())
+    };
+    let multi = format!("oci-dir:{}:multi", root.display());
+    assert_eq!(files(&multi, "linux/amd64").unwrap(), ["/arch-amd64"]);
+    assert_eq!(files(&multi, "linux/arm64").unwrap(), ["/arch-arm64"]);
+    assert_eq!(files(&multi, "linux/aarch64/v8").unwrap(), ["/arch-arm64"]);
+    let err = files(&multi, "linux/s390x").unwrap_err();
+    assert!(
+        err.contains("no image for platform linux/s390x (available: linux/arm64, linux/amd64)"),
+        "{err}"
+    );
+    assert_eq!(
+        files(&format!("{}:solo", root.display()), "linux/amd64").unwrap(),
+        ["/arch-riscv64"]
+    );
+    let err = files(root.to_str().unwrap(), "linux/amd64").unwrap_err();
+    assert!(
+        err.contains("index holds 2 images") && err.contains("multi, solo"),
+        "{err}"
+    );
+    let err = files(&format!("oci-dir:{}:nope", root.display()), "linux/amd64").unwrap_err();
+    assert!(err.contains("no image tagged `nope`"), "{err}");
 }

@@ -71,7 +71,7 @@ impl Layer {
     }
 }
 
-fn put_blob(dir: &Path, bytes: &[u8]) -> String {
+pub fn put_blob(dir: &Path, bytes: &[u8]) -> String {
     let d = sha(bytes);
     let p = dir
         .join("blobs/sha256")
@@ -363,4 +363,87 @@ fn docker_archive_names_cannot_escape() {
 fn limits_default_sanely() {
     let l = Limits::default();
     assert!(l.max_layer_bytes >= 8 << 30 && l.max_entries >= 1_000_000 && l.max_symlink_hops >= 8);
+}
+
+#[test]
+fn images_can_be_shared_across_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<hull_image::Image>();
+    shareable::<hull_image::Tree>();
+    shareable::<hull_image::Error>();
+}
+
+#[test]
+fn files_that_are_not_images_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = tmp.path().join("notes.txt");
+    std::fs::write(
+        &text,
+        "hello, this is not a tar archive at all\n".repeat(20),
+    )
+    .unwrap();
+    let msg = open(text.to_str().unwrap(), &OpenOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("notes.txt"), "{msg}");
+    let other = tmp.path().join("other.tar");
+    std::fs::write(&other, tar_of(&[Item::File("readme", b"x")])).unwrap();
+    let msg = open(other.to_str().unwrap(), &OpenOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("not an image archive"), "{msg}");
+    let msg = open(&format!("dir:{}", text.display()), &OpenOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("is not a directory"), "{msg}");
+}
+
+#[test]
+fn dir_targets_do_not_follow_links_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("rootfs");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("etc/hostname"), "inside").unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", root.join("etc/passwd")).unwrap();
+    std::os::unix::fs::symlink("/", root.join("host")).unwrap();
+    let image = open(&format!("dir:{}", root.display()), &OpenOptions::default()).unwrap();
+    assert!(image.info.layers.is_empty());
+    let read = std::sync::Mutex::new(Vec::new());
+    let tree = image
+        .walk(&|e, r| {
+            let mut s = String::new();
+            r.read_to_string(&mut s)?;
+            read.lock().unwrap().push((e.path.to_string(), e.layer, s));
+            Ok(())
+        })
+        .unwrap();
+    let mut read = read.into_inner().unwrap();
+    read.sort();
+    assert_eq!(
+        read,
+        [
+            ("/etc".to_string(), 0, String::new()),
+            ("/etc/hostname".to_string(), 0, "inside".to_string()),
+            ("/etc/passwd".to_string(), 0, String::new()),
+            ("/host".to_string(), 0, String::new()),
+        ]
+    );
+    assert_eq!(
+        tree.get(&ip("host")).unwrap().kind,
+        EntryKind::Symlink("/".into())
+    );
+    // Through `host` resolves inside the rootfs, never on the host.
+    assert_eq!(
+        tree.resolve(&ip("host/etc/hostname")).unwrap().0,
+        ip("etc/hostname")
+    );
+    assert!(tree.resolve(&ip("etc/passwd")).is_none());
+    let mut opts = OpenOptions::default();
+    opts.limits.max_file_size = 3;
+    let image = open(&format!("dir:{}", root.display()), &opts).unwrap();
+    let msg = image.walk(&|_, _| Ok(())).unwrap_err().to_string();
+    assert!(
+        msg.contains("etc/hostname: file size limit of 3 exceeded"),
+        "{msg}"
+    );
 }

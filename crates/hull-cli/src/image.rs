@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::ValueEnum;
-use hull_model::{Finding, FixState, ImagePath, Inventory, Severity};
+use hull_model::{Finding, FixState, Inventory, Severity};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -90,29 +90,8 @@ fn load_inventory(target: &str) -> anyhow::Result<Inventory> {
     }
     let image = hull_image::open(target, &hull_image::OpenOptions::default())
         .with_context(|| format!("opening {target}"))?;
-    let opts = hull_catalog::CatalogOptions::default();
-    let collector = hull_catalog::Collector::new(&opts, &|_| {});
-    let tree = image
-        .walk(&|entry, content| {
-            if entry.kind == hull_image::EntryKind::File {
-                collector.visit_file(entry.layer, &entry.path, entry.mode, entry.size, content);
-            }
-            Ok(())
-        })
-        .with_context(|| format!("reading {target}"))?;
-    Ok(collector.finish(&TreeView(&tree), image.info.clone()))
-}
-
-/// The merged tree as the catalog assembly sees it.
-struct TreeView<'a>(&'a hull_image::Tree);
-
-impl hull_catalog::FinalView for TreeView<'_> {
-    fn layer_of(&self, path: &ImagePath) -> Option<usize> {
-        self.0.get(path).map(|n| n.layer)
-    }
-    fn resolve(&self, path: &ImagePath) -> Option<(ImagePath, usize)> {
-        self.0.resolve(path).map(|(p, n)| (p, n.layer))
-    }
+    hull_catalog::catalog(&image, &hull_catalog::CatalogOptions::default())
+        .with_context(|| format!("reading {target}"))
 }
 
 type Ignores = Vec<(String, Option<String>)>;

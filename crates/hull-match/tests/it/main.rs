@@ -193,6 +193,34 @@ fn actual_pairs(findings: &[Finding], redhat_api: bool) -> BTreeSet<(String, Str
 #[test]
 fn legacy_images_match_expected_findings_exactly() {
     let Some(c) = corpus() else { return };
+    check_legacy_pairs(&c, "truth", &|id| legacy_inventory(&c, id));
+}
+
+/// The same 25 pairs, with the inventory read from the image itself by
+/// `hull-image` + `hull-catalog` (the path `hull image` takes).
+#[test]
+fn legacy_images_through_the_image_match_expected_findings_exactly() {
+    let Some(c) = corpus() else { return };
+    check_legacy_pairs(&c, "image", &|id| image_inventory(&c, id));
+}
+
+pub fn image_inventory(c: &Path, id: &str) -> Inventory {
+    let base = c.join("images/legacy");
+    let target = if base.join(format!("{id}.docker.tar")).is_file() {
+        format!(
+            "docker-archive:{}",
+            base.join(format!("{id}.docker.tar")).display()
+        )
+    } else {
+        format!("oci-dir:{}", base.join(format!("{id}.oci")).display())
+    };
+    let image = hull_image::open(&target, &hull_image::OpenOptions::default()).unwrap();
+    hull_catalog::catalog(&image, &hull_catalog::CatalogOptions::default()).unwrap()
+}
+
+fn check_legacy_pairs(c: &Path, label: &str, inventory_of: &dyn Fn(&str) -> Inventory) {
+    let c = c.to_path_buf();
+    let mut inventories: HashMap<String, Inventory> = HashMap::new();
     let summary = std::fs::read_to_string(c.join("expected/legacy/SUMMARY.tsv")).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let mut dbs: HashMap<PathBuf, Db> = HashMap::new();
@@ -209,11 +237,13 @@ fn legacy_images_match_expected_findings_exactly() {
         assert_eq!(exp["matches"].as_array().unwrap().len(), want_count);
         let fp = feed_path(&c, exp["note"].as_str().unwrap());
         let n = dbs.len();
-        let db = dbs
-            .entry(fp.clone())
-            .or_insert_with(|| build_db(tmp.path(), &format!("feed{n}"), std::slice::from_ref(&fp)));
-        let inv = legacy_inventory(&c, image);
-        let report = hull_match::match_inventory(&inv, db).unwrap();
+        let db = dbs.entry(fp.clone()).or_insert_with(|| {
+            build_db(tmp.path(), &format!("feed{n}"), std::slice::from_ref(&fp))
+        });
+        let inv = inventories
+            .entry(image.to_string())
+            .or_insert_with(|| inventory_of(image));
+        let report = hull_match::match_inventory(inv, db).unwrap();
         let redhat_api = feed.starts_with("redhat-security-data-api");
         // Red Hat "affected, no fix" states are reported by hull but are not in the
         // expected data, which lists RHSA fixes only; they are checked separately.
@@ -237,7 +267,7 @@ fn legacy_images_match_expected_findings_exactly() {
             tp as f64 / want.len() as f64
         };
         println!(
-            "{image:28} {feed:32} expected {:4} got {:4} precision {precision:.3} recall {recall:.3} (notes {}, git-only {})",
+            "[{label}] {image:28} {feed:32} expected {:4} got {:4} precision {precision:.3} recall {recall:.3} (notes {}, git-only {})",
             want.len(),
             got.len(),
             report.notes.len(),

@@ -58,6 +58,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let db = hull_vulndb::Db::open(&db_path)?;
     let inventory = load_inventory(&args.target)?;
     let mut report = hull_match::match_inventory(&inventory, &db)?;
+    if let Some(ns) = &report.stats.os_namespace_without_data {
+        eprintln!(
+            "hull: warning: the database has no advisories for {ns}; OS packages were not checked (run `hull db update`)"
+        );
+    }
+    if report.stats.os_packages_without_namespace > 0 {
+        eprintln!(
+            "hull: warning: {} OS packages not checked: unknown or unsupported distro release",
+            report.stats.os_packages_without_namespace
+        );
+    }
     report.findings.retain(|f| {
         (severities.is_empty() || severities.contains(&f.severity))
             && (!args.ignore_unfixed || f.fixed_version().is_some())

@@ -56,6 +56,10 @@ pub struct Stats {
     /// against a package version, so counted rather than guessed.
     pub git_only: usize,
     pub withdrawn_ignored: usize,
+    /// The image's distro release when the database holds no advisory for it: its OS
+    /// packages were not checked (the result is unknown, not clean).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os_namespace_without_data: Option<String>,
     pub informational_ignored: usize,
     pub version_errors: usize,
 }
@@ -73,6 +77,12 @@ pub struct Report {
 pub fn match_inventory(inventory: &Inventory, db: &Db) -> Result<Report, MatchError> {
     let mut report = Report::default();
     let ns = inventory.distro.as_ref().and_then(distro::namespace_of);
+    if let Some(n) = &ns {
+        let has_os = inventory.packages.iter().any(|p| p.ecosystem.is_os());
+        if has_os && !db.has_namespace(n)? {
+            report.stats.os_namespace_without_data = Some(n.to_string());
+        }
+    }
     for pkg in &inventory.packages {
         report.stats.packages += 1;
         if pkg.ecosystem.is_os() {

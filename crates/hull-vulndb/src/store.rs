@@ -178,6 +178,20 @@ impl Db {
         Ok(out)
     }
 
+    /// Whether any advisory applies to `namespace` (a scan of an image whose release
+    /// has no data must say so rather than look clean).
+    pub fn has_namespace(&self, namespace: &Namespace) -> Result<bool, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM affected WHERE namespace = ?1 LIMIT 1",
+                params![namespace.as_str()],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|r| r.is_some())
+            .map_err(sql(&self.path))
+    }
+
     /// Namespaces present (for choosing a distro release, status output).
     pub fn namespaces(&self) -> Result<Vec<(String, i64)>, StoreError> {
         let mut stmt = self

@@ -8,6 +8,7 @@
 pub mod alpine;
 pub mod debian_list;
 pub mod debian_tracker;
+pub mod nvd;
 pub mod osv;
 pub mod redhat_api;
 pub mod redhat_oval;
@@ -38,6 +39,8 @@ pub enum Format {
     OsvYaml,
     /// RustSec native advisory (TOML front matter in Markdown).
     RustsecMarkdown,
+    /// NVD CVE API 2.0 (pages or single `cve` objects): severity enrichment only.
+    NvdJson,
 }
 
 impl Format {
@@ -52,6 +55,7 @@ impl Format {
             Format::OsvJson => "osv-json",
             Format::OsvYaml => "osv-yaml",
             Format::RustsecMarkdown => "rustsec",
+            Format::NvdJson => "nvd-json",
         }
     }
 }
@@ -133,6 +137,11 @@ fn has_yaml_key(head: &str, key: &str) -> bool {
 }
 
 fn detect_json(head: &str, text: &str) -> Option<Format> {
+    if head.contains("\"NVD_CVE\"")
+        || (head.contains("\"sourceIdentifier\"") && head.contains("\"vulnStatus\""))
+    {
+        return Some(Format::NvdJson);
+    }
     if head.contains("\"distroversion\"") && head.contains("\"packages\"") {
         return Some(Format::AlpineJson);
     }
@@ -190,6 +199,7 @@ pub fn parse(format: Format, file: &str, bytes: &[u8]) -> Result<Parsed, FeedErr
         Format::RedHatOval => redhat_oval::parse(file, text),
         Format::OsvJson | Format::OsvYaml => osv::parse(format, file, text),
         Format::RustsecMarkdown => rustsec::parse(file, text),
+        Format::NvdJson => nvd::parse(file, text),
     }
 }
 

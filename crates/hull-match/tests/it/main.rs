@@ -324,3 +324,44 @@ fn rhel8_module_trap_is_avoided_and_detected_without_modules() {
         f.evidence.rule
     );
 }
+
+#[test]
+fn severity_is_enriched_from_nvd_records_only_when_the_feed_has_none() {
+    let Some(c) = corpus() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    // A hand-written NVD API 2.0 page for the musl CVE of alpine-3.9.4.
+    let nvd = tmp.path().join("nvd.json");
+    std::fs::write(
+        &nvd,
+        r#"{"format":"NVD_CVE","version":"2.0","vulnerabilities":[{"cve":{"id":"CVE-2019-14697",
+        "sourceIdentifier":"cve@mitre.org","vulnStatus":"Analyzed","metrics":{"cvssMetricV31":[
+        {"source":"nvd@nist.gov","type":"Primary","cvssData":{"vectorString":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H","baseScore":9.8,"baseSeverity":"CRITICAL"}}]}}}]}"#,
+    )
+    .unwrap();
+    let db = build_db(
+        tmp.path(),
+        "enrich",
+        &[c.join("feeds/alpine/secdb-yaml/v3.9/main.yaml"), nvd],
+    );
+    let inv = legacy_inventory(&c, "alpine-3.9.4");
+    let r = hull_match::match_inventory(&inv, &db).unwrap();
+    let musl = r
+        .findings
+        .iter()
+        .find(|f| f.package.name == "musl")
+        .unwrap();
+    assert_eq!(musl.severity, hull_model::Severity::Critical);
+    assert!(musl
+        .evidence
+        .records
+        .iter()
+        .any(|x| x == "severity:nvd:CVE-2019-14697"));
+    // NVD records never create findings by themselves, and other findings stay unknown.
+    let openssl = r
+        .findings
+        .iter()
+        .find(|f| f.package.name == "libssl1.1")
+        .unwrap();
+    assert_eq!(openssl.severity, hull_model::Severity::Unknown);
+    assert_eq!(r.findings.len(), 4);
+}

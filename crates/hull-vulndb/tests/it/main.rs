@@ -120,6 +120,9 @@ fn every_other_feed_parses() {
         "feeds/legacy-excerpts/osv-debian",
         "feeds/legacy-excerpts/osv-alpine",
         "feeds/legacy-excerpts/osv-ubuntu",
+        "feeds/nvd/api-2.0-per-cve",
+        "feeds/nvd/api-2.0-page",
+        "feeds/nvd/cve-object-fkie",
     ] {
         let (updates, stats) = read_path(&c.join(dir), None);
         assert!(!updates.is_empty(), "{dir}: nothing read");
@@ -190,6 +193,7 @@ fn fuzz_seeds_replay_without_panics() {
     let mut n = 0;
     for target in [
         "feed_detect",
+        "feed_nvd",
         "feed_alpine",
         "feed_debian_list",
         "feed_osv",

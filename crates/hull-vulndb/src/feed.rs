@@ -11,6 +11,7 @@ pub mod debian_tracker;
 pub mod nvd;
 pub mod osv;
 pub mod redhat_api;
+pub mod redhat_csaf;
 pub mod redhat_oval;
 pub mod rustsec;
 
@@ -39,6 +40,8 @@ pub enum Format {
     OsvYaml,
     /// RustSec native advisory (TOML front matter in Markdown).
     RustsecMarkdown,
+    /// Red Hat CSAF 2.0 advisory or VEX document.
+    RedHatCsaf,
     /// NVD CVE API 2.0 (pages or single `cve` objects): severity enrichment only.
     NvdJson,
 }
@@ -56,6 +59,7 @@ impl Format {
             Format::OsvYaml => "osv-yaml",
             Format::RustsecMarkdown => "rustsec",
             Format::NvdJson => "nvd-json",
+            Format::RedHatCsaf => "redhat-csaf",
         }
     }
 }
@@ -137,6 +141,9 @@ fn has_yaml_key(head: &str, key: &str) -> bool {
 }
 
 fn detect_json(head: &str, text: &str) -> Option<Format> {
+    if head.contains("\"csaf_version\"") {
+        return Some(Format::RedHatCsaf);
+    }
     if head.contains("\"NVD_CVE\"")
         || (head.contains("\"sourceIdentifier\"") && head.contains("\"vulnStatus\""))
     {
@@ -163,6 +170,12 @@ fn detect_json(head: &str, text: &str) -> Option<Format> {
     }
     // The head can miss keys of a large record; look at the top-level keys properly.
     let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    if v.get("document")
+        .and_then(|d| d.get("csaf_version"))
+        .is_some()
+    {
+        return Some(Format::RedHatCsaf);
+    }
     let obj = match &v {
         serde_json::Value::Object(o) => o,
         serde_json::Value::Array(a) => a.first()?.as_object()?,
@@ -200,6 +213,7 @@ pub fn parse(format: Format, file: &str, bytes: &[u8]) -> Result<Parsed, FeedErr
         Format::OsvJson | Format::OsvYaml => osv::parse(format, file, text),
         Format::RustsecMarkdown => rustsec::parse(file, text),
         Format::NvdJson => nvd::parse(file, text),
+        Format::RedHatCsaf => redhat_csaf::parse(file, text),
     }
 }
 

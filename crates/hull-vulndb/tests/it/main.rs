@@ -120,6 +120,7 @@ fn every_other_feed_parses() {
         "feeds/legacy-excerpts/osv-debian",
         "feeds/legacy-excerpts/osv-alpine",
         "feeds/legacy-excerpts/osv-ubuntu",
+        "feeds/redhat/csaf",
         "feeds/nvd/api-2.0-per-cve",
         "feeds/nvd/api-2.0-page",
         "feeds/nvd/cve-object-fkie",
@@ -194,6 +195,7 @@ fn fuzz_seeds_replay_without_panics() {
     for target in [
         "feed_detect",
         "feed_nvd",
+        "feed_redhat_csaf",
         "feed_alpine",
         "feed_debian_list",
         "feed_osv",

@@ -311,6 +311,9 @@ pub fn to_value(inv: &Inventory, opts: &WriteOptions) -> Result<Value, serde_jso
             l.media_type.as_deref().unwrap_or("-"),
         );
         ia.push(w.annotate(&format!("hull:image:layer:{i}"), &v));
+        if let Some(c) = &l.created_by {
+            ia.push(w.annotate(&format!("hull:image:layer:{i}:created-by"), c));
+        }
     }
     image.annotations = ia;
 
@@ -533,7 +536,8 @@ fn image_from(p: &SpdxPackage, props: &[(String, String)]) -> ImageInfo {
             diff_id,
             media_type,
             size,
-            created_by: None,
+            created_by: lookup(props, &format!("hull:image:layer:{i}:created-by"))
+                .map(str::to_string),
         });
     }
     info

@@ -1,6 +1,61 @@
 //! The explicit table of analyzers. One module per file format; one row per analyzer.
 
+pub mod apk;
+pub mod dpkg;
+pub mod os_release;
+pub mod rpm;
+
 use crate::Analyzer;
 
+pub mod cargo_auditable;
+pub mod cargo_lock;
+pub mod dotnet_deps;
+pub(crate) mod elf;
+pub mod go_binary;
+pub mod go_mod;
+pub mod java_archive;
+pub(crate) mod lang;
+pub mod npm;
+pub mod npm_lock;
+pub mod php_composer;
+pub mod pnpm_lock;
+pub mod python_dist;
+pub mod ruby_gemspec;
+pub mod yarn_lock;
+
 /// Every analyzer hull runs, in no particular order (results are merged, not chained).
-pub const ALL: &[Analyzer] = &[];
+pub const ALL: &[Analyzer] = &[
+    Analyzer {
+        id: os_release::ID,
+        wants: os_release::wants,
+        parse: os_release::parse,
+    },
+    Analyzer {
+        id: dpkg::ID,
+        wants: dpkg::wants,
+        parse: dpkg::parse,
+    },
+    Analyzer {
+        id: apk::ID,
+        wants: apk::wants,
+        parse: apk::parse,
+    },
+    Analyzer {
+        id: rpm::ID,
+        wants: rpm::wants,
+        parse: rpm::parse,
+    },
+    python_dist::ANALYZER,
+    npm::ANALYZER,
+    npm_lock::ANALYZER,
+    yarn_lock::ANALYZER,
+    pnpm_lock::ANALYZER,
+    cargo_lock::ANALYZER,
+    cargo_auditable::ANALYZER,
+    go_binary::ANALYZER,
+    go_mod::ANALYZER,
+    java_archive::ANALYZER,
+    ruby_gemspec::ANALYZER,
+    php_composer::ANALYZER,
+    dotnet_deps::ANALYZER,
+];

@@ -1,0 +1,279 @@
+//! `python-dist`: installed Python distributions — `*.dist-info/METADATA` (wheels, pip),
+//! `*.egg-info/PKG-INFO` and single-file `*.egg-info` (setuptools), found below a
+//! `site-packages` or `dist-packages` directory.
+//!
+//! The metadata is an RFC 822-style header block (core metadata spec,
+//! <https://packaging.python.org/en/latest/specifications/core-metadata/>); only the
+//! headers before the first blank line matter, the rest is the long description.
+//! The package `path` is the `.dist-info`/`.egg-info` directory (what pip calls the
+//! distribution), or the `.egg-info` file itself.
+
+use hull_model::{Ecosystem, ImagePath, Purl};
+
+use super::lang;
+use crate::{AnalyzeError, Analyzer, FileInput, Found};
+
+pub const ANALYZER: Analyzer = Analyzer {
+    id: "python-dist",
+    wants,
+    parse,
+};
+
+/// METADATA files are small; the long description can be large (urllib3's is 43 KiB).
+const MAX_SIZE: u64 = 4 << 20;
+
+fn wants(path: &ImagePath, _mode: u32, size: u64) -> bool {
+    if size > MAX_SIZE || !in_site_packages(path) {
+        return false;
+    }
+    let name = path.file_name();
+    let parent = path.parent();
+    let parent_name = parent.as_ref().map(|p| p.file_name()).unwrap_or("");
+    (name == "METADATA" && parent_name.ends_with(".dist-info"))
+        || (name == "PKG-INFO" && parent_name.ends_with(".egg-info"))
+        || name.ends_with(".egg-info")
+}
+
+fn in_site_packages(path: &ImagePath) -> bool {
+    path.components()
+        .any(|c| c == "site-packages" || c == "dist-packages")
+}
+
+fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
+    lang::check_size(input.path, input.data, MAX_SIZE)?;
+    // Old PKG-INFO files are sometimes Latin-1; decode lossily rather than give up.
+    let text = String::from_utf8_lossy(input.data);
+    let meta = parse_metadata(&text);
+    let name = meta
+        .name
+        .ok_or_else(|| lang::malformed(input.path, "no Name header"))?;
+    let version = meta
+        .version
+        .ok_or_else(|| lang::malformed(input.path, "no Version header"))?;
+    let file = input.path.file_name();
+    let path = if file == "METADATA" || file == "PKG-INFO" {
+        input.path.parent().unwrap_or_else(|| input.path.clone())
+    } else {
+        input.path.clone()
+    };
+    let purl = Purl::new(
+        "pypi",
+        None,
+        &normalize_name(&name),
+        lang::purl_version(&version),
+        &[],
+    );
+    let mut pkg = lang::package(Ecosystem::Pypi, &name, &version, purl, path, ANALYZER.id);
+    pkg.licenses = meta.licenses;
+    pkg.properties
+        .insert("python.metadata".to_string(), input.path.to_string());
+    Ok(Found {
+        packages: vec![pkg],
+        ..Found::default()
+    })
+}
+
+#[derive(Debug, Default, PartialEq)]
+pub struct Metadata {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    /// License-Expression if present, else License (when it is a short name), else the
+    /// `License ::` classifiers.
+    pub licenses: Vec<String>,
+}
+
+/// Parse the header block of a core-metadata file.
+pub fn parse_metadata(text: &str) -> Metadata {
+    let mut name = None;
+    let mut version = None;
+    let mut expression = None;
+    let mut license: Option<String> = None;
+    let mut classifiers = Vec::new();
+    // Which header a continuation line (leading whitespace) belongs to.
+    let mut last_was_license = false;
+    for line in text.lines() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() {
+            break; // end of headers; the body is the description
+        }
+        if line.starts_with([' ', '\t']) {
+            if last_was_license {
+                if let Some(l) = license.as_mut() {
+                    l.push('\n');
+                    l.push_str(line.trim());
+                }
+            }
+            continue;
+        }
+        last_was_license = false;
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        match key.trim().to_ascii_lowercase().as_str() {
+            "name" if name.is_none() && !value.is_empty() => name = Some(value.to_string()),
+            "version" if version.is_none() && !value.is_empty() => {
+                version = Some(value.to_string())
+            }
+            "license-expression" if !value.is_empty() => expression = Some(value.to_string()),
+            "license" => {
+                license = Some(value.to_string());
+                last_was_license = true;
+            }
+            "classifier" => {
+                if let Some(rest) = value.strip_prefix("License ::") {
+                    // `License :: OSI Approved :: MIT License` -> `MIT License`
+                    let last = rest.rsplit("::").next().unwrap_or(rest).trim();
+                    if !last.is_empty() && last != "OSI Approved" {
+                        classifiers.push(last.to_string());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let licenses = if let Some(e) = expression {
+        vec![e]
+    } else if let Some(l) = license
+        .map(|l| l.trim().to_string())
+        // Some projects paste the whole license text into `License`; that is not a name.
+        .filter(|l| !l.is_empty() && l != "UNKNOWN" && !l.contains('\n') && l.len() <= 100)
+    {
+        vec![l]
+    } else {
+        classifiers
+    };
+    Metadata {
+        name,
+        version,
+        licenses,
+    }
+}
+
+/// PEP 503 normalisation, used for the purl only: lowercase, runs of `-_.` become `-`.
+pub fn normalize_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+        } else {
+            if sep && !out.is_empty() {
+                out.push('-');
+            }
+            sep = false;
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> ImagePath {
+        ImagePath::new(s).unwrap()
+    }
+
+    #[test]
+    fn wants_only_dist_metadata_in_site_packages() {
+        for (path, want) in [
+            (
+                "usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA",
+                true,
+            ),
+            (
+                "opt/venv/lib/python3.11/site-packages/Django-3.2.dist-info/METADATA",
+                true,
+            ),
+            (
+                "usr/lib/python3/dist-packages/foo-1.0.egg-info/PKG-INFO",
+                true,
+            ),
+            ("usr/lib/python3/dist-packages/foo-1.0.egg-info", true),
+            (
+                "usr/lib/python3/dist-packages/foo-1.0.dist-info/RECORD",
+                false,
+            ),
+            ("home/x/Django-3.2.dist-info/METADATA", false),
+            ("usr/lib/python3/dist-packages/foo/METADATA", false),
+        ] {
+            assert_eq!(wants(&p(path), 0o644, 100), want, "{path}");
+        }
+    }
+
+    #[test]
+    fn metadata_table() {
+        let cases: &[(&str, Option<&str>, Option<&str>, &[&str])] = &[
+            (
+                "Metadata-Version: 2.1\nName: Django\nVersion: 3.2\nLicense: BSD-3-Clause\n\nbody\nName: nope\n",
+                Some("Django"),
+                Some("3.2"),
+                &["BSD-3-Clause"],
+            ),
+            (
+                "Name: x\r\nVersion: 1\r\nLicense-Expression: MIT OR Apache-2.0\r\nLicense: MIT\r\n",
+                Some("x"),
+                Some("1"),
+                &["MIT OR Apache-2.0"],
+            ),
+            (
+                "Name: setuptools\nVersion: 66.1.1\nLicense: UNKNOWN\nClassifier: License :: OSI Approved :: MIT License\n",
+                Some("setuptools"),
+                Some("66.1.1"),
+                &["MIT License"],
+            ),
+            (
+                "Name: y\nVersion: 2\nLicense: Copyright (c) 2020\n        all rights\n",
+                Some("y"),
+                Some("2"),
+                &[],
+            ),
+            ("Version: 2\n", None, Some("2"), &[]),
+            ("", None, None, &[]),
+        ];
+        for (text, name, version, licenses) in cases {
+            let m = parse_metadata(text);
+            assert_eq!(m.name.as_deref(), *name, "{text}");
+            assert_eq!(m.version.as_deref(), *version, "{text}");
+            assert_eq!(m.licenses, *licenses, "{text}");
+        }
+    }
+
+    #[test]
+    fn normalizes_names() {
+        for (raw, want) in [
+            ("Django", "django"),
+            ("PyYAML", "pyyaml"),
+            ("zope.interface", "zope-interface"),
+            ("Foo__Bar-.baz", "foo-bar-baz"),
+        ] {
+            assert_eq!(normalize_name(raw), want);
+        }
+    }
+
+    #[test]
+    fn package_path_is_the_dist_dir() {
+        let path = p("opt/venv/lib/python3.11/site-packages/pyyaml-5.3.dist-info/METADATA");
+        let found = parse(&FileInput {
+            path: &path,
+            mode: 0o644,
+            data: b"Name: PyYAML\nVersion: 5.3\nLicense: MIT\n",
+        })
+        .unwrap();
+        let pkg = &found.packages[0];
+        assert_eq!(pkg.name, "PyYAML");
+        assert_eq!(pkg.purl.as_str(), "pkg:pypi/pyyaml@5.3");
+        assert_eq!(
+            pkg.path.as_str(),
+            "opt/venv/lib/python3.11/site-packages/pyyaml-5.3.dist-info"
+        );
+        assert!(parse(&FileInput {
+            path: &path,
+            mode: 0o644,
+            data: b"Version: 5.3\n",
+        })
+        .is_err());
+    }
+}

@@ -1,0 +1,153 @@
+//! `docker save` archives: `manifest.json` lists, per image, the config file, the repo
+//! tags and the layer tars in order (Docker's image spec v1.2 "combined" format; newer
+//! Docker versions put the same files in OCI `blobs/` paths).
+
+use hull_model::{Digest, ImageInfo, LayerInfo};
+use serde::Deserialize;
+
+use crate::error::short;
+use crate::store::{Loc, Store};
+use crate::{Error, ImageConfig, OpenOptions, Opened, Selector};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ManifestEntry {
+    #[serde(rename = "Config")]
+    pub config: String,
+    #[serde(rename = "RepoTags", default)]
+    pub repo_tags: Option<Vec<String>>,
+    #[serde(rename = "Layers", default)]
+    pub layers: Vec<String>,
+}
+
+/// Parse a `manifest.json`.
+pub fn parse_manifest(bytes: &[u8]) -> Result<Vec<ManifestEntry>, String> {
+    serde_json::from_slice(bytes).map_err(|e| format!("not a docker-archive manifest: {e}"))
+}
+
+/// A digest recoverable from a content-addressed member name
+/// (`blobs/sha256/<hex>`, `<hex>.json`, `<hex>.tar`).
+fn digest_from_name(name: &str) -> Option<Digest> {
+    if let Some(rest) = name.strip_prefix("blobs/") {
+        let (alg, hex) = rest.split_once('/')?;
+        return Digest::parse(&format!("{alg}:{hex}")).ok();
+    }
+    None
+}
+
+fn config_digest_from_name(name: &str) -> Option<Digest> {
+    digest_from_name(name).or_else(|| {
+        let hex = name.strip_suffix(".json")?;
+        Digest::parse(&format!("sha256:{hex}")).ok()
+    })
+}
+
+pub(crate) fn open_archive(
+    store: Store,
+    sel: &Selector,
+    opts: &OpenOptions,
+) -> Result<Opened, Error> {
+    let limits = &opts.limits;
+    let mloc = Loc {
+        path: "manifest.json".into(),
+        digest: None,
+    };
+    let bytes = store.read_small(&mloc, "manifest.json", limits)?;
+    let images = parse_manifest(&bytes).map_err(|m| Error::invalid("manifest.json", m))?;
+    let tags = |m: &ManifestEntry| m.repo_tags.clone().unwrap_or_default();
+    let chosen = match sel {
+        Selector::Any => match images.as_slice() {
+            [one] => one,
+            [] => return Err(Error::invalid("manifest.json", "lists no images")),
+            many => {
+                let all: Vec<String> = many.iter().flat_map(tags).collect();
+                return Err(Error::Select {
+                    part: "manifest.json".into(),
+                    message: format!(
+                        "archive holds {} images; choose one with `:repo:tag` (tags: {})",
+                        many.len(),
+                        all.join(", ")
+                    ),
+                });
+            }
+        },
+        Selector::Tag(t) => images
+            .iter()
+            .find(|m| {
+                tags(m).iter().any(|rt| {
+                    rt == t || rt.ends_with(&format!(":{t}")) || rt.ends_with(&format!("/{t}"))
+                })
+            })
+            .ok_or_else(|| Error::Select {
+                part: "manifest.json".into(),
+                message: format!("no image tagged `{t}`"),
+            })?,
+        Selector::Digest(d) => images
+            .iter()
+            .find(|m| config_digest_from_name(&m.config).as_ref() == Some(d))
+            .ok_or_else(|| Error::Select {
+                part: "manifest.json".into(),
+                message: format!("no image whose config is {d}"),
+            })?,
+    };
+    let cdigest = config_digest_from_name(&chosen.config);
+    let cpart = match &cdigest {
+        Some(d) => format!("config {}", short(d)),
+        None => format!("config {}", chosen.config),
+    };
+    let cloc = Loc {
+        path: chosen.config.clone(),
+        digest: cdigest.clone(),
+    };
+    let cbytes = store.read_small(&cloc, &cpart, limits)?;
+    let config = ImageConfig::parse(&cbytes).map_err(|m| Error::invalid(&cpart, m))?;
+    if config.diff_ids.len() != chosen.layers.len() {
+        return Err(Error::invalid(
+            &cpart,
+            format!(
+                "rootfs.diff_ids lists {} layers, manifest.json {}",
+                config.diff_ids.len(),
+                chosen.layers.len()
+            ),
+        ));
+    }
+    let created_by: Vec<Option<String>> = config
+        .history
+        .iter()
+        .filter(|h| !h.empty_layer)
+        .map(|h| h.created_by.clone())
+        .collect();
+    let mut infos = Vec::new();
+    let mut locs = Vec::new();
+    for (i, (name, diff_id)) in chosen.layers.iter().zip(&config.diff_ids).enumerate() {
+        let size = match &store {
+            Store::Archive(ix) => ix.size(name).unwrap_or(0),
+            _ => 0,
+        };
+        let digest = digest_from_name(name);
+        locs.push(Loc {
+            path: name.clone(),
+            digest: digest.clone(),
+        });
+        infos.push(LayerInfo {
+            digest,
+            diff_id: diff_id.clone(),
+            media_type: None,
+            size,
+            created_by: created_by.get(i).cloned().flatten(),
+        });
+    }
+    let info = ImageInfo {
+        config_digest: Some(crate::store::digest_of(&cbytes, "sha256")),
+        repo_tags: tags(chosen),
+        os: config.os.clone(),
+        architecture: config.architecture.clone(),
+        layers: infos,
+        ..Default::default()
+    };
+    Ok(Opened {
+        info,
+        config,
+        store,
+        layers: locs,
+    })
+}

@@ -1,0 +1,178 @@
+//! Target strings: `kind:location[:tag|@digest]`, or a bare string detected by looking
+//! at what it is (see the crate docs for the rules).
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use hull_model::Digest;
+
+use crate::Error;
+
+/// Which image of a multi-image layout or archive.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Selector {
+    #[default]
+    Any,
+    /// `org.opencontainers.image.ref.name` (or a docker-archive `RepoTags` entry).
+    Tag(String),
+    Digest(Digest),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Target {
+    DockerArchive(PathBuf, Selector),
+    OciArchive(PathBuf, Selector),
+    OciDir(PathBuf, Selector),
+    Dir(PathBuf),
+    Registry(String),
+}
+
+pub(crate) fn parse(target: &str) -> Result<Target, Error> {
+    let err = |message: String| Error::Target {
+        target: target.to_string(),
+        message,
+    };
+    if let Some((kind, rest)) = target.split_once(':') {
+        match kind {
+            "docker-archive" => {
+                let (p, s) = split_selector(rest).map_err(err)?;
+                return Ok(Target::DockerArchive(p, s));
+            }
+            "oci-archive" => {
+                let (p, s) = split_selector(rest).map_err(err)?;
+                return Ok(Target::OciArchive(p, s));
+            }
+            "oci-dir" | "oci" => {
+                let (p, s) = split_selector(rest).map_err(err)?;
+                return Ok(Target::OciDir(p, s));
+            }
+            "dir" => return Ok(Target::Dir(PathBuf::from(rest))),
+            "registry" | "docker" => {
+                return Ok(Target::Registry(rest.trim_start_matches("//").to_string()))
+            }
+            _ => {}
+        }
+    }
+    let path = Path::new(target);
+    if path.is_dir() {
+        if path.join("oci-layout").is_file() {
+            return Ok(Target::OciDir(path.into(), Selector::Any));
+        }
+        return Ok(Target::Dir(path.into()));
+    }
+    if path.is_file() {
+        return sniff_file(path).map_err(err);
+    }
+    // `layout:tag` / `archive@sha256:…` without a prefix.
+    if let Ok((p, sel)) = split_selector(target) {
+        if sel != Selector::Any {
+            if p.is_dir() && p.join("oci-layout").is_file() {
+                return Ok(Target::OciDir(p, sel));
+            }
+            if p.is_file() {
+                return match sniff_file(&p).map_err(err)? {
+                    Target::OciArchive(p, _) => Ok(Target::OciArchive(p, sel)),
+                    Target::DockerArchive(p, _) => Ok(Target::DockerArchive(p, sel)),
+                    other => Ok(other),
+                };
+            }
+        }
+    }
+    if target.contains('/') || target.contains(':') || target.contains('@') || !target.is_empty() {
+        return Ok(Target::Registry(target.to_string()));
+    }
+    Err(err("empty target".into()))
+}
+
+/// `path`, `path:tag` or `path@sha256:…`, where `path` is whatever exists on disk
+/// (paths may contain `:` themselves).
+fn split_selector(rest: &str) -> Result<(PathBuf, Selector), String> {
+    if rest.is_empty() {
+        return Err("no path given".into());
+    }
+    if Path::new(rest).exists() {
+        return Ok((rest.into(), Selector::Any));
+    }
+    if let Some((p, d)) = rest.rsplit_once('@') {
+        let d = Digest::parse(d).map_err(|e| e.to_string())?;
+        return Ok((p.into(), Selector::Digest(d)));
+    }
+    if let Some((p, t)) = rest.rsplit_once(':') {
+        if !t.contains('/') && !t.is_empty() && !p.is_empty() {
+            return Ok((p.into(), Selector::Tag(t.to_string())));
+        }
+    }
+    Ok((rest.into(), Selector::Any))
+}
+
+/// Tell archives apart by their content: look at the member names of the (possibly
+/// gzip-compressed) outer tar.
+fn sniff_file(path: &Path) -> Result<Target, String> {
+    let f = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut r = BufReader::new(f);
+    let mut magic = [0u8; 2];
+    let n = r.read(&mut magic).map_err(|e| e.to_string())?;
+    let f = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let reader: Box<dyn Read> = if n == 2 && magic == [0x1f, 0x8b] {
+        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(f)))
+    } else {
+        Box::new(BufReader::new(f))
+    };
+    let mut ar = tar::Archive::new(reader);
+    let entries = ar
+        .entries()
+        .map_err(|e| format!("{}: not a tar archive: {e}", path.display()))?;
+    // Names only: bounded look so a huge non-image tar is not read to its end.
+    for (i, e) in entries.enumerate() {
+        if i > 100_000 {
+            break;
+        }
+        let e = e.map_err(|e| format!("{}: not an image archive: {e}", path.display()))?;
+        let name = String::from_utf8_lossy(&e.path_bytes()).into_owned();
+        let name = name.trim_start_matches("./");
+        match name {
+            "oci-layout" | "index.json" => {
+                return Ok(Target::OciArchive(path.into(), Selector::Any))
+            }
+            "manifest.json" => return Ok(Target::DockerArchive(path.into(), Selector::Any)),
+            _ => {}
+        }
+    }
+    Err(format!(
+        "{}: tar holds neither `index.json`/`oci-layout` nor `manifest.json`",
+        path.display()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_and_selectors() {
+        assert_eq!(
+            parse("oci-dir:/nonexistent/x:1.0").unwrap(),
+            Target::OciDir("/nonexistent/x".into(), Selector::Tag("1.0".into()))
+        );
+        let d = format!("sha256:{}", "a".repeat(64));
+        assert_eq!(
+            parse(&format!("oci-archive:/n/x.tar@{d}")).unwrap(),
+            Target::OciArchive(
+                "/n/x.tar".into(),
+                Selector::Digest(Digest::parse(&d).unwrap())
+            )
+        );
+        assert_eq!(parse("dir:/").unwrap(), Target::Dir("/".into()));
+        assert_eq!(
+            parse("registry:localhost:5000/a/b:1").unwrap(),
+            Target::Registry("localhost:5000/a/b:1".into())
+        );
+        assert_eq!(
+            parse("alpine:3.19").unwrap(),
+            Target::Registry("alpine:3.19".into())
+        );
+        assert_eq!(parse("/").unwrap(), Target::Dir("/".into()));
+        assert!(parse("oci-archive:").is_err());
+    }
+}

@@ -1,0 +1,1 @@
+//! hull-image integration tests: the real corpus, every target form, hostile images.

@@ -417,11 +417,11 @@ fn start_registry() -> Result<Registry, String> {
     Ok(reg)
 }
 
-/// Every target form of app-debian yields the same packages (purl + path).
+/// Every local target form of app-debian yields the same packages (purl + path).
 #[test]
-fn every_target_form_gives_the_same_inventory() {
+fn every_local_target_form_gives_the_same_inventory() {
     let Some(c) = corpus() else { return };
-    if !tool("skopeo") || !tool("umoci") || !tool("docker-registry") {
+    if !tool("skopeo") || !tool("umoci") {
         return;
     }
     let image = c.join("images/app-debian.oci.tar");
@@ -465,10 +465,16 @@ fn every_target_form_gives_the_same_inventory() {
         enc.finish().unwrap();
     }
     // dir: the merged root filesystem.
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let tag = index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"]
+        .as_str()
+        .expect("the corpus layout names its image")
+        .to_string();
     let bundle = d.join("bundle");
     run(Command::new("umoci")
         .args(["unpack", "--rootless", "--image"])
-        .arg(format!("{}:1", layout.display()))
+        .arg(format!("{}:{tag}", layout.display()))
         .arg(&bundle));
 
     let mut forms = vec![
@@ -485,21 +491,22 @@ fn every_target_form_gives_the_same_inventory() {
         ("dir", format!("dir:{}", bundle.join("rootfs").display())),
     ];
 
-    let registry = match start_registry() {
-        Ok(r) => Some(r),
-        Err(e) => panic!("registry test could not start its registry: {e}"),
-    };
-    if let Some(r) = &registry {
-        run(Command::new("skopeo")
-            .args(["copy", "--quiet", "--dest-tls-verify=false"])
-            .arg(format!("oci-archive:{}", image.display()))
-            .arg(format!("docker://127.0.0.1:{}/app:1", r.port)));
-        forms.push(("registry", format!("registry:127.0.0.1:{}/app:1", r.port)));
-    }
+    assert_same_inventory(&reference, &forms);
+}
 
+/// Scan each `(name, target)` and compare its package set with `reference`; report every
+/// disagreeing form at once, with what failed.
+fn assert_same_inventory(reference: &BTreeSet<String>, forms: &[(&str, String)]) {
     let mut failures = Vec::new();
-    for (name, target) in &forms {
-        let out = hull(&["sbom", "--quiet", "--insecure", "--format", "json", target]);
+    for (name, target) in forms {
+        let out = hull(&[
+            "sbom",
+            "--quiet",
+            "--insecure",
+            "--format",
+            "json",
+            target.as_str(),
+        ]);
         if !out.status.success() {
             failures.push(format!(
                 "{name} ({target}): exit {:?}: {}",
@@ -510,7 +517,7 @@ fn every_target_form_gives_the_same_inventory() {
         }
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
         let got = package_set(&doc);
-        if got != reference {
+        if &got != reference {
             let missing: Vec<_> = reference.difference(&got).take(5).collect();
             let extra: Vec<_> = got.difference(&reference).take(5).collect();
             failures.push(format!(
@@ -524,6 +531,40 @@ fn every_target_form_gives_the_same_inventory() {
         failures.is_empty(),
         "target forms disagree:\n{}",
         failures.join("\n")
+    );
+}
+
+fn reference_packages(image: &Path) -> BTreeSet<String> {
+    package_set(&sbom_json(&[
+        "sbom",
+        "--quiet",
+        "--format",
+        "json",
+        &format!("oci-archive:{}", image.display()),
+    ]))
+}
+
+/// `registry:` pulls from a real registry (Debian's `docker-registry`) on loopback, the
+/// image pushed there by skopeo; the inventory must equal the archive's.
+#[test]
+fn registry_pull_gives_the_same_inventory() {
+    let Some(c) = corpus() else { return };
+    if !tool("skopeo") || !tool("docker-registry") {
+        return;
+    }
+    let image = c.join("images/app-debian.oci.tar");
+    let reference = reference_packages(&image);
+    let registry = start_registry().unwrap_or_else(|e| panic!("registry test: {e}"));
+    run(Command::new("skopeo")
+        .args(["copy", "--quiet", "--dest-tls-verify=false"])
+        .arg(format!("oci-archive:{}", image.display()))
+        .arg(format!("docker://127.0.0.1:{}/app:1", registry.port)));
+    assert_same_inventory(
+        &reference,
+        &[(
+            "registry",
+            format!("registry:127.0.0.1:{}/app:1", registry.port),
+        )],
     );
 }
 

@@ -13,10 +13,12 @@ use clap::ValueEnum;
 use hull_model::{Finding, FixState, Inventory, Severity};
 
 #[derive(clap::Args)]
+#[command(after_help = crate::target::TARGET_HELP)]
 pub struct Args {
-    /// The image: `oci-archive:X.tar`, `docker-archive:X.tar`, `oci-dir:DIR`, `dir:ROOT`,
-    /// a path, or `inventory:FILE` (a stored hull inventory).
-    pub target: String,
+    // Every target form of `hull sbom`, plus `inventory:FILE` (a stored hull
+    // `Inventory` as JSON) to rescan without reading the image again.
+    #[command(flatten)]
+    pub target: crate::target::TargetArgs,
     /// Database file [default: $XDG_CACHE_HOME/hull/db/hull.db]
     #[arg(long, env = "HULL_DB")]
     pub db: Option<PathBuf>,
@@ -57,13 +59,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(hull_vulndb::store::default_path);
     let db = hull_vulndb::Db::open(&db_path)?;
     let inventory = load_inventory(&args.target)?;
+    let target_name = args.target.target.clone();
     let mut report = hull_match::match_inventory(&inventory, &db)?;
-    if let Some(ns) = &report.stats.os_namespace_without_data {
+    let quiet = args.target.quiet;
+    if let Some(ns) = report
+        .stats
+        .os_namespace_without_data
+        .as_ref()
+        .filter(|_| !quiet)
+    {
         eprintln!(
             "hull: warning: the database has no advisories for {ns}; OS packages were not checked (run `hull db update`)"
         );
     }
-    if report.stats.os_packages_without_namespace > 0 {
+    if report.stats.os_packages_without_namespace > 0 && !quiet {
         eprintln!(
             "hull: warning: {} OS packages not checked: unknown or unsupported distro release",
             report.stats.os_packages_without_namespace
@@ -78,7 +87,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Format::Json => println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
-                "target": args.target,
+                "target": target_name,
                 "distro": inventory.distro,
                 "findings": report.findings,
                 "notes": report.notes,
@@ -93,16 +102,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn load_inventory(target: &str) -> anyhow::Result<Inventory> {
-    if let Some(file) = target.strip_prefix("inventory:") {
+fn load_inventory(target: &crate::target::TargetArgs) -> anyhow::Result<Inventory> {
+    if let Some(file) = target.target.strip_prefix("inventory:") {
         let bytes = std::fs::read(file).with_context(|| format!("reading {file}"))?;
         return serde_json::from_slice(&bytes)
             .with_context(|| format!("{file} is not a hull inventory"));
     }
-    let image = hull_image::open(target, &hull_image::OpenOptions::default())
-        .with_context(|| format!("opening {target}"))?;
-    hull_catalog::catalog(&image, &hull_catalog::CatalogOptions::default())
-        .with_context(|| format!("reading {target}"))
+    crate::target::inventory(target)
 }
 
 type Ignores = Vec<(String, Option<String>)>;
@@ -145,6 +151,20 @@ fn fixed_text(f: &Finding) -> String {
         FixState::NotAffected => "(not affected)".into(),
         FixState::EndOfLife => "(end of life)".into(),
         FixState::Unknown => "(unknown)".into(),
+    }
+}
+
+/// The id shown in the table: Alpine secfix records (`openssl@1.1.1d-r0`) group several
+/// CVEs; show the first CVE and how many more.
+fn shown_id(f: &Finding) -> String {
+    if !f.id.contains('@') {
+        return f.id.clone();
+    }
+    let cves: Vec<&String> = f.aliases.iter().filter(|a| a.starts_with("CVE-")).collect();
+    match cves.as_slice() {
+        [] => f.id.clone(),
+        [one] => (*one).clone(),
+        [first, rest @ ..] => format!("{first} (+{})", rest.len()),
     }
 }
 
@@ -221,7 +241,7 @@ fn print_table(inv: &Inventory, findings: &[Finding]) {
             println!(
                 "{:<w_pkg$}  {:<w_id$}  {:<10}  {:<w_inst$}  {:<24}  {}",
                 f.package.name,
-                f.id,
+                shown_id(f),
                 f.severity.as_str().to_ascii_uppercase(),
                 f.package.version,
                 fixed_text(f),

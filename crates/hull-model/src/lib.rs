@@ -12,6 +12,7 @@
 //! ```
 
 mod digest;
+mod finding;
 mod inventory;
 mod package;
 mod path;
@@ -19,6 +20,10 @@ mod purl;
 mod severity;
 
 pub use digest::{Digest, DigestError};
+pub use finding::{
+    Advisory, Affected, Evidence, Finding, FindingPackage, Namespace, OsvEvent, OsvRange,
+    VersionRule,
+};
 pub use inventory::{Diagnostic, Distro, ImageInfo, Inventory, LayerInfo};
 pub use package::{Ecosystem, Package};
 pub use path::{ImagePath, PathError};

@@ -1,2 +1,28 @@
-//! Vulnerability feeds (OSV, Debian tracker, Alpine secdb, Red Hat, NVD…), the SQLite
-//! store, and import/update with atomic swaps.
+//! hull's vulnerability database: feed readers, the SQLite store, import and update.
+//!
+//! What it does: reads advisory feeds in their native formats (Alpine secdb JSON/YAML,
+//! Debian tracker DSA/DLA lists and JSON, Red Hat Security Data API and OVAL v2, OSV
+//! JSON/YAML, RustSec Markdown), normalises them into [`hull_model::Advisory`] values,
+//! and stores them in one SQLite file indexed by (namespace, package). Writes build a
+//! new file and rename it into place.
+//!
+//! What it does not do: decide whether a package is affected (that is `hull-match`),
+//! or use NVD ranges for OS packages.
+//!
+//! ```no_run
+//! use std::path::Path;
+//! let (updates, _stats) = hull_vulndb::import::read_path(Path::new("feeds/alpine"), None);
+//! let db_path = Path::new("/tmp/hull.db");
+//! hull_vulndb::store::write(db_path, updates, "2024-01-01T00:00:00Z")?;
+//! let db = hull_vulndb::Db::open(db_path)?;
+//! let advisories = db.lookup(&hull_model::Namespace::distro("alpine", "3.9"), "musl")?;
+//! # Ok::<(), hull_vulndb::store::StoreError>(())
+//! ```
+
+pub mod cvss;
+pub mod feed;
+pub mod import;
+pub mod store;
+pub mod update;
+
+pub use store::{Db, StoreError};

@@ -1,0 +1,252 @@
+//! OS packages (dpkg, apk, rpm) against their own distro release's advisories.
+//!
+//! Lookup is by SOURCE package (dpkg `Source:`, apk `origin`, rpm source rpm name),
+//! except for rows a feed writes against binary rpm names (OVAL). The compared
+//! version is the source version for dpkg (so binNMUs `+b1` compare like the source),
+//! the package EVR for rpm and apk. RHEL modularity: a row restricted to a module
+//! stream applies only to packages from that stream; a binary-name row without a
+//! stream never applies to a modular package.
+
+use hull_model::{
+    Advisory, Affected, Distro, Ecosystem, Evidence, FixState, Namespace, Package, VersionRule,
+};
+use hull_version::Scheme;
+use hull_vulndb::Db;
+
+use crate::{new_finding, MatchError, Note, Report};
+
+/// The advisory namespace of a distro release, when hull has a rule for it.
+pub fn namespace_of(d: &Distro) -> Option<Namespace> {
+    let id = d.id.to_ascii_lowercase();
+    let ver = d.version_id.trim();
+    let major = ver.split('.').next().unwrap_or("");
+    let like = |x: &str| id == x || d.id_like.iter().any(|l| l == x);
+    match id.as_str() {
+        "debian" => {
+            let rel = if major.is_empty() {
+                d.codename
+                    .as_deref()
+                    .and_then(hull_vulndb::feed::debian_release)?
+            } else {
+                major
+            };
+            Some(Namespace::distro("debian", rel))
+        }
+        "ubuntu" => (!ver.is_empty()).then(|| Namespace::distro("ubuntu", ver)),
+        "alpine" => {
+            let mut parts = ver.split('.');
+            let (a, b) = (parts.next()?, parts.next()?);
+            Some(Namespace::distro("alpine", &format!("{a}.{b}")))
+        }
+        "rhel" | "centos" | "rocky" | "almalinux" => {
+            (!major.is_empty()).then(|| Namespace::distro("rhel", major))
+        }
+        "amzn" | "sles" | "sled" | "opensuse-leap" => {
+            (!ver.is_empty()).then(|| Namespace::distro(&id, ver))
+        }
+        _ if like("rhel") && !major.is_empty() => None, // derivative with its own feed
+        _ => None,
+    }
+}
+
+fn scheme_of(eco: Ecosystem) -> Scheme {
+    match eco {
+        Ecosystem::Deb => Scheme::Dpkg,
+        Ecosystem::Apk => Scheme::Apk,
+        _ => Scheme::Rpm,
+    }
+}
+
+/// The version compared against source-package rows.
+fn source_version(pkg: &Package) -> String {
+    match pkg.ecosystem {
+        Ecosystem::Deb | Ecosystem::Apk => pkg
+            .source_version
+            .clone()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| pkg.version.clone()),
+        _ => {
+            // rpm: the source rpm shares the binary's epoch, which `source_version`
+            // (from the SRPM file name) does not spell out.
+            match pkg.source_version.as_deref().filter(|v| !v.is_empty()) {
+                Some(sv) if !sv.contains(':') => match pkg.version.split_once(':') {
+                    Some((epoch, _)) => format!("{epoch}:{sv}"),
+                    None => sv.to_string(),
+                },
+                Some(sv) => sv.to_string(),
+                None => pkg.version.clone(),
+            }
+        }
+    }
+}
+
+/// `nodejs:10:8020020200707141642:6a468ee4` -> `nodejs:10`.
+fn module_stream(label: &str) -> Option<String> {
+    let mut p = label.split(':');
+    let (name, stream) = (p.next()?, p.next()?);
+    (!name.is_empty() && !stream.is_empty()).then(|| format!("{name}:{stream}"))
+}
+
+pub fn match_package(
+    pkg: &Package,
+    ns: &Namespace,
+    db: &Db,
+    report: &mut Report,
+) -> Result<(), MatchError> {
+    let scheme = scheme_of(pkg.ecosystem);
+    let src_name = pkg.advisory_name().to_string();
+    let bin_name = pkg.name.clone();
+    let stream = pkg.modularity_label.as_deref().and_then(module_stream);
+    let mut advisories: Vec<Advisory> = db.lookup(ns, &src_name)?;
+    if bin_name != src_name {
+        for a in db.lookup(ns, &bin_name)? {
+            if !advisories
+                .iter()
+                .any(|b| b.source == a.source && b.id == a.id)
+            {
+                advisories.push(a);
+            }
+        }
+    }
+    for adv in &advisories {
+        report.stats.advisories_considered += 1;
+        if adv.withdrawn.is_some() {
+            report.stats.withdrawn_ignored += 1;
+            continue;
+        }
+        // One finding per (advisory, package): the first matching row wins.
+        for aff in &adv.affected {
+            if aff.namespace != *ns {
+                continue;
+            }
+            let (name, version) = if aff.binary_name {
+                (&bin_name, pkg.version.clone())
+            } else {
+                (&src_name, source_version(pkg))
+            };
+            if &aff.package != name {
+                continue;
+            }
+            match (&aff.module, &stream) {
+                (Some(m), Some(s)) if m != s => continue,
+                (Some(_), None) => continue,
+                (None, Some(_)) if aff.binary_name => continue,
+                _ => {}
+            }
+            match evaluate(aff, scheme, &version) {
+                Ok(Some((fix, rule))) => {
+                    let evidence = Evidence {
+                        matcher: scheme.as_str().to_string(),
+                        namespace: ns.clone(),
+                        lookup_name: name.clone(),
+                        compared_version: version.clone(),
+                        scheme: scheme.as_str().to_string(),
+                        rule: match &aff.module {
+                            Some(m) => format!("{rule} (module {m})"),
+                            None => rule,
+                        },
+                        records: vec![format!("{}:{}", adv.source, adv.id)],
+                    };
+                    let severity = aff.severity.unwrap_or(adv.severity);
+                    report.findings.push(new_finding(
+                        adv,
+                        pkg,
+                        fix,
+                        aff.fix_advisory.clone(),
+                        severity,
+                        evidence,
+                    ));
+                    break;
+                }
+                Ok(None) => {}
+                Err(msg) => {
+                    report.stats.version_errors += 1;
+                    report.notes.push(Note {
+                        package: pkg.name.clone(),
+                        version: version.clone(),
+                        advisory: adv.id.clone(),
+                        message: msg,
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `Ok(Some((fix state, rule text)))` when `version` is affected by `aff`.
+fn evaluate(
+    aff: &Affected,
+    scheme: Scheme,
+    version: &str,
+) -> Result<Option<(FixState, String)>, String> {
+    match &aff.rule {
+        VersionRule::LessThan { fixed } => {
+            let ord = hull_version::compare(scheme, version, fixed).map_err(|e| e.to_string())?;
+            Ok((ord == std::cmp::Ordering::Less).then(|| {
+                (
+                    FixState::Fixed(fixed.clone()),
+                    format!("{version} < {fixed}"),
+                )
+            }))
+        }
+        VersionRule::All => Ok(Some((
+            aff.fix.clone(),
+            "all versions (no fix in this release)".into(),
+        ))),
+        VersionRule::Unaffected => Ok(None),
+        VersionRule::Osv { ranges, versions } => {
+            crate::language::eval_osv(ranges, versions, scheme, version).map(|r| {
+                r.map(|m| {
+                    let fix = m.fixed.map(FixState::Fixed).unwrap_or(FixState::NotFixed);
+                    (fix, m.rule)
+                })
+            })
+        }
+        VersionRule::SemverReqs { .. } => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hull_model::ImagePath;
+
+    fn distro(id: &str, v: &str) -> Distro {
+        Distro {
+            id: id.into(),
+            version_id: v.into(),
+            codename: None,
+            pretty_name: None,
+            id_like: vec![],
+            path: ImagePath::root(),
+        }
+    }
+
+    #[test]
+    fn namespaces_of_releases() {
+        assert_eq!(
+            namespace_of(&distro("debian", "10")).unwrap().as_str(),
+            "debian:10"
+        );
+        assert_eq!(
+            namespace_of(&distro("alpine", "3.9.4")).unwrap().as_str(),
+            "alpine:3.9"
+        );
+        assert_eq!(
+            namespace_of(&distro("centos", "8.2.2004"))
+                .unwrap()
+                .as_str(),
+            "rhel:8"
+        );
+        assert_eq!(
+            namespace_of(&distro("ubuntu", "18.04")).unwrap().as_str(),
+            "ubuntu:18.04"
+        );
+        assert!(namespace_of(&distro("plan9", "1")).is_none());
+        assert_eq!(
+            module_stream("nodejs:10:8020020200707141642:6a468ee4").as_deref(),
+            Some("nodejs:10")
+        );
+    }
+}

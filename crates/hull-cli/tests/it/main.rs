@@ -479,7 +479,7 @@ fn every_local_target_form_gives_the_same_inventory() {
         .arg(format!("{}:{tag}", layout.display()))
         .arg(&bundle));
 
-    let mut forms = vec![
+    let forms = vec![
         ("oci-dir", format!("oci-dir:{}", layout.display())),
         ("oci-dir sniffed", layout.display().to_string()),
         (
@@ -521,7 +521,7 @@ fn assert_same_inventory(reference: &BTreeSet<String>, forms: &[(&str, String)])
         let got = package_set(&doc);
         if &got != reference {
             let missing: Vec<_> = reference.difference(&got).take(5).collect();
-            let extra: Vec<_> = got.difference(&reference).take(5).collect();
+            let extra: Vec<_> = got.difference(reference).take(5).collect();
             failures.push(format!(
                 "{name}: {} packages vs {}; missing {missing:?}; extra {extra:?}",
                 got.len(),
@@ -704,13 +704,16 @@ fn a_well_formed_built_image_is_read() {
     assert_eq!(doc["image"]["layers"].as_array().unwrap().len(), 1);
 }
 
+/// (name, layer entries, how to spoil the archive, words the error must contain)
+type HostileCase<'a> = (&'a str, Vec<(&'a str, &'a [u8])>, Spoil, &'a [&'a str]);
+
 #[test]
 fn hostile_images_fail_cleanly_naming_the_part() {
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().join("work");
     std::fs::create_dir(&work).unwrap();
     let os = ("etc/os-release", &b"ID=alpine\nVERSION_ID=3.18.4\n"[..]);
-    let cases: [(&str, Vec<(&str, &[u8])>, Spoil, &[&str]); 4] = [
+    let cases: [HostileCase; 4] = [
         (
             "traversal",
             vec![os, ("../../evil", b"pwned")],

@@ -46,6 +46,7 @@ use sha2::{Digest as _, Sha256};
 
 mod common;
 pub mod cyclonedx;
+pub mod filter;
 pub mod json;
 pub mod purl;
 pub mod spdx;

@@ -51,6 +51,7 @@ pub mod json;
 pub mod purl;
 pub mod spdx;
 pub mod table;
+pub mod vuln;
 
 /// The output formats `hull sbom` offers. Names are the stable `--format` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

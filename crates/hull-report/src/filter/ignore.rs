@@ -171,11 +171,8 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
         match t {
             Tok::Star | Tok::Deep => {
                 for j in 0..=n {
-                    if cur[j] {
-                        next[j] = true;
-                    } else if j > 0 && next[j - 1] && (t == Tok::Deep || text[j - 1] != '/') {
-                        next[j] = true;
-                    }
+                    next[j] =
+                        cur[j] || (j > 0 && next[j - 1] && (t == Tok::Deep || text[j - 1] != '/'));
                 }
             }
             Tok::DeepDir => {

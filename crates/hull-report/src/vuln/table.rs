@@ -75,8 +75,14 @@ pub fn render(report: &ScanReport, width: usize) -> String {
     let _ = writeln!(out, "{}", cut(&count_line(&reported), width));
 
     let mut groups: BTreeMap<(u8, String), Vec<&Finding>> = BTreeMap::new();
+    // One package recorded twice in a group (two rpm databases, a copied lockfile
+    // entry) is one row, and counts once.
+    let mut seen = std::collections::BTreeSet::new();
     for f in &reported {
-        groups.entry(target(report, f)).or_default().push(f);
+        let t = target(report, f);
+        if seen.insert((t.clone(), &f.package.name, &f.package.version, &f.id)) {
+            groups.entry(t).or_default().push(f);
+        }
     }
 
     // Fixed columns sized to content within caps; the title takes what is left.
@@ -110,6 +116,14 @@ pub fn render(report: &ScanReport, width: usize) -> String {
         );
         let _ = writeln!(out, "{}", r.trim_end());
     };
+    if groups.is_empty() {
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "No vulnerabilities found ({} packages checked).",
+            inv.packages.len()
+        );
+    }
     for ((_, name), fs) in &groups {
         out.push('\n');
         let _ = writeln!(out, "{}", cut_left(name, width));

@@ -34,6 +34,9 @@ pub struct Version {
 impl Version {
     pub fn parse(s: &str) -> Result<Version, &'static str> {
         let t = s.trim();
+        if t.contains(char::is_whitespace) {
+            return Err("version has whitespace");
+        }
         let t = t.split_once('+').map_or(t, |(c, _)| c);
         let lower = t.to_ascii_lowercase();
         let body = lower.strip_prefix('v').unwrap_or(&lower);
@@ -213,7 +216,33 @@ mod tests {
         assert_eq!(p("1.0.0-stable"), p("1.0.0"));
         assert_eq!(p("1.0.0-b2"), p("1.0.0-beta.2"));
         assert_eq!(p("1.0.0-pl1"), p("1.0.0-patch1"));
-        for bad in ["", "dev-master", "1.0.x-dev", "1.0-foo", "1.2.3.4.5", "v"] {
+        // normal forms as Composer's VersionParser writes them (numbers after a
+        // stability joined with dots)
+        for (input, normal) in [
+            ("1.0.0RC1dev", "1.0.0.0-RC1-dev"),
+            ("1.0.0-rC15-dev", "1.0.0.0-RC15-dev"),
+            ("1.0.0.RC.15-dev", "1.0.0.0-RC15-dev"),
+            ("1.0.0.pl3-dev", "1.0.0.0-patch3-dev"),
+            ("1.0-dev", "1.0.0.0-dev"),
+            ("10.4.13beta.2", "10.4.13.0-beta2"),
+            ("10.4.13-b5", "10.4.13.0-beta5"),
+            ("1.0.0-beta.5+foo", "1.0.0.0-beta5"),
+            ("1.0.0-alpha-2.1-3+foo", "1.0.0.0-alpha2.1.3"),
+        ] {
+            assert_eq!(p(input).to_string(), normal, "{input}");
+        }
+        for bad in [
+            "",
+            "dev-master",
+            "1.0.x-dev",
+            "1.0-foo",
+            "1.2.3.4.5",
+            "v",
+            "a",
+            "1.0.0-meh",
+            "feature-foo",
+            "1.0.0+foo bar",
+        ] {
             assert!(Version::parse(bad).is_err(), "{bad:?}");
         }
     }

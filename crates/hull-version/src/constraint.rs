@@ -80,6 +80,9 @@ pub fn satisfies(scheme: Scheme, version: &str, constraint: &str) -> Result<bool
 impl Constraint {
     pub fn parse(scheme: Scheme, s: &str) -> Result<Constraint, VersionError> {
         let err = |e: String| VersionError::constraint(scheme, s, e);
+        if s.len() > 4 * crate::MAX_VERSION_LEN {
+            return Err(err("constraint is longer than 4096 bytes".into()));
+        }
         let kind = match scheme {
             Scheme::Npm if !s.contains(',') => Kind::Semver(range::parse_npm(s).map_err(err)?),
             Scheme::Semver => Kind::Semver(range::parse_cargo(s).map_err(err)?),
@@ -205,7 +208,7 @@ fn parse_comparators(scheme: Scheme, s: &str) -> Result<Vec<Vec<Cmp>>, VersionEr
             };
             set.push(Cmp {
                 op,
-                v: Version::parse(scheme, rest)?,
+                v: Version::parse_bound(scheme, rest)?,
             });
         }
         alts.push(set);
@@ -352,10 +355,15 @@ fn floor_at(parts: &[Option<Num>], position: usize) -> [Num; 4] {
 
 fn parse_composer(s: &str) -> Result<Vec<Vec<Cmp>>, String> {
     let mut alts = Vec::new();
-    for alt in s.split('|').filter(|a| !a.is_empty()) {
+    // `|` and `||` both mean OR; anything else (`|||`, an empty side) is refused.
+    for alt in s.replace("||", "|").split('|') {
         let alt = alt.trim();
         if alt.is_empty() {
             return Err("empty alternative".into());
+        }
+        let compact: String = alt.chars().filter(|c| !c.is_whitespace()).collect();
+        if compact.starts_with(',') || compact.ends_with(',') || compact.contains(",,") {
+            return Err("empty comparator between commas".into());
         }
         let words: Vec<&str> = alt.split_whitespace().collect();
         let mut set = Vec::new();
@@ -374,12 +382,25 @@ fn parse_composer(s: &str) -> Result<Vec<Vec<Cmp>>, String> {
     Ok(alts)
 }
 
+/// Whether a Composer operand spells out a stability (`-stable`, `RC1`, `-dev`, …).
+fn written_stability(s: &str) -> bool {
+    let s = s.strip_prefix(['v', 'V']).unwrap_or(s);
+    s.split_once('+')
+        .map_or(s, |(c, _)| c)
+        .bytes()
+        .any(|c| c.is_ascii_alphabetic())
+}
+
 fn parse_cv(s: &str) -> Result<composer::Version, String> {
     composer::Version::parse(s).map_err(|e| format!("{s:?}: {e}"))
 }
 
 fn composer_atom(tok: &str) -> Result<Vec<Cmp>, String> {
-    if matches!(tok, "*" | "x" | "X" | "*.*" | "*.*.*") {
+    // Stability flags (`1.0@dev`) only steer Composer's solver; they do not change
+    // which versions a constraint matches here.
+    let tok = tok.split_once('@').map_or(tok, |(v, _)| v);
+    let any = tok.strip_prefix(['v', 'V']).unwrap_or(tok);
+    if !any.is_empty() && any.split('.').all(|p| matches!(p, "*" | "x" | "X")) {
         return Ok(Vec::new());
     }
     if let Some(rest) = tok.strip_prefix('^').or_else(|| tok.strip_prefix('~')) {
@@ -407,7 +428,11 @@ fn composer_atom(tok: &str) -> Result<Vec<Cmp>, String> {
         return Ok(vec![
             Cmp {
                 op: Op::Ge,
-                v: composer_version(low.with_dev_floor()),
+                v: composer_version(if written_stability(rest) {
+                    low
+                } else {
+                    low.with_dev_floor()
+                }),
             },
             Cmp {
                 op: Op::Lt,
@@ -446,8 +471,9 @@ fn composer_atom(tok: &str) -> Result<Vec<Cmp>, String> {
     }
     let op = op.map_or(Op::Eq, op_of);
     let mut v = parse_cv(rest)?;
-    // Composer reads `<1.2` and `>=1.2` as `< 1.2.0.0-dev` / `>= 1.2.0.0-dev`.
-    if matches!(op, Op::Lt | Op::Ge) && v.is_stable_exact() {
+    // Composer reads `<1.2` and `>=1.2` as `< 1.2.0.0-dev` / `>= 1.2.0.0-dev`, unless a
+    // stability is written (`<1.2-stable` stays exact).
+    if matches!(op, Op::Lt | Op::Ge) && v.is_stable_exact() && !written_stability(rest) {
         v = v.with_dev_floor();
     }
     Ok(vec![Cmp {
@@ -474,7 +500,11 @@ fn composer_hyphen(from: &str, to: &str) -> Result<Vec<Cmp>, String> {
     Ok(vec![
         Cmp {
             op: Op::Ge,
-            v: composer_version(low.with_dev_floor()),
+            v: composer_version(if written_stability(from) {
+                low
+            } else {
+                low.with_dev_floor()
+            }),
         },
         upper,
     ])
@@ -501,6 +531,7 @@ mod tests {
             (Go, "v1.2.3", ">= 1.0.0, < 1.2.4", true),
             (Go, "v1.2.4", ">= 1.0.0, < 1.2.4", false),
             (Npm, "1.2.3-beta", ">= 1.0.0, < 1.2.3", true), // GHSA: plain ordering
+            (Npm, "0.1.9", ">= 0.1, < 0.2", true),
             (Maven, "2.14.1", ">= 2.0-beta9, < 2.15.0", true),
             (Maven, "2.15.0", "< 2.15.0", false),
             (RubyGems, "2.3.9", "~> 2.3", true),
@@ -567,8 +598,49 @@ mod tests {
         for (v, c, want) in table {
             assert_eq!(sat(Scheme::Composer, v, c), want, "{v} in {c:?}");
         }
-        for bad in ["", "~>1.0", "foo", ">="] {
+        for bad in [
+            "",
+            "~>1.0",
+            "foo",
+            ">=",
+            ">2.0,,<=3.0",
+            ">2.0 ,, <=3.0",
+            ">2.0 ||| <=3.0",
+            "1.0.0-meh",
+        ] {
             assert!(Constraint::parse(Scheme::Composer, bad).is_err(), "{bad:?}");
+        }
+        // bounds as Composer's own parser writes them
+        let table = [
+            ("v*.*", "0.0.1", true),
+            ("x.X.x.*", "7.0", true),
+            ("<1.2.3.4", "1.2.3.4-beta", false), // < 1.2.3.4-dev
+            ("<1.2.3.4-stable", "1.2.3.4-beta", true), // < 1.2.3.4
+            (">=1.2.3.4-stable", "1.2.3.4-RC1", false),
+            (">=1.2.3", "1.2.3-alpha", true),
+            ("<=1.2.3", "1.2.3-alpha", true),
+            (">1.0.0", "1.0.0-p1", true),
+            ("~1.2-beta", "1.2.0-alpha", false),
+            ("~1.2-beta", "1.9.9", true),
+            ("~1.2.2-stable", "1.2.2-RC1", false),
+            ("~1.2.3.4", "1.2.4.0", false),
+            ("~1.2.3.4", "1.2.3.9", true),
+            ("^0.0.3-alpha", "0.0.3-alpha", true),
+            ("^0", "0.9", true),
+            ("^0", "1.0", false),
+            ("^0.0", "0.1.0", false),
+            ("2.1.3.*", "2.1.4", false),
+            ("v1 - v2", "2.9", true),
+            ("1.2-beta - 2.3-dev", "2.3.0", false),
+            ("1.2.3 - 2.3.4.5", "2.3.4.5", true),
+            (">2.0,<2.0.5 | >2.0.6", "2.0.5", false),
+            (">2.0,<2.0.5 | >2.0.6", "2.0.7", true),
+            ("  > 2.0  ,  <=  3.0 ", "3.0", true),
+            ("~0.1 || ~1.0 !=1.0.1", "1.0.1", false),
+            ("1.0@dev", "1.0.0", true),
+        ];
+        for (c, v, want) in table {
+            assert_eq!(sat(Scheme::Composer, v, c), want, "{v} in {c:?}");
         }
     }
 

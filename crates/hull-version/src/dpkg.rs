@@ -40,6 +40,11 @@ impl Version {
                 if !e.bytes().all(|c| c.is_ascii_digit()) {
                     return Err("epoch in version is not number");
                 }
+                // dpkg keeps the epoch in an int and refuses anything larger.
+                let digits = crate::num::strip_zeros(e.as_bytes());
+                if digits.len() > 10 || (digits.len() == 10 && digits > b"2147483647".as_slice()) {
+                    return Err("epoch in version is too big");
+                }
                 if r.is_empty() {
                     return Err("nothing after colon in version number");
                 }
@@ -179,7 +184,8 @@ mod tests {
             ("1.0.0", "1.0", Greater),
             ("a", "b", Less), // dpkg only warns: not starting with a digit
             ("1.0-1", "1.0+1", Less),
-            ("1:1.0", "999999999999999999999:1.0", Less),
+            ("1:1.0", "2147483647:1.0", Less),
+            ("0002147483647:1.0", "2147483647:1.0", Equal),
         ];
         for (a, b, want) in table {
             assert_eq!(c(a, b), want, "{a} vs {b}");
@@ -189,7 +195,18 @@ mod tests {
 
     #[test]
     fn rejects_what_dpkg_rejects() {
-        for bad in ["", " ", "1 0", ":1.0", "a:1.0", "1:", "1.0-", "-1"] {
+        for bad in [
+            "",
+            " ",
+            "1 0",
+            ":1.0",
+            "a:1.0",
+            "1:",
+            "1.0-",
+            "-1",
+            "2147483648:1.0",
+            "99999999999:1",
+        ] {
             assert!(Version::parse(bad).is_err(), "{bad:?}");
         }
         let v = Version::parse("2:1.0-a-3").unwrap();

@@ -13,6 +13,12 @@
 //! any input; a string a scheme cannot read is a [`VersionError`], which a matcher must
 //! treat as "unknown" (report a diagnostic), never as "not affected".
 //!
+//! Entry points: [`Scheme::for_ecosystem`] / [`Scheme::for_osv_ecosystem`] pick the
+//! rules; [`compare`] and [`Version`] order versions; [`affected_entry`] evaluates a
+//! whole OSV `affected[]` entry (ranges + `versions`), [`osv::Range::affects`] one
+//! range; [`satisfies`] / [`Constraint`] evaluate constraint strings; feed bounds that
+//! may be partial (`0.2` for a crate) go through [`Version::parse_bound`].
+//!
 //! ```
 //! use hull_version::{compare, satisfies, osv, Scheme};
 //! use std::cmp::Ordering;
@@ -32,6 +38,8 @@
 
 mod constraint;
 mod error;
+#[doc(hidden)]
+pub mod fuzz;
 mod num;
 pub mod osv;
 mod range;
@@ -53,7 +61,7 @@ use std::cmp::Ordering;
 
 pub use constraint::{satisfies, Constraint};
 pub use error::VersionError;
-pub use osv::osv_affected;
+pub use osv::{affected_entry, osv_affected};
 pub use scheme::Scheme;
 
 /// A version parsed under one scheme.
@@ -85,10 +93,17 @@ enum Inner {
     Generic(generic::Version),
 }
 
+/// Longest version string accepted. Real versions are far shorter; the cap keeps the
+/// cost of hostile input bounded (Maven versions nest one level per qualifier switch).
+pub const MAX_VERSION_LEN: usize = 1024;
+
 impl Version {
     /// Parse `s` under `scheme`.
     pub fn parse(scheme: Scheme, s: &str) -> Result<Version, VersionError> {
         let err = |reason| VersionError::version(scheme, s, reason);
+        if s.len() > MAX_VERSION_LEN {
+            return Err(err("version string is longer than 1024 bytes"));
+        }
         let inner = match scheme {
             Scheme::Dpkg => Inner::Dpkg(dpkg::Version::parse(s).map_err(err)?),
             Scheme::Rpm => Inner::Rpm(rpm::Evr::parse(s).map_err(err)?),
@@ -107,6 +122,33 @@ impl Version {
             raw: s.to_string(),
             inner,
         })
+    }
+
+    /// Parse a range bound written by a feed. Like [`Version::parse`], except that
+    /// for SemVer and npm a bare `X` or `X.Y` (GHSA writes `< 0.2` for crates) means
+    /// `X.0.0` / `X.Y.0`, the reading every semver range grammar gives it.
+    pub fn parse_bound(scheme: Scheme, s: &str) -> Result<Version, VersionError> {
+        match Version::parse(scheme, s) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                let t = s.trim();
+                let partial = matches!(scheme, Scheme::Semver | Scheme::Npm)
+                    && !t.is_empty()
+                    && t.split('.').count() < 3
+                    && t.split('.')
+                        .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()));
+                if !partial {
+                    return Err(e);
+                }
+                let mut padded = t.to_string();
+                for _ in t.split('.').count()..3 {
+                    padded.push_str(".0");
+                }
+                let mut v = Version::parse(scheme, &padded)?;
+                v.raw = s.to_string();
+                Ok(v)
+            }
+        }
     }
 
     pub fn scheme(&self) -> Scheme {

@@ -91,22 +91,24 @@ impl Item {
             (Item::Str(_), Item::List(_)) => Less,
             (Item::List(_), Item::Int(_)) => Less,
             (Item::List(_), Item::Str(_)) => Greater,
-            (Item::List(a), Item::List(b)) => {
-                for i in 0..a.len().max(b.len()) {
-                    let o = match (a.get(i), b.get(i)) {
-                        (Some(x), Some(y)) => x.cmp_item(y),
-                        (Some(x), None) => x.cmp_null(),
-                        (None, Some(y)) => y.cmp_null().reverse(),
-                        (None, None) => Equal,
-                    };
-                    if o != Equal {
-                        return o;
-                    }
-                }
-                Equal
-            }
+            (Item::List(a), Item::List(b)) => cmp_lists(a, b),
         }
     }
+}
+
+fn cmp_lists(a: &[Item], b: &[Item]) -> Ordering {
+    for i in 0..a.len().max(b.len()) {
+        let o = match (a.get(i), b.get(i)) {
+            (Some(x), Some(y)) => x.cmp_item(y),
+            (Some(x), None) => x.cmp_null(),
+            (None, Some(y)) => y.cmp_null().reverse(),
+            (None, None) => Ordering::Equal,
+        };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    Ordering::Equal
 }
 
 fn normalize(list: &mut Vec<Item>) {
@@ -131,6 +133,10 @@ impl Version {
     pub fn parse(s: &str) -> Result<Version, &'static str> {
         if s.is_empty() {
             return Err("version string is empty");
+        }
+        // Nesting (and so recursion when comparing and dropping) grows with length.
+        if s.len() > crate::MAX_VERSION_LEN {
+            return Err("version string is longer than 1024 bytes");
         }
         let lower = s.to_lowercase();
         let chars: Vec<char> = lower.chars().collect();
@@ -165,7 +171,12 @@ impl Version {
                 }
             } else if c.is_ascii_digit() {
                 if !is_digit && i > start {
-                    // "x1": a qualifier directly followed by a number
+                    // "x1": a qualifier directly followed by a number. Like `-x`, a
+                    // qualifier after earlier items opens its own sub-list (Maven 3.8:
+                    // "treat .X as -X").
+                    if stack.last().is_some_and(|l| !l.is_empty()) {
+                        stack.push(Vec::new());
+                    }
                     let text: String = chars[start..i].iter().collect();
                     push(&mut stack, string_item(&text, true));
                     start = i;
@@ -182,6 +193,10 @@ impl Version {
             }
         }
         if chars.len() > start {
+            // A trailing qualifier after earlier items is read as `-X` (`1.0.a` == `1-a`).
+            if !is_digit && stack.last().is_some_and(|l| !l.is_empty()) {
+                stack.push(Vec::new());
+            }
             push(&mut stack, item(is_digit, &chars[start..]));
         }
         // Close the nested lists innermost first, normalising each.
@@ -198,7 +213,7 @@ impl Version {
 
 impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
-        Item::List(self.items.clone()).cmp_item(&Item::List(other.items.clone()))
+        cmp_lists(&self.items, &other.items)
     }
 }
 impl PartialOrd for Version {
@@ -247,6 +262,66 @@ mod tests {
         }
     }
 
+    /// Orders pinned by Maven's own ComparableVersion tests, as Maven 3.8 answers them
+    /// (3.8 reads a trailing `.X` qualifier as `-X`, so `2.0.a` == `2.0.0.a` and it sorts
+    /// before `2-1`, unlike older releases).
+    #[test]
+    fn comparable_version_orders() {
+        let qualifiers = [
+            "1-alpha2snapshot",
+            "1-alpha2",
+            "1-alpha-123",
+            "1-beta-2",
+            "1-beta123",
+            "1-m2",
+            "1-m11",
+            "1-rc",
+            "1-cr2",
+            "1-rc123",
+            "1-SNAPSHOT",
+            "1",
+            "1-sp",
+            "1-sp2",
+            "1-sp123",
+            "1-abc",
+            "1-def",
+            "1-pom-1",
+            "1-1-snapshot",
+            "1-1",
+            "1-2",
+            "1-123",
+        ];
+        let numbers = [
+            "2.0", "2.0.a", "2-1", "2.0.2", "2.0.123", "2.1.0", "2.1-a", "2.1b", "2.1-c", "2.1-1",
+            "2.1.0.1", "2.2", "2.123", "11.a2", "11.a11", "11.b2", "11.b11", "11.m2", "11.m11",
+            "11", "11.a", "11b", "11c", "11m",
+        ];
+        for chain in [&qualifiers[..], &numbers[..]] {
+            for (i, lo) in chain.iter().enumerate() {
+                for hi in &chain[i + 1..] {
+                    assert_eq!(c(lo, hi), Less, "{lo} < {hi}");
+                }
+            }
+        }
+        for (a, b) in [
+            ("1a", "1.0.0-a"),
+            ("1x", "1.0-x"),
+            ("1cr", "1rc"),
+            ("1m3", "1MileStone3"),
+            ("1FinaL", "1"),
+        ] {
+            assert_eq!(c(a, b), Equal, "{a} == {b}");
+        }
+        for (a, b) in [
+            ("1.0-alpha-1-SNAPSHOT", "1.0-alpha-1"),
+            ("1.0.0", "1.0-1"),
+            ("2.0-1", "2.0.1"),
+            ("2.0.1-xyz", "2.0.1-123"),
+        ] {
+            assert_eq!(c(a, b), Less, "{a} < {b}");
+        }
+    }
+
     #[test]
     fn equalities() {
         for (a, b) in [
@@ -268,5 +343,17 @@ mod tests {
         assert_eq!(c("1.2.3.Final", "1.2.3.Beta1"), Greater);
         assert_eq!(c("9.4.43.v20210629", "9.4.41.v20210516"), Greater);
         assert!(Version::parse("").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_fine() {
+        // every letter/digit switch opens a nested list
+        let deep = "a1".repeat(500);
+        let (x, y) = (
+            Version::parse(&deep).unwrap(),
+            Version::parse(&format!("{deep}b")).unwrap(),
+        );
+        assert_eq!(x.cmp(&y), Less);
+        assert!(crate::Version::parse(crate::Scheme::Maven, &"a1".repeat(600)).is_err());
     }
 }

@@ -123,6 +123,69 @@ impl Range {
     }
 }
 
+/// Evaluate a whole OSV `affected[]` entry: its `ranges` and its explicit `versions`.
+///
+/// * `Ok(true)` as soon as one listed version equals `version` (by the scheme's
+///   equality, or exactly as a string) or one range includes it: a certain "yes"
+///   wins over errors elsewhere in the entry.
+/// * `GIT` ranges are represented by the entry's `versions` list (OSV enumerates
+///   the affected versions of a commit range there) and by any `ECOSYSTEM`/`SEMVER`
+///   range next to them; only an entry with nothing but `GIT` ranges is
+///   [`VersionError::NotEvaluable`].
+/// * `Ok(false)` when the version-based data was all evaluated and none includes it.
+/// * `Err` when a version-based range could not be decided (a bound that does not
+///   parse, an installed version that does not parse) and nothing said yes: the
+///   answer is unknown.
+pub fn affected_entry(
+    scheme: Scheme,
+    ranges: &[Range],
+    versions: &[String],
+    version: &str,
+) -> Result<bool, VersionError> {
+    let parsed = Version::parse(scheme, version);
+    for listed in versions {
+        if listed == version {
+            return Ok(true);
+        }
+        if let (Ok(v), Ok(l)) = (&parsed, Version::parse(scheme, listed)) {
+            if *v == l {
+                return Ok(true);
+            }
+        }
+    }
+    let by_version: Vec<&Range> = ranges
+        .iter()
+        .filter(|r| r.range_type != RangeType::Git)
+        .collect();
+    if by_version.is_empty() {
+        if !versions.is_empty() {
+            return Ok(false);
+        }
+        return match ranges.first() {
+            Some(r) => Err(VersionError::NotEvaluable {
+                range_type: r.range_type.as_osv().to_string(),
+            }),
+            None => Err(VersionError::InvalidRange {
+                reason: "affected entry has no ranges and no versions",
+            }),
+        };
+    }
+    let mut first_error = None;
+    for r in by_version {
+        match r.affects(scheme, version) {
+            Ok(true) => return Ok(true),
+            Ok(false) => {}
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(false),
+    }
+}
+
 /// Evaluate `ECOSYSTEM`-style events for a version string in `scheme`.
 pub fn osv_affected(scheme: Scheme, events: &[Event], version: &str) -> Result<bool, VersionError> {
     let v = Version::parse(scheme, version)?;
@@ -142,7 +205,7 @@ fn evaluate(scheme: Scheme, events: &[Event], v: &Version) -> Result<bool, Versi
         let bound = match e {
             Event::Introduced(_) if s == "0" => None,
             Event::Limit(_) if s == "*" => None,
-            _ => Some(Version::parse(scheme, s)?),
+            _ => Some(Version::parse_bound(scheme, s)?),
         };
         parsed.push((bound, e));
     }
@@ -245,6 +308,49 @@ mod tests {
         let r = Range::semver(vec![Introduced(s("0.0.0-0")), Fixed(s("0.4.2"))]);
         assert!(r.affects(Scheme::Semver, "0.4.1").unwrap());
         assert!(r.affects(Scheme::Semver, "0.0.0-alpha").unwrap());
+        // GHSA writes partial bounds for crates: "0.1" is 0.1.0
+        let r = Range::ecosystem(vec![Introduced(s("0")), Fixed(s("0.2"))]);
+        assert!(r.affects(Scheme::Semver, "0.1.43").unwrap());
+        assert!(!r.affects(Scheme::Semver, "0.2.0").unwrap());
+    }
+
+    #[test]
+    fn whole_entries() {
+        let eco = Range::ecosystem(vec![Introduced(s("1.0")), Fixed(s("1.5"))]);
+        let git = Range::new(RangeType::Git, vec![Introduced(s("0")), Fixed(s("abc"))]);
+        let listed = vec![s("2.0.0"), s("garbage")];
+        // a listed version (scheme equality: 2.0 == 2.0.0 in PEP 440)
+        assert_eq!(
+            affected_entry(Scheme::Pep440, std::slice::from_ref(&git), &listed, "2.0"),
+            Ok(true)
+        );
+        // GIT range plus a versions list that does not list it: a plain no
+        assert_eq!(
+            affected_entry(Scheme::Pep440, std::slice::from_ref(&git), &listed, "3.0"),
+            Ok(false)
+        );
+        // GIT range alone: unknown
+        assert!(matches!(
+            affected_entry(Scheme::Pep440, std::slice::from_ref(&git), &[], "3.0"),
+            Err(VersionError::NotEvaluable { .. })
+        ));
+        // GIT next to an ECOSYSTEM range: the ECOSYSTEM range decides
+        assert_eq!(
+            affected_entry(Scheme::Pep440, &[git.clone(), eco.clone()], &[], "1.2"),
+            Ok(true)
+        );
+        assert_eq!(
+            affected_entry(Scheme::Pep440, &[git, eco.clone()], &[], "1.7"),
+            Ok(false)
+        );
+        // an undecidable version range and no yes: unknown, never "no"
+        let bad = Range::ecosystem(vec![Introduced(s("0")), Fixed(s("not-a-version!"))]);
+        assert!(affected_entry(Scheme::Pep440, &[bad.clone(), eco.clone()], &[], "1.7").is_err());
+        assert_eq!(
+            affected_entry(Scheme::Pep440, &[bad, eco], &[], "1.2"),
+            Ok(true)
+        );
+        assert!(affected_entry(Scheme::Pep440, &[], &[], "1.2").is_err());
     }
 
     #[test]

@@ -512,7 +512,7 @@ fn spec_contains(s: &Spec, v: &Version) -> bool {
             prefix.extend(x.release[1..x.release.len() - 1].iter().map(Num::to_string));
             v.public() >= *x && prefix_match(v, &version_split(&prefix.join(".")))
         }
-        Spec::Arbitrary(a) => v.to_string().to_ascii_lowercase() == a.to_ascii_lowercase(),
+        Spec::Arbitrary(a) => v.to_string().eq_ignore_ascii_case(a),
     }
 }
 

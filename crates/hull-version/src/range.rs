@@ -91,7 +91,11 @@ impl Partial {
                 wild = true;
                 continue;
             }
-            if p.is_empty() || !p.bytes().all(|c| c.is_ascii_digit()) {
+            // Range grammars are strict: no leading zeros (`>01.2.3` is not a range).
+            if p.is_empty()
+                || !p.bytes().all(|c| c.is_ascii_digit())
+                || (p.len() > 1 && p.starts_with('0'))
+            {
                 return Err(format!("{s:?} is not a version"));
             }
             // After a wildcard everything is a wildcard (`1.x.3` == `1.x`).
@@ -104,7 +108,7 @@ impl Partial {
             return Err(format!("{s:?}: pre-release or build on a partial version"));
         }
         let pre = match pre {
-            Some(p) => crate::semver::parse_pre(p, false).map_err(|e| format!("{s:?}: {e}"))?,
+            Some(p) => crate::semver::parse_pre(p, true).map_err(|e| format!("{s:?}: {e}"))?,
             None => Vec::new(),
         };
         let [major, minor, patch] = out;
@@ -453,6 +457,66 @@ mod tests {
         }
         for bad in ["1.2.3 - ", ">=", "1.2.3.4", "^a", "1 - 2 - 3"] {
             assert!(parse_npm(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    /// Behaviour pinned by node-semver's own include/exclude fixtures (strict mode,
+    /// pre-releases not included by default).
+    #[test]
+    fn node_semver_fixture_behaviour() {
+        let include = [
+            ("1.0.0 - 2.0.0", "1.2.3"),
+            ("^1.2.3+build", "1.3.0"),
+            ("1.2.3-pre+asdf - 2.4.3-pre+asdf", "1.2.3-pre.2"),
+            ("1.2.3-pre+asdf - 2.4.3-pre+asdf", "2.4.3-alpha"),
+            (">=*", "0.2.4"),
+            ("<=2.0.0", "1.9999.9999"),
+            ("<\t2.0.0", "0.2.9"),
+            (">=0.2.3 || <0.0.1", "0.0.0"),
+            ("||", "1.3.4"),
+            ("2.*.*", "2.1.3"),
+            ("1.2.* || 2.*", "1.2.3"),
+            ("~x", "0.0.9"),
+            ("~>3.2.1", "3.2.2"),
+            ("~> 1", "1.2.3"),
+            ("~ 1.0.3", "1.0.12"),
+            ("~v0.5.4-pre", "0.5.4"),
+            ("<=0.7.x", "0.7.2"),
+            ("~1.2.1 >=1.2.3 1.2.3", "1.2.3"),
+            ("^1.2 ^1", "1.4.2"),
+            ("^1.2.3-alpha", "1.2.3-pre"),
+            ("^0.0.1-alpha", "0.0.1-beta"),
+            ("^0.1.1-alpha", "0.1.1-beta"),
+            ("^x", "1.2.3"),
+            ("x - 1.x", "0.9.7"),
+            ("1.x - x", "1.9.7"),
+            ("<=7.x", "7.9.9"),
+        ];
+        for (r, v) in include {
+            assert!(npm(r, v), "{v} should be in {r:?}");
+        }
+        let exclude = [
+            ("1.2.3+asdf - 2.4.3+asdf", "1.2.3-pre.2"),
+            ("^1.2.3+build", "1.2.0"),
+            ("^1.2", "1.2.0-pre"),
+            (">1.2", "1.3.0-beta"),
+            ("<=1.2.3", "1.2.3-beta"),
+            ("=0.7.x", "0.7.0-asdf"),
+            (">=0.7.x", "0.7.0-asdf"),
+            (">=0.2.3 || <0.0.1", "0.0.3"),
+            ("~0.0.1", "0.1.0-alpha"),
+            ("~>3.2.1", "3.2.0"),
+            ("~1.0", "1.1.0"),
+            ("~v0.5.4-beta", "0.5.4-alpha"),
+            ("<0.7.x", "0.7.2"),
+            ("=1.2.3", "1.2.3-beta"),
+            (">1.2", "1.2.8"),
+            ("^0.0.1", "0.0.2-alpha"),
+            ("^1.2.3", "2.0.0-alpha"),
+            ("^1.0.0", "2.0.0-rc1"),
+        ];
+        for (r, v) in exclude {
+            assert!(!npm(r, v), "{v} should not be in {r:?}");
         }
     }
 

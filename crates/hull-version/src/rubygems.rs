@@ -173,6 +173,42 @@ mod tests {
         Version::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
     }
 
+    /// Behaviour pinned by RubyGems' own `Gem::Version` tests.
+    #[test]
+    fn gem_version_behaviour() {
+        assert_eq!(p("1.2.b1"), p("1.2.b.1"));
+        assert!(p("1.0") > p("1.0.a"));
+        assert!(p("1.8.2.b") > p("1.8.2.a"));
+        assert!(p("1.8.2.a10") > p("1.8.2.a9"));
+        for good in ["1.0 ", " 1.0 ", "1.0\n", "\n1.0\n"] {
+            assert_eq!(p(good), p("1.0"), "{good:?}");
+        }
+        let chain = [
+            "1.0.0-alpha",
+            "1.0.0-alpha.1",
+            "1.0.0-beta.2",
+            "1.0.0-beta.11",
+            "1.0.0-rc.1",
+            "1.0.0",
+        ];
+        for w in chain.windows(2) {
+            assert!(p(w[0]) < p(w[1]), "{} < {}", w[0], w[1]);
+        }
+        for (unbumped, bumped) in [
+            ("5.2.4", "5.3"),
+            ("5.2.4.a", "5.3"),
+            ("5.2.4.a10", "5.3"),
+            ("5.0.0", "5.1"),
+            ("5", "6"),
+        ] {
+            assert_eq!(p(unbumped).bump(), p(bumped), "{unbumped}");
+        }
+        for pre in ["1.2.0.a", "2.9.b", "22.1.50.0.d", "1.2.d.42", "1.A"] {
+            assert!(p(pre).is_prerelease(), "{pre}");
+        }
+        assert!(!p("22.1.50.0").is_prerelease());
+    }
+
     #[test]
     fn ordering() {
         let chain = [
@@ -198,7 +234,9 @@ mod tests {
         assert_eq!(p("2.3.1").bump(), p("2.4"));
         assert_eq!(p("2").bump(), p("3"));
         assert_eq!(p("2.3.rc1").bump(), p("3"));
-        for bad in ["a", "1..2", "1.2.", "1.2 3", "-1", "1_2", "1.0-"] {
+        for bad in [
+            "a", "1..2", "1.2.", "1.2 3", "-1", "1_2", "1.0-", "junk", "1.0\n2.0",
+        ] {
             assert!(Version::parse(bad).is_err(), "{bad:?}");
         }
     }

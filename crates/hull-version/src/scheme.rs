@@ -62,6 +62,28 @@ impl Scheme {
         }
     }
 
+    /// The scheme of an OSV `affected[].package.ecosystem` string (`"PyPI"`,
+    /// `"Debian:12"`, `"Alpine:v3.19"`, `"Red Hat:enterprise_linux:9::baseos"`, …).
+    /// `None` for ecosystems hull has no rules for (their ranges cannot be evaluated).
+    pub fn for_osv_ecosystem(ecosystem: &str) -> Option<Scheme> {
+        let base = ecosystem.split(':').next().unwrap_or(ecosystem).trim();
+        Some(match base {
+            "Debian" | "Ubuntu" => Scheme::Dpkg,
+            "Alpine" | "Wolfi" | "Chainguard" => Scheme::Apk,
+            "Red Hat" | "AlmaLinux" | "Rocky Linux" | "openSUSE" | "SUSE" | "Mageia"
+            | "openEuler" => Scheme::Rpm,
+            "PyPI" => Scheme::Pep440,
+            "npm" => Scheme::Npm,
+            "crates.io" => Scheme::Semver,
+            "Go" => Scheme::Go,
+            "Maven" => Scheme::Maven,
+            "RubyGems" => Scheme::RubyGems,
+            "Packagist" => Scheme::Composer,
+            "NuGet" => Scheme::NuGet,
+            _ => return None,
+        })
+    }
+
     /// Stable kebab-case name (used in messages, evidence and JSON).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -94,5 +116,30 @@ impl std::str::FromStr for Scheme {
             .into_iter()
             .find(|e| e.as_str() == s)
             .ok_or_else(|| format!("unknown version scheme `{s}`"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ecosystems_and_names() {
+        for e in Ecosystem::ALL {
+            let s = Scheme::for_ecosystem(e);
+            if let Some(osv) = e.osv_name() {
+                assert_eq!(Scheme::for_osv_ecosystem(osv), Some(s), "{osv}");
+            }
+        }
+        assert_eq!(Scheme::for_osv_ecosystem("Debian:12"), Some(Scheme::Dpkg));
+        assert_eq!(Scheme::for_osv_ecosystem("Alpine:v3.19"), Some(Scheme::Apk));
+        assert_eq!(
+            Scheme::for_osv_ecosystem("Red Hat:enterprise_linux:9::baseos"),
+            Some(Scheme::Rpm)
+        );
+        assert_eq!(Scheme::for_osv_ecosystem("Hex"), None);
+        for s in Scheme::ALL {
+            assert_eq!(s.as_str().parse::<Scheme>(), Ok(s));
+        }
     }
 }

@@ -115,12 +115,88 @@ impl Version {
     }
 
     /// node-semver's loose reading: blanks, `v`/`=` prefixes and leading zeros allowed.
+    ///
+    /// Like node-semver, it refuses strings longer than 256 bytes and version numbers
+    /// above `Number.MAX_SAFE_INTEGER`, and keeps numeric pre-release identifiers that
+    /// large as text.
     pub fn parse_loose(s: &str) -> Result<Version, &'static str> {
+        const MAX_LENGTH: usize = 256;
+        if s.len() > MAX_LENGTH {
+            return Err("version string is longer than 256 bytes");
+        }
         let s = s.trim();
         let s = s.trim_start_matches(|c: char| {
             c == '=' || c == 'v' || c == 'V' || c.is_ascii_whitespace()
         });
-        Self::parse_inner(s, false)
+        let mut v = Self::parse_loose_inner(s)?;
+        let max = Num::from_digits(b"9007199254740991");
+        if v.major > max || v.minor > max || v.patch > max {
+            return Err("version number is larger than node-semver allows");
+        }
+        for id in &mut v.pre {
+            if let Ident::Numeric(n) = id {
+                if *n >= max {
+                    *id = Ident::Alpha(n.to_string());
+                }
+            }
+        }
+        Ok(v)
+    }
+
+    /// node-semver's LOOSE grammar: `M.m.p` with any digits, then an optional `-`
+    /// and dot-separated identifiers (which may themselves contain `-`, so `1.2.3-`
+    /// has the pre-release `-`), then `+build`.
+    fn parse_loose_inner(s: &str) -> Result<Version, &'static str> {
+        if s.is_empty() {
+            return Err("version string is empty");
+        }
+        let b = s.as_bytes();
+        let mut i = 0;
+        let mut nums = Vec::with_capacity(3);
+        for k in 0..3 {
+            if k > 0 {
+                if b.get(i) != Some(&b'.') {
+                    return Err("expected major.minor.patch");
+                }
+                i += 1;
+            }
+            let start = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == start {
+                return Err("expected major.minor.patch");
+            }
+            nums.push(Num::from_digits(&b[start..i]));
+        }
+        let rest = &s[i..];
+        let (pre_s, build) = match rest.split_once('+') {
+            Some((p, b)) => (p, parse_build(b)?),
+            None => (rest, Vec::new()),
+        };
+        let pre = if pre_s.is_empty() {
+            Vec::new()
+        } else {
+            let p = if pre_s.len() > 1 {
+                pre_s.strip_prefix('-').unwrap_or(pre_s)
+            } else {
+                pre_s
+            };
+            parse_pre(p, false)?
+        };
+        let mut it = nums.into_iter();
+        let (major, minor, patch) = (
+            it.next().unwrap_or_default(),
+            it.next().unwrap_or_default(),
+            it.next().unwrap_or_default(),
+        );
+        Ok(Version {
+            major,
+            minor,
+            patch,
+            pre,
+            build,
+        })
     }
 
     fn parse_inner(s: &str, strict: bool) -> Result<Version, &'static str> {

@@ -134,10 +134,16 @@ pub struct ReadStats {
 /// A path that cannot be read at all, or that yields no advisories but some errors,
 /// becomes a failed source so the store keeps that source's previous data.
 pub fn read_path(path: &Path, source: Option<&str>) -> (Vec<SourceUpdate>, ReadStats) {
-    let base = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "feed".into());
+    // Generic directory names (`osv`, `advisories`) say less than their parent
+    // (`rustsec/osv` -> `rustsec`, `ghsa/advisories` -> `ghsa`).
+    let name_of = |p: &Path| p.file_name().map(|n| n.to_string_lossy().to_string());
+    let base = match name_of(path) {
+        Some(n) if ["osv", "advisories", "data", "vulns", "crates"].contains(&n.as_str()) => {
+            path.parent().and_then(name_of).unwrap_or(n)
+        }
+        Some(n) => n,
+        None => "feed".into(),
+    };
     let base = base
         .trim_end_matches(".zip")
         .trim_end_matches(".json")

@@ -23,5 +23,6 @@ pub mod cvss;
 pub mod feed;
 pub mod import;
 pub mod store;
+pub mod update;
 
 pub use store::{Db, StoreError};

@@ -283,6 +283,7 @@ pub fn write(
         path: path.to_path_buf(),
         source,
     };
+    remove_stale_temps(dir);
     let tmp = tempfile::Builder::new()
         .prefix(".hull-db-")
         .suffix(".tmp")
@@ -351,6 +352,30 @@ pub fn write(
         let _ = d.sync_all();
     }
     Ok(report)
+}
+
+/// Temporary files of writers that were killed (SIGKILL leaves them behind) are
+/// removed once they are clearly abandoned (older than an hour).
+fn remove_stale_temps(dir: &Path) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(".hull-db-") && name.ends_with(".tmp")) {
+            continue;
+        }
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > std::time::Duration::from_secs(3600));
+        if old {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 fn replace_source(
@@ -429,4 +454,99 @@ pub fn sources_at(path: &Path) -> Result<Vec<SourceInfo>, StoreError> {
         Err(StoreError::Missing(_)) => Ok(Vec::new()),
         Err(e) => Err(e),
     }
+}
+
+/// First line of an export bundle.
+pub const BUNDLE_MAGIC: &[u8] = b"HULLDB-BUNDLE 1\n";
+
+/// Errors of `hull db export` / importing a bundle.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("{0} is not a hull database bundle")]
+    NotBundle(PathBuf),
+    #[error("{path}: checksum mismatch (bundle is corrupted or truncated)")]
+    Checksum { path: PathBuf },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// True when `bytes` start like an export bundle.
+pub fn is_bundle(bytes: &[u8]) -> bool {
+    bytes.starts_with(BUNDLE_MAGIC)
+}
+
+/// Write the database at `db_path` as one checksummed file: the magic line, the
+/// SHA-256 (hex) of the payload, a newline, then the gzip-compressed SQLite file.
+pub fn export(db_path: &Path, out: &Path) -> Result<u64, BundleError> {
+    use sha2::Digest as _;
+    use std::io::Write as _;
+    Db::open(db_path)?; // refuse to export something that is not a valid database
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| StoreError::Io { path, source }
+    };
+    let raw = std::fs::read(db_path).map_err(io(db_path))?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&raw).map_err(io(out))?;
+    let payload = gz.finish().map_err(io(out))?;
+    let sum = hex::encode(sha2::Sha256::digest(&payload));
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io(out))?;
+    tmp.write_all(BUNDLE_MAGIC).map_err(io(out))?;
+    tmp.write_all(sum.as_bytes()).map_err(io(out))?;
+    tmp.write_all(b"\n").map_err(io(out))?;
+    tmp.write_all(&payload).map_err(io(out))?;
+    tmp.as_file().sync_all().map_err(io(out))?;
+    tmp.persist(out).map_err(|e| io(out)(e.error))?;
+    Ok((BUNDLE_MAGIC.len() + 65 + payload.len()) as u64)
+}
+
+/// Replace the database at `db_path` with the one in a bundle (verified first, then
+/// swapped in atomically).
+pub fn import_bundle(bundle: &Path, db_path: &Path) -> Result<(), BundleError> {
+    use sha2::Digest as _;
+    use std::io::{Read as _, Write as _};
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| StoreError::Io { path, source }
+    };
+    let bytes = std::fs::read(bundle).map_err(io(bundle))?;
+    let rest = bytes
+        .strip_prefix(BUNDLE_MAGIC)
+        .ok_or_else(|| BundleError::NotBundle(bundle.to_path_buf()))?;
+    if rest.len() < 65 || rest[64] != b'\n' {
+        return Err(BundleError::Checksum {
+            path: bundle.to_path_buf(),
+        });
+    }
+    let (sum, payload) = (&rest[..64], &rest[65..]);
+    if hex::encode(sha2::Sha256::digest(payload)).as_bytes() != sum {
+        return Err(BundleError::Checksum {
+            path: bundle.to_path_buf(),
+        });
+    }
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(payload)
+        .read_to_end(&mut raw)
+        .map_err(|_| BundleError::Checksum {
+            path: bundle.to_path_buf(),
+        })?;
+    let dir = db_path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".hull-db-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io(db_path))?;
+    tmp.write_all(&raw).map_err(io(db_path))?;
+    tmp.as_file().sync_all().map_err(io(db_path))?;
+    Db::open(tmp.path())?; // schema check before it replaces anything
+    tmp.persist(db_path).map_err(|e| io(db_path)(e.error))?;
+    Ok(())
 }

@@ -211,7 +211,7 @@ fn legacy_images_match_expected_findings_exactly() {
         let n = dbs.len();
         let db = dbs
             .entry(fp.clone())
-            .or_insert_with(|| build_db(tmp.path(), &format!("feed{n}"), &[fp.clone()]));
+            .or_insert_with(|| build_db(tmp.path(), &format!("feed{n}"), std::slice::from_ref(&fp)));
         let inv = legacy_inventory(&c, image);
         let report = hull_match::match_inventory(&inv, db).unwrap();
         let redhat_api = feed.starts_with("redhat-security-data-api");

@@ -2,12 +2,13 @@
 //!
 //! ```text
 //! [31 Mar 2023] DLA-3377-1 systemd - security update
-//! 	{CVE-2023-26604}
-//! 	[buster] - systemd 241-7~deb10u9
-//! 	[stretch] - systemd <not-affected> (vulnerable code not present)
-//! 	NOTE: …
+//!     {CVE-2023-26604}
+//!     [buster] - systemd 241-7~deb10u9
+//!     [stretch] - systemd <not-affected> (vulnerable code not present)
+//!     NOTE: …
 //! ```
-//! One advisory per entry; one affected row per `[release] - package version` line,
+//! Body lines are indented with a tab in the real file. One advisory per entry; one
+//! affected row per `[release] - package version` line,
 //! keyed on the SOURCE package and the Debian major version (`debian:10`).
 
 use hull_model::{Advisory, Affected, FixState, Namespace, Severity, VersionRule};

@@ -9,6 +9,7 @@ use hull_vulndb::import::read_path;
 use hull_vulndb::store::{self, SourceUpdate};
 
 mod store_tests;
+mod update_tests;
 
 /// `$HULL_CORPUS`, else `../shared/corpus` from the workspace root; `None` (with a loud
 /// SKIP) when absent, unless `HULL_REQUIRE_CORPUS=1`.

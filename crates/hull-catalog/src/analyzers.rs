@@ -17,6 +17,8 @@ pub mod java_archive;
 pub(crate) mod lang;
 #[cfg(test)]
 mod lang_corpus_tests;
+#[cfg(test)]
+mod lang_seed_tests;
 pub mod npm;
 pub mod npm_lock;
 pub mod php_composer;

@@ -7,7 +7,7 @@
 //! merged tree says that very layer last wrote that path, so files deleted by a whiteout
 //! or overwritten by a later layer drop out without analyzers knowing about layers.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::sync::Mutex;
 
@@ -176,6 +176,7 @@ impl<'a> Collector<'a> {
             Ok(h) => h,
             Err(p) => p.into_inner(),
         };
+        let history = os_history(&hits);
         let kept: Vec<Hit> = hits
             .into_iter()
             .filter(|h| view.layer_of(&h.path) == Some(h.layer))
@@ -216,13 +217,20 @@ impl<'a> Collector<'a> {
                     continue;
                 }
                 let mut p = p.clone();
-                p.layer = info.layers.get(h.layer).map(|l| l.diff_id.clone());
+                let layer = if p.ecosystem.is_os() {
+                    introduced_in(&history, h, &p)
+                } else {
+                    h.layer
+                };
+                p.layer = info.layers.get(layer).map(|l| l.diff_id.clone());
                 if p.ecosystem.is_os() {
                     p.purl = purl::for_package(&p, distro.as_ref());
                 }
                 packages.push(p);
             }
         }
+        // A lockfile next to an installed node_modules describes the same packages.
+        crate::analyzers::npm::drop_shadowed_lockfile_packages(&mut packages);
         packages.sort_by(|a, b| {
             (a.ecosystem, &a.name, &a.version, &a.path, &a.arch, &a.purl).cmp(&(
                 b.ecosystem,
@@ -245,6 +253,55 @@ impl<'a> Collector<'a> {
             diagnostics,
         }
     }
+}
+
+/// Identity of an OS package across versions of its database file.
+type PkgKey = (String, String, Option<String>);
+
+fn pkg_key(p: &hull_model::Package) -> PkgKey {
+    (p.name.clone(), p.version.clone(), p.arch.clone())
+}
+
+/// Every version of every OS package database seen in the walk, by (analyzer, path),
+/// as (layer, packages in that version), layers ascending.
+type History = HashMap<(&'static str, ImagePath), Vec<(usize, HashSet<PkgKey>)>>;
+
+fn os_history(hits: &[Hit]) -> History {
+    let mut h: History = HashMap::new();
+    for hit in hits {
+        let Ok(found) = &hit.result else { continue };
+        if !found.packages.iter().any(|p| p.ecosystem.is_os()) {
+            continue;
+        }
+        let set = found.packages.iter().map(pkg_key).collect();
+        h.entry((hit.analyzer, hit.path.clone()))
+            .or_default()
+            .push((hit.layer, set));
+    }
+    for versions in h.values_mut() {
+        versions.sort_by_key(|(layer, _)| *layer);
+    }
+    h
+}
+
+/// The layer that installed an OS package: package databases are rewritten by every
+/// layer that installs anything, so the layer of the file says little. Walk back from
+/// the surviving version while the package (same name, version and arch) is present:
+/// the oldest version of that unbroken run is where it came from (an upgrade starts a
+/// new run).
+fn introduced_in(history: &History, hit: &Hit, p: &hull_model::Package) -> usize {
+    let key = pkg_key(p);
+    let Some(versions) = history.get(&(hit.analyzer, hit.path.clone())) else {
+        return hit.layer;
+    };
+    let mut layer = hit.layer;
+    for (l, set) in versions.iter().rev().filter(|(l, _)| *l < hit.layer) {
+        if !set.contains(&key) {
+            break;
+        }
+        layer = *l;
+    }
+    layer
 }
 
 /// Release files are found through the final tree so that `etc/os-release →

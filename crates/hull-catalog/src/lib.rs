@@ -20,3 +20,57 @@ pub mod purl;
 
 pub use analyzer::{AnalyzeError, Analyzer, FileInput, Found};
 pub use assemble::{CatalogOptions, Collector, FinalView, Progress};
+
+use hull_image::{EntryKind, Image, Tree};
+use hull_model::{ImagePath, Inventory};
+
+/// Why a catalog could not be built at all (a file that can't be read is a diagnostic).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Image(#[from] hull_image::Error),
+}
+
+/// Index an image: stream its layers once through every analyzer and assemble the
+/// inventory of what the final filesystem holds.
+///
+/// ```no_run
+/// let image = hull_image::open("oci-archive:app.tar", &Default::default())?;
+/// let inv = hull_catalog::catalog(&image, &Default::default())?;
+/// for p in &inv.packages {
+///     println!("{} {} ({})", p.name, p.version, p.purl);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn catalog(image: &Image, opts: &CatalogOptions) -> Result<Inventory, Error> {
+    catalog_with_progress(image, opts, &|_| {})
+}
+
+/// [`catalog`] with a progress hook (called from the walking threads).
+pub fn catalog_with_progress(
+    image: &Image,
+    opts: &CatalogOptions,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+) -> Result<Inventory, Error> {
+    let collector = Collector::new(opts, progress);
+    let tree = image.walk(&|entry, content| {
+        if entry.kind == EntryKind::File {
+            collector.visit_file(entry.layer, &entry.path, entry.mode, entry.size, content);
+        }
+        Ok(())
+    })?;
+    Ok(collector.finish(&TreeView(&tree), image.info.clone()))
+}
+
+/// The merged tree of `hull-image` as the assembly sees it.
+struct TreeView<'a>(&'a Tree);
+
+impl FinalView for TreeView<'_> {
+    fn layer_of(&self, path: &ImagePath) -> Option<usize> {
+        self.0.get(path).map(|n| n.layer)
+    }
+
+    fn resolve(&self, path: &ImagePath) -> Option<(ImagePath, usize)> {
+        self.0.resolve(path).map(|(p, n)| (p, n.layer))
+    }
+}

@@ -11,6 +11,7 @@ mod host;
 mod image;
 mod monitor;
 mod sbom;
+mod target;
 
 /// hull: container security in one fast, honest tool.
 ///

@@ -51,24 +51,40 @@ pub(crate) fn index(path: &Path, limits: &Limits) -> Result<ArchiveIndex, Error>
     f.seek(SeekFrom::Start(0))
         .map_err(|e| Error::io(&part, e))?;
     let gzip = n == 2 && magic == [0x1f, 0x8b];
-    let reader: Box<dyn Read> = if gzip {
-        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(f)))
+    let members = if gzip {
+        let mut ar = tar::Archive::new(flate2::read::MultiGzDecoder::new(BufReader::new(f)));
+        let entries = ar.entries().map_err(|e| Error::io(&part, e))?;
+        collect(entries, true, &part, limits)?
     } else {
-        Box::new(BufReader::new(f))
+        // Seek over member data instead of reading it: indexing costs one read per header.
+        let mut ar = tar::Archive::new(BufReader::new(f));
+        let entries = ar.entries_with_seek().map_err(|e| Error::io(&part, e))?;
+        collect(entries, false, &part, limits)?
     };
+    Ok(ArchiveIndex {
+        path: path.to_path_buf(),
+        gzip,
+        members,
+    })
+}
+
+fn collect<R: Read>(
+    entries: tar::Entries<'_, R>,
+    gzip: bool,
+    part: &str,
+    limits: &Limits,
+) -> Result<HashMap<String, Member>, Error> {
     let mut members = HashMap::new();
     let mut buffered = 0u64;
-    let mut ar = tar::Archive::new(reader);
-    let entries = ar.entries().map_err(|e| Error::io(&part, e))?;
     for (count, e) in entries.enumerate() {
         if count as u64 > limits.max_entries {
             return Err(Error::Limit {
-                part,
+                part: part.into(),
                 what: "archive member count",
                 max: limits.max_entries,
             });
         }
-        let mut e = e.map_err(|e| archive_error(&part, e))?;
+        let mut e = e.map_err(|e| archive_error(part, e))?;
         let raw = String::from_utf8_lossy(&e.path_bytes()).into_owned();
         let Some(name) = member_name(&raw) else {
             continue;
@@ -95,7 +111,7 @@ pub(crate) fn index(path: &Path, limits: &Limits) -> Result<ArchiveIndex, Error>
             let data = if gzip && size <= limits.max_json_bytes && buffered + size <= MAX_BUFFERED {
                 let mut buf = Vec::with_capacity(size as usize);
                 e.read_to_end(&mut buf)
-                    .map_err(|err| archive_error(&part, err))?;
+                    .map_err(|err| archive_error(part, err))?;
                 buffered += size;
                 Some(buf)
             } else {
@@ -111,11 +127,7 @@ pub(crate) fn index(path: &Path, limits: &Limits) -> Result<ArchiveIndex, Error>
         };
         members.insert(name, member);
     }
-    Ok(ArchiveIndex {
-        path: path.to_path_buf(),
-        gzip,
-        members,
-    })
+    Ok(members)
 }
 
 fn archive_error(part: &str, e: io::Error) -> Error {
@@ -142,6 +154,11 @@ impl ArchiveIndex {
             }
         }
         None
+    }
+
+    /// True when the archive has this member (after links).
+    pub fn has(&self, name: &str) -> bool {
+        self.resolve(name).is_some()
     }
 
     /// The member name that holds `name`'s bytes.

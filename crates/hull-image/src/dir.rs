@@ -3,7 +3,7 @@
 
 use std::fs;
 use std::io::{self, Read};
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::sync::atomic::Ordering;
 
@@ -56,10 +56,8 @@ pub(crate) fn walk(
                 let t =
                     fs::read_link(&host).map_err(|e| Error::io(host.display().to_string(), e))?;
                 EntryKind::Symlink(t.to_string_lossy().into_owned())
-            } else if ft.is_fifo() || ft.is_socket() || ft.is_block_device() || ft.is_char_device()
-            {
-                EntryKind::Other
             } else {
+                // Devices, FIFOs, sockets.
                 EntryKind::Other
             };
             if budget.entries.fetch_add(1, Ordering::Relaxed) + 1 > limits.max_entries {

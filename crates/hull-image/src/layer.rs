@@ -121,7 +121,7 @@ impl<R: Read> Read for Metered<'_, R> {
 /// Layer compression, told by magic bytes: media types lie (docker-archive has none,
 /// some tools label gzip blobs as plain tars).
 enum Decoder<R: BufRead> {
-    Gzip(flate2::bufread::MultiGzDecoder<R>),
+    Gzip(Box<flate2::bufread::MultiGzDecoder<R>>),
     Zstd(Box<ruzstd::decoding::StreamingDecoder<R, ruzstd::decoding::FrameDecoder>>),
     Plain(R),
 }
@@ -189,7 +189,7 @@ pub(crate) fn walk_layer(
     let buffered =
         BufReader::with_capacity(READ_BUF, io::Cursor::new(head.clone()).chain(compressed));
     let decoder = if head.starts_with(&[0x1f, 0x8b]) {
-        Decoder::Gzip(flate2::bufread::MultiGzDecoder::new(buffered))
+        Decoder::Gzip(Box::new(flate2::bufread::MultiGzDecoder::new(buffered)))
     } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         match ruzstd::decoding::StreamingDecoder::new(buffered) {
             Ok(d) => Decoder::Zstd(Box::new(d)),
@@ -439,5 +439,85 @@ mod tests {
         ] {
             assert_eq!(entry_path(raw).as_ref().map(|p| p.as_str()), want, "{raw}");
         }
+    }
+
+    fn small_tar() -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_ustar();
+        h.set_path("etc/os-release").unwrap();
+        h.set_size(3);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append(&h, &b"ID\n"[..]).unwrap();
+        b.into_inner().unwrap()
+    }
+
+    fn spec(diff_id: &[u8]) -> LayerSpec {
+        LayerSpec {
+            index: 2,
+            part: "layer 3/3 (x)".into(),
+            digest: None,
+            diff_id: Some(Digest::sha256_from_bytes(&Sha256::digest(diff_id))),
+        }
+    }
+
+    #[test]
+    fn zstd_and_plain_layers_with_diff_id_checks() {
+        let tar = small_tar();
+        let zst = ruzstd::encoding::compress_to_vec(
+            &tar[..],
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
+        assert!(zst.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]));
+        for blob in [&zst, &tar] {
+            let seen = std::sync::Mutex::new(Vec::new());
+            let entries = walk_layer(
+                &mut &blob[..],
+                &spec(&tar),
+                &Limits::default(),
+                &Budget::default(),
+                &|e, r| {
+                    let mut s = String::new();
+                    r.read_to_string(&mut s)?;
+                    seen.lock().unwrap().push((e.path.to_string(), s));
+                    Ok(())
+                },
+            )
+            .unwrap();
+            assert_eq!(entries.len(), 1);
+            assert_eq!(entries[0].layer, 2);
+            assert_eq!(
+                seen.into_inner().unwrap(),
+                [("/etc/os-release".to_string(), "ID\n".to_string())]
+            );
+            let err = walk_layer(
+                &mut &blob[..],
+                &spec(b"other"),
+                &Limits::default(),
+                &Budget::default(),
+                &|_, _| Ok(()),
+            )
+            .unwrap_err();
+            assert!(err
+                .to_string()
+                .starts_with("layer 3/3 (x) diff_id: digest mismatch"));
+        }
+    }
+
+    #[test]
+    fn visitor_errors_stop_the_walk_and_name_the_entry() {
+        let tar = small_tar();
+        let err = walk_layer(
+            &mut &tar[..],
+            &spec(&tar),
+            &Limits::default(),
+            &Budget::default(),
+            &|_, _| Err("analyzer gave up".into()),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "layer 3/3 (x): /etc/os-release: analyzer gave up"
+        );
     }
 }

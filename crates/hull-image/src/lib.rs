@@ -133,6 +133,21 @@ pub fn open(target: &str, opts: &OpenOptions) -> Result<Image, Error> {
             let store = Store::Archive(archive::index(&path, &opts.limits)?);
             oci::open_layout(store, &sel, opts)?
         }
+        target::Target::Archive(path, sel) => {
+            // Told apart by members: an OCI layout inside wins (docker 25+ writes both).
+            let index = archive::index(&path, &opts.limits)?;
+            if index.has("index.json") {
+                oci::open_layout(Store::Archive(index), &sel, opts)?
+            } else if index.has("manifest.json") {
+                docker::open_archive(Store::Archive(index), &sel, opts)?
+            } else {
+                return Err(Error::Target {
+                    target: target.into(),
+                    message: "not an image archive: no `index.json` or `manifest.json` inside"
+                        .into(),
+                });
+            }
+        }
         target::Target::DockerArchive(path, sel) => {
             let store = Store::Archive(archive::index(&path, &opts.limits)?);
             docker::open_archive(store, &sel, opts)?
@@ -283,5 +298,41 @@ impl Image {
             }
         }
         Ok(out)
+    }
+}
+
+/// The parsers of untrusted image metadata and layer streams, usable on bytes in
+/// memory (fuzz targets, tools that already hold the blobs).
+pub mod formats {
+    use std::io::Read;
+
+    pub use crate::docker::{parse_manifest as parse_docker_manifest, ManifestEntry};
+    use crate::layer::{Budget, LayerSpec};
+    pub use crate::oci::{parse_doc, DescPlatform, Descriptor, Doc};
+    use crate::{Entry, Error, Limits, Tree, VisitError};
+
+    /// Stream one layer blob (plain, gzip or zstd tar) as [`crate::Image::walk`] would,
+    /// as layer 0, without digest checks.
+    pub fn walk_layer(
+        blob: &mut dyn Read,
+        limits: &Limits,
+        visit: &(dyn Fn(&Entry, &mut dyn Read) -> Result<(), VisitError> + Sync),
+    ) -> Result<Vec<Entry>, Error> {
+        let spec = LayerSpec {
+            index: 0,
+            part: "layer".into(),
+            digest: None,
+            diff_id: None,
+        };
+        crate::layer::walk_layer(blob, &spec, limits, &Budget::default(), visit)
+    }
+
+    /// Merge layers' entries (base first) into the final view.
+    pub fn merge(layers: &[Vec<Entry>], limits: &Limits) -> Tree {
+        let mut tree = Tree::new(limits.max_symlink_hops);
+        for l in layers {
+            tree.apply_layer(l);
+        }
+        tree
     }
 }

@@ -11,9 +11,7 @@ use crate::store::{Loc, Store};
 use crate::{Error, ImageConfig, OpenOptions, Opened, Platform, Selector};
 
 pub(crate) const MT_OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
-pub(crate) const MT_OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 pub(crate) const MT_DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
-pub(crate) const MT_DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
 
 #[derive(Debug, Clone, Deserialize)]
@@ -172,6 +170,8 @@ pub(crate) fn select<'a>(
                 let have: Vec<String> = many
                     .iter()
                     .filter_map(|d| d.platform.as_ref())
+                    // Attestation manifests (`unknown/unknown`) are not images to offer.
+                    .filter(|p| p.os != "unknown")
                     .map(|p| format!("{}/{}", p.os, p.architecture))
                     .collect();
                 return Err(err(format!(
@@ -331,7 +331,7 @@ mod tests {
 
     fn desc(digest_char: char, name: Option<&str>, arch: Option<&str>) -> Descriptor {
         Descriptor {
-            media_type: Some(MT_OCI_MANIFEST.into()),
+            media_type: Some("application/vnd.oci.image.manifest.v1+json".into()),
             digest: format!("sha256:{}", digest_char.to_string().repeat(64)),
             size: Some(1),
             annotations: name.map(|n| [(REF_NAME.to_string(), n.to_string())].into()),

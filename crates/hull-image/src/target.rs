@@ -1,8 +1,6 @@
 //! Target strings: `kind:location[:tag|@digest]`, or a bare string detected by looking
 //! at what it is (see the crate docs for the rules).
 
-use std::fs::File;
-use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use hull_model::Digest;
@@ -24,6 +22,8 @@ pub(crate) enum Target {
     DockerArchive(PathBuf, Selector),
     OciArchive(PathBuf, Selector),
     OciDir(PathBuf, Selector),
+    /// A file given without a prefix: OCI or docker archive, told by its members.
+    Archive(PathBuf, Selector),
     Dir(PathBuf),
     Registry(String),
 }
@@ -62,7 +62,7 @@ pub(crate) fn parse(target: &str) -> Result<Target, Error> {
         return Ok(Target::Dir(path.into()));
     }
     if path.is_file() {
-        return sniff_file(path).map_err(err);
+        return Ok(Target::Archive(path.into(), Selector::Any));
     }
     // `layout:tag` / `archive@sha256:…` without a prefix.
     if let Ok((p, sel)) = split_selector(target) {
@@ -71,11 +71,7 @@ pub(crate) fn parse(target: &str) -> Result<Target, Error> {
                 return Ok(Target::OciDir(p, sel));
             }
             if p.is_file() {
-                return match sniff_file(&p).map_err(err)? {
-                    Target::OciArchive(p, _) => Ok(Target::OciArchive(p, sel)),
-                    Target::DockerArchive(p, _) => Ok(Target::DockerArchive(p, sel)),
-                    other => Ok(other),
-                };
+                return Ok(Target::Archive(p, sel));
             }
         }
     }
@@ -94,6 +90,19 @@ fn split_selector(rest: &str) -> Result<(PathBuf, Selector), String> {
     if Path::new(rest).exists() {
         return Ok((rest.into(), Selector::Any));
     }
+    // The shortest existing prefix is the path; what follows names the image
+    // (a docker-archive tag may itself contain `:` and `/`: `x.tar:repo/name:tag`).
+    for (i, sep) in rest.char_indices().filter(|(_, c)| *c == ':' || *c == '@') {
+        let (p, sel) = (&rest[..i], &rest[i + 1..]);
+        if p.is_empty() || sel.is_empty() || !Path::new(p).exists() {
+            continue;
+        }
+        if sep == '@' {
+            let d = Digest::parse(sel).map_err(|e| e.to_string())?;
+            return Ok((p.into(), Selector::Digest(d)));
+        }
+        return Ok((p.into(), Selector::Tag(sel.to_string())));
+    }
     if let Some((p, d)) = rest.rsplit_once('@') {
         let d = Digest::parse(d).map_err(|e| e.to_string())?;
         return Ok((p.into(), Selector::Digest(d)));
@@ -104,45 +113,6 @@ fn split_selector(rest: &str) -> Result<(PathBuf, Selector), String> {
         }
     }
     Ok((rest.into(), Selector::Any))
-}
-
-/// Tell archives apart by their content: look at the member names of the (possibly
-/// gzip-compressed) outer tar.
-fn sniff_file(path: &Path) -> Result<Target, String> {
-    let f = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut r = BufReader::new(f);
-    let mut magic = [0u8; 2];
-    let n = r.read(&mut magic).map_err(|e| e.to_string())?;
-    let f = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let reader: Box<dyn Read> = if n == 2 && magic == [0x1f, 0x8b] {
-        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(f)))
-    } else {
-        Box::new(BufReader::new(f))
-    };
-    let mut ar = tar::Archive::new(reader);
-    let entries = ar
-        .entries()
-        .map_err(|e| format!("{}: not a tar archive: {e}", path.display()))?;
-    // Names only: bounded look so a huge non-image tar is not read to its end.
-    for (i, e) in entries.enumerate() {
-        if i > 100_000 {
-            break;
-        }
-        let e = e.map_err(|e| format!("{}: not an image archive: {e}", path.display()))?;
-        let name = String::from_utf8_lossy(&e.path_bytes()).into_owned();
-        let name = name.trim_start_matches("./");
-        match name {
-            "oci-layout" | "index.json" => {
-                return Ok(Target::OciArchive(path.into(), Selector::Any))
-            }
-            "manifest.json" => return Ok(Target::DockerArchive(path.into(), Selector::Any)),
-            _ => {}
-        }
-    }
-    Err(format!(
-        "{}: tar holds neither `index.json`/`oci-layout` nor `manifest.json`",
-        path.display()
-    ))
 }
 
 #[cfg(test)]

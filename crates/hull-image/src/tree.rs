@@ -95,6 +95,10 @@ impl Tree {
             let here = ImagePath::new(&cur.join("/")).ok()?;
             let node = self.nodes.get(&here)?;
             if let EntryKind::Symlink(target) = &node.kind {
+                // An empty target resolves to nothing, as on Linux (ENOENT).
+                if target.is_empty() {
+                    return None;
+                }
                 hops += 1;
                 if hops > self.max_hops {
                     return None;
@@ -134,8 +138,20 @@ impl Tree {
             }
         }
         for e in entries {
-            if matches!(e.kind, EntryKind::Whiteout | EntryKind::OpaqueDir) || e.path.is_root() {
-                continue;
+            match e.kind {
+                // A marker is a file inside its directory: that directory exists here.
+                EntryKind::Whiteout => {
+                    self.ensure_parents(&e.path, e.layer);
+                    continue;
+                }
+                EntryKind::OpaqueDir => {
+                    if let Ok(child) = e.path.join(".wh..wh..opq") {
+                        self.ensure_parents(&child, e.layer);
+                    }
+                    continue;
+                }
+                _ if e.path.is_root() => continue,
+                _ => {}
             }
             self.ensure_parents(&e.path, e.layer);
             let is_dir = e.kind == EntryKind::Dir;

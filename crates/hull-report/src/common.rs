@@ -147,19 +147,14 @@ pub(crate) fn package_from(
         .clone()
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| parsed.package_name());
-    let Some(version) = hints
+    // An unknown version is still an installed package (Go main modules built from a
+    // checkout say `(devel)`, hull records that as empty): keep it, matchers skip it.
+    let version = hints
         .version
         .clone()
         .filter(|v| !v.is_empty())
         .or_else(|| parsed.version.clone())
-    else {
-        diags.push(Diagnostic {
-            path: None,
-            source: reader.to_string(),
-            message: format!("skipped component `{purl}`: no version"),
-        });
-        return None;
-    };
+        .unwrap_or_default();
 
     // hull's own properties first, then what Trivy and Syft write, so their SBOMs keep
     // the file and layer a package came from.

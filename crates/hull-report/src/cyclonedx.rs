@@ -213,7 +213,7 @@ pub fn to_value(inv: &Inventory, opts: &WriteOptions) -> Result<Value, serde_jso
             bom_ref: Some(bom_ref),
             ty: "library".into(),
             name: p.name.clone(),
-            version: Some(p.version.clone()),
+            version: (!p.version.is_empty()).then(|| p.version.clone()),
             licenses: p.licenses.iter().map(|l| licence_entry(l)).collect(),
             purl: Some(p.purl.to_string()),
             properties: props,

@@ -214,7 +214,7 @@ impl Writer<'_> {
         SpdxPackage {
             spdxid: id,
             name: p.name.clone(),
-            version_info: Some(p.version.clone()),
+            version_info: (!p.version.is_empty()).then(|| p.version.clone()),
             download_location: NOASSERTION.into(),
             files_analyzed: Some(false),
             license_concluded: Some(NOASSERTION.into()),

@@ -14,7 +14,7 @@ pub fn render(inv: &Inventory, width: usize) -> String {
     let mut out = String::new();
     let img = &inv.image;
     let line = |out: &mut String, k: &str, v: &str| {
-        let _ = writeln!(out, "{}", cut(&format!("{k:<9} {v}"), width));
+        let _ = writeln!(out, "{}", cut(format!("{k:<9} {v}").trim_end(), width));
     };
     line(&mut out, "Image", &img.target);
     if let Some(d) = &img.manifest_digest {

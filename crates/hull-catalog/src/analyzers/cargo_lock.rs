@@ -101,7 +101,10 @@ pub fn source_kind(source: Option<&str>) -> String {
 mod tests {
     use super::*;
 
-    fn run(text: &str) -> Result<Vec<(String, String, String, Option<String>)>, AnalyzeError> {
+    /// (purl, version, cargo.source, cargo.checksum)
+    type Row = (String, String, String, Option<String>);
+
+    fn run(text: &str) -> Result<Vec<Row>, AnalyzeError> {
         let path = ImagePath::new("app/Cargo.lock").unwrap();
         Ok(parse(&FileInput {
             path: &path,

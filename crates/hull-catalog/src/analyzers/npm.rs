@@ -179,7 +179,8 @@ mod tests {
 
     #[test]
     fn manifest_table() {
-        let cases: &[(&str, Option<(&str, &str, &[&str])>)] = &[
+        type Want<'a> = Option<(&'a str, &'a str, &'a [&'a str])>;
+        let cases: &[(&str, Want)] = &[
             (
                 r#"{"name":"lodash","version":"4.17.4","license":"MIT"}"#,
                 Some(("lodash", "pkg:npm/lodash@4.17.4", &["MIT"])),

@@ -1,6 +1,6 @@
 //! `python-dist`: installed Python distributions — `*.dist-info/METADATA` (wheels, pip),
-//! `*.egg-info/PKG-INFO` and single-file `*.egg-info` (setuptools), found below a
-//! `site-packages` or `dist-packages` directory.
+//! `*.egg-info/PKG-INFO` and single-file `*.egg-info` (setuptools, only below a
+//! `site-packages` or `dist-packages` directory).
 //!
 //! The metadata is an RFC 822-style header block (core metadata spec,
 //! <https://packaging.python.org/en/latest/specifications/core-metadata/>); only the
@@ -22,8 +22,12 @@ pub const ANALYZER: Analyzer = Analyzer {
 /// METADATA files are small; the long description can be large (urllib3's is 43 KiB).
 const MAX_SIZE: u64 = 4 << 20;
 
+/// Metadata directories are recognised anywhere: `pip install --target DIR` and
+/// `PYTHONPATH` layouts put distributions outside `site-packages`, and a `.dist-info`
+/// directory is only ever written by an installer. A lone `.egg-info` *file* is less
+/// specific, so it counts only inside `site-packages`/`dist-packages`.
 fn wants(path: &ImagePath, _mode: u32, size: u64) -> bool {
-    if size > MAX_SIZE || !in_site_packages(path) {
+    if size > MAX_SIZE {
         return false;
     }
     let name = path.file_name();
@@ -31,7 +35,7 @@ fn wants(path: &ImagePath, _mode: u32, size: u64) -> bool {
     let parent_name = parent.as_ref().map(|p| p.file_name()).unwrap_or("");
     (name == "METADATA" && parent_name.ends_with(".dist-info"))
         || (name == "PKG-INFO" && parent_name.ends_with(".egg-info"))
-        || name.ends_with(".egg-info")
+        || (name.ends_with(".egg-info") && in_site_packages(path))
 }
 
 fn in_site_packages(path: &ImagePath) -> bool {
@@ -177,7 +181,7 @@ mod tests {
     }
 
     #[test]
-    fn wants_only_dist_metadata_in_site_packages() {
+    fn wants_dist_metadata() {
         for (path, want) in [
             (
                 "usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA",
@@ -196,7 +200,8 @@ mod tests {
                 "usr/lib/python3/dist-packages/foo-1.0.dist-info/RECORD",
                 false,
             ),
-            ("home/x/Django-3.2.dist-info/METADATA", false),
+            ("opt/pylib/idna-2.8.dist-info/METADATA", true),
+            ("home/x/foo-1.0.egg-info", false),
             ("usr/lib/python3/dist-packages/foo/METADATA", false),
         ] {
             assert_eq!(wants(&p(path), 0o644, 100), want, "{path}");
@@ -205,7 +210,8 @@ mod tests {
 
     #[test]
     fn metadata_table() {
-        let cases: &[(&str, Option<&str>, Option<&str>, &[&str])] = &[
+        type Case<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a [&'a str]);
+        let cases: &[Case] = &[
             (
                 "Metadata-Version: 2.1\nName: Django\nVersion: 3.2\nLicense: BSD-3-Clause\n\nbody\nName: nope\n",
                 Some("Django"),

@@ -1,0 +1,92 @@
+//! Replays the fuzz seeds of the language analyzers (`fuzz/corpus/catalog_<format>/`)
+//! as normal tests, so CI covers them without a fuzzer: each seed must parse into at
+//! least one package, and every truncation and a sweep of byte flips of it must come
+//! back as a result or an error, never a panic.
+
+use std::path::PathBuf;
+
+use hull_model::ImagePath;
+
+use crate::{analyzers::ALL, FileInput, Found};
+
+/// (fuzz target, path that selects the format, mode) — the same as in `fuzz_targets/`.
+const TARGETS: &[(&str, &str, u32)] = &[
+    (
+        "catalog_npm_package",
+        "app/node_modules/x/package.json",
+        0o644,
+    ),
+    ("catalog_npm_lock", "app/package-lock.json", 0o644),
+    ("catalog_yarn_lock", "app/yarn.lock", 0o644),
+    ("catalog_pnpm_lock", "app/pnpm-lock.yaml", 0o644),
+    ("catalog_cargo_lock", "app/Cargo.lock", 0o644),
+    ("catalog_go_mod", "app/go.mod", 0o644),
+    ("catalog_go_binary", "usr/local/bin/app", 0o100755),
+    ("catalog_cargo_auditable", "usr/local/bin/app", 0o100755),
+    ("catalog_java_archive", "app/app.jar", 0o644),
+    (
+        "catalog_python_metadata",
+        "usr/lib/python3/dist-packages/x-1.0.dist-info/METADATA",
+        0o644,
+    ),
+    (
+        "catalog_ruby_gemspec",
+        "usr/lib/ruby/gems/3.1.0/specifications/x-1.0.gemspec",
+        0o644,
+    ),
+    (
+        "catalog_php_composer",
+        "app/vendor/composer/installed.json",
+        0o644,
+    ),
+    ("catalog_dotnet_deps", "app/app.deps.json", 0o644),
+];
+
+fn run(path: &ImagePath, mode: u32, data: &[u8]) -> Vec<Result<Found, crate::AnalyzeError>> {
+    ALL.iter()
+        .filter(|a| (a.wants)(path, mode, data.len() as u64))
+        .map(|a| (a.parse)(&FileInput { path, mode, data }))
+        .collect()
+}
+
+#[test]
+fn fuzz_seeds_replay() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus");
+    for (target, path, mode) in TARGETS {
+        let path = ImagePath::new(path).unwrap();
+        let dir = root.join(target);
+        let mut seeds: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| e.unwrap().path())
+            .collect();
+        seeds.sort();
+        assert!(!seeds.is_empty(), "{target}: no seeds");
+        for seed in seeds {
+            let data = std::fs::read(&seed).unwrap();
+            let results = run(&path, *mode, &data);
+            let packages: usize = results
+                .iter()
+                .filter_map(|r| r.as_ref().ok())
+                .map(|f| f.packages.len())
+                .sum();
+            assert!(
+                packages > 0,
+                "{}: no package from a valid seed",
+                seed.display()
+            );
+            // Truncations (every length for small seeds, a stride for binaries).
+            let step = (data.len() / 2000).max(1);
+            for cut in (0..data.len()).step_by(step) {
+                let _ = run(&path, *mode, &data[..cut]);
+            }
+            // Byte flips across the file.
+            let mut m = data.clone();
+            for i in (0..m.len()).step_by(step.max(7)) {
+                let old = m[i];
+                m[i] = old ^ 0xff;
+                let _ = run(&path, *mode, &m);
+                m[i] = old;
+            }
+        }
+    }
+}

@@ -309,3 +309,24 @@ pub fn today(opts: &WriteOptions) -> String {
 pub fn package_ref(p: &hull_model::FindingPackage) -> String {
     format!("{}#{}", p.purl, p.path)
 }
+
+/// What `hull image` does after matching: assess `findings` with `filters`, render the
+/// report in `format` into `out`, and hand back the assessment (for the exit code).
+pub fn render_and_filter(
+    inventory: &Inventory,
+    findings: Vec<Finding>,
+    filters: &crate::filter::Filters,
+    details: &Details,
+    format: VulnFormat,
+    opts: &WriteOptions,
+    out: &mut dyn std::io::Write,
+) -> Result<Filtered, RenderError> {
+    let filtered = crate::filter::apply(findings, filters);
+    let report = ScanReport {
+        inventory,
+        filtered: &filtered,
+        details,
+    };
+    render_to(&report, format, opts, out)?;
+    Ok(filtered)
+}

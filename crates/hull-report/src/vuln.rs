@@ -228,8 +228,38 @@ pub fn help_uri(id: &str, references: &[String]) -> String {
         format!("https://github.com/advisories/{id}")
     } else if let Some(r) = references.iter().find(|r| r.starts_with("https://")) {
         r.clone()
-    } else {
+    } else if is_vuln_id(id) {
         format!("https://osv.dev/vulnerability/{id}")
+    } else {
+        // Feed-local ids (Alpine's `pkg@fixed-version`) have no page of their own.
+        let q: String = id
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        format!("https://osv.dev/list?q={q}")
+    }
+}
+
+/// `PREFIX-rest` ids as OSV and the vendors write them (`PYSEC-2021-1`, `RUSTSEC-…`,
+/// `DSA-5365-1`, `RHSA-2023:5309`), as opposed to feed-local keys like `musl@1.2-r0`.
+pub fn is_vuln_id(id: &str) -> bool {
+    match id.split_once('-') {
+        Some((prefix, rest)) => {
+            !prefix.is_empty()
+                && !rest.is_empty()
+                && prefix
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_:.".contains(&b))
+        }
+        None => false,
     }
 }
 
@@ -244,6 +274,46 @@ pub fn score_or_band(score: Option<f64>, sev: Severity) -> Option<f64> {
         Severity::Negligible => Some(0.0),
         Severity::Unknown => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_uris() {
+        for (id, refs, want) in [
+            (
+                "CVE-2019-1543",
+                vec![],
+                "https://nvd.nist.gov/vuln/detail/CVE-2019-1543",
+            ),
+            (
+                "GHSA-jf85-cpcp-j695",
+                vec![],
+                "https://github.com/advisories/GHSA-jf85-cpcp-j695",
+            ),
+            (
+                "PYSEC-2021-1",
+                vec!["http://x".to_string(), "https://y".to_string()],
+                "https://y",
+            ),
+            (
+                "RUSTSEC-2020-0001",
+                vec![],
+                "https://osv.dev/vulnerability/RUSTSEC-2020-0001",
+            ),
+            (
+                "musl@1.1.20-r5",
+                vec![],
+                "https://osv.dev/list?q=musl%401.1.20-r5",
+            ),
+        ] {
+            assert_eq!(help_uri(id, &refs), want);
+        }
+        assert!(is_vuln_id("RHSA-2023:5309") && !is_vuln_id("openssl@1.1.1d-r0"));
+        assert!(!is_vuln_id("lower-case") && !is_vuln_id("CVE-"));
+    }
 }
 
 /// Errors rendering a report; only the sink or serialisation can fail.

@@ -519,7 +519,7 @@ fn assert_same_inventory(reference: &BTreeSet<String>, forms: &[(&str, String)])
         let got = package_set(&doc);
         if &got != reference {
             let missing: Vec<_> = reference.difference(&got).take(5).collect();
-            let extra: Vec<_> = got.difference(&reference).take(5).collect();
+            let extra: Vec<_> = got.difference(reference).take(5).collect();
             failures.push(format!(
                 "{name}: {} packages vs {}; missing {missing:?}; extra {extra:?}",
                 got.len(),
@@ -708,6 +708,7 @@ fn hostile_images_fail_cleanly_naming_the_part() {
     let work = dir.path().join("work");
     std::fs::create_dir(&work).unwrap();
     let os = ("etc/os-release", &b"ID=alpine\nVERSION_ID=3.18.4\n"[..]);
+    #[allow(clippy::type_complexity)]
     let cases: [(&str, Vec<(&str, &[u8])>, Spoil, &[&str]); 4] = [
         (
             "traversal",

@@ -163,7 +163,8 @@ pub fn to_value(report: &ScanReport, opts: &WriteOptions) -> Result<Value, serde
         let aliases: Vec<Value> = f
             .aliases
             .iter()
-            .filter(|x| **x != id)
+            // Feed-local keys (`musl@1.1.20-r5`) are record names, not vulnerability ids.
+            .filter(|x| **x != id && super::is_vuln_id(x))
             .map(|x| json!({ "id": x, "source": { "url": help_uri(x, &[]) } }))
             .collect();
         if !aliases.is_empty() {

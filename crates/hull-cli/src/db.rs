@@ -132,9 +132,6 @@ fn import_cmd(
     for p in paths {
         let (u, stats) = import::read_path(p, source);
         ignored += stats.ignored;
-        if u.is_empty() {
-            eprintln!("hull: warning: {}: no advisory data found", p.display());
-        }
         updates.extend(u);
     }
     let report = store::write(db, updates, &now_rfc3339())

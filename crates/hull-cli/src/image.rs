@@ -11,16 +11,18 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::ValueEnum;
-use hull_model::{Finding, ImagePath, Inventory, Severity};
+use hull_model::{Finding, Inventory, Severity};
 use hull_report::filter::{Filters, IgnoreFile, VexDocument};
 use hull_report::vuln::{Details, VulnDetail, VulnFormat};
 use hull_report::WriteOptions;
 
 #[derive(clap::Args)]
+#[command(after_help = crate::target::TARGET_HELP)]
 pub struct Args {
-    /// The image: `oci-archive:X.tar`, `docker-archive:X.tar`, `oci-dir:DIR`, `dir:ROOT`,
-    /// a path, or `inventory:FILE` (a stored hull inventory).
-    pub target: String,
+    // Every target form of `hull sbom`, plus `inventory:FILE` (a stored hull
+    // `Inventory` as JSON) to rescan without reading the image again.
+    #[command(flatten)]
+    pub target: crate::target::TargetArgs,
     /// Database file [default: $XDG_CACHE_HOME/hull/db/hull.db]
     #[arg(long, env = "HULL_DB")]
     pub db: Option<PathBuf>,
@@ -80,6 +82,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let db = hull_vulndb::Db::open(&db_path)?;
     let inventory = load_inventory(&args.target)?;
     let report = hull_match::match_inventory(&inventory, &db)?;
+    let quiet = args.target.quiet;
+    if let Some(ns) = report
+        .stats
+        .os_namespace_without_data
+        .as_ref()
+        .filter(|_| !quiet)
+    {
+        eprintln!(
+            "hull: warning: the database has no advisories for {ns}; OS packages were not checked (run `hull db update`)"
+        );
+    }
+    if report.stats.os_packages_without_namespace > 0 && !quiet {
+        eprintln!(
+            "hull: warning: {} OS packages not checked: unknown or unsupported distro release",
+            report.stats.os_packages_without_namespace
+        );
+    }
     let details = details(&db, &report.findings);
     let mut opts = WriteOptions::now();
     opts.tool_version = env!("CARGO_PKG_VERSION").to_string();
@@ -176,35 +195,11 @@ fn details(db: &hull_vulndb::Db, findings: &[Finding]) -> Details {
     out
 }
 
-fn load_inventory(target: &str) -> anyhow::Result<Inventory> {
-    if let Some(file) = target.strip_prefix("inventory:") {
+fn load_inventory(target: &crate::target::TargetArgs) -> anyhow::Result<Inventory> {
+    if let Some(file) = target.target.strip_prefix("inventory:") {
         let bytes = std::fs::read(file).with_context(|| format!("reading {file}"))?;
         return serde_json::from_slice(&bytes)
             .with_context(|| format!("{file} is not a hull inventory"));
     }
-    let image = hull_image::open(target, &hull_image::OpenOptions::default())
-        .with_context(|| format!("opening {target}"))?;
-    let opts = hull_catalog::CatalogOptions::default();
-    let collector = hull_catalog::Collector::new(&opts, &|_| {});
-    let tree = image
-        .walk(&|entry, content| {
-            if entry.kind == hull_image::EntryKind::File {
-                collector.visit_file(entry.layer, &entry.path, entry.mode, entry.size, content);
-            }
-            Ok(())
-        })
-        .with_context(|| format!("reading {target}"))?;
-    Ok(collector.finish(&TreeView(&tree), image.info.clone()))
-}
-
-/// The merged tree as the catalog assembly sees it.
-struct TreeView<'a>(&'a hull_image::Tree);
-
-impl hull_catalog::FinalView for TreeView<'_> {
-    fn layer_of(&self, path: &ImagePath) -> Option<usize> {
-        self.0.get(path).map(|n| n.layer)
-    }
-    fn resolve(&self, path: &ImagePath) -> Option<(ImagePath, usize)> {
-        self.0.resolve(path).map(|(p, n)| (p, n.layer))
-    }
+    crate::target::inventory(target)
 }

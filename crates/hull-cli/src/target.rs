@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
-use hull_model::{ImagePath, Inventory};
+use hull_model::Inventory;
 
 /// Examples of every target form, shown under `--help`.
 pub const TARGET_HELP: &str = "\
@@ -98,33 +98,15 @@ fn scan_image(args: &TargetArgs) -> anyhow::Result<Inventory> {
             _ => {}
         }
     };
-    let catalog_opts = hull_catalog::CatalogOptions::default();
-    let collector = hull_catalog::Collector::new(&catalog_opts, &progress);
-    let tree = image.walk(&|entry, content| {
-        if entry.kind == hull_image::EntryKind::File {
-            collector.visit_file(entry.layer, &entry.path, entry.mode, entry.size, content);
-        }
-        Ok(())
-    });
+    let result = hull_catalog::catalog_with_progress(
+        &image,
+        &hull_catalog::CatalogOptions::default(),
+        &progress,
+    );
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let tree = tree?;
-    Ok(collector.finish(&TreeView(&tree), image.info.clone()))
-}
-
-/// The catalog's view of the merged tree: which layer last wrote a path, symlinks
-/// followed inside the image.
-struct TreeView<'a>(&'a hull_image::Tree);
-
-impl hull_catalog::FinalView for TreeView<'_> {
-    fn layer_of(&self, path: &ImagePath) -> Option<usize> {
-        self.0.get(path).map(|n| n.layer)
-    }
-
-    fn resolve(&self, path: &ImagePath) -> Option<(ImagePath, usize)> {
-        self.0.resolve(path).map(|(p, n)| (p, n.layer))
-    }
+    Ok(result?)
 }
 
 /// A spinner on stderr: layers stream in parallel and their uncompressed size is not

@@ -60,6 +60,13 @@ pub(crate) fn walk(
                 // Devices, FIFOs, sockets.
                 EntryKind::Other
             };
+            if ft.is_file() && meta.len() > limits.max_file_size {
+                return Err(Error::Limit {
+                    part: host.display().to_string(),
+                    what: "file size",
+                    max: limits.max_file_size,
+                });
+            }
             if budget.entries.fetch_add(1, Ordering::Relaxed) + 1 > limits.max_entries {
                 return Err(Error::Limit {
                     part: root.display().to_string(),

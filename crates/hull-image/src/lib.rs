@@ -19,6 +19,10 @@
 //! that last wrote it. An analyzer that found something in (layer, path) keeps it only
 //! when `tree.get(path).layer == layer` — otherwise a later layer replaced or deleted it.
 //!
+//! Hard links: the visitor sees a hard link's bytes at its target's entry (the link
+//! itself is an [`EntryKind::Hardlink`] with an empty reader); in the tree the link node
+//! names its target, which a later layer may have deleted.
+//!
 //! What it does not do: extract anything to the host filesystem, run containers, or
 //! parse file formats inside the image (that is `hull-catalog`). Entries whose name
 //! climbs above the image root (`../x`) make the layer fail as hostile; absolute names

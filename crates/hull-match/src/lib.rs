@@ -56,6 +56,10 @@ pub struct Stats {
     /// against a package version, so counted rather than guessed.
     pub git_only: usize,
     pub withdrawn_ignored: usize,
+    /// The image's distro release when the database holds no advisory for it: its OS
+    /// packages were not checked (the result is unknown, not clean).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os_namespace_without_data: Option<String>,
     pub informational_ignored: usize,
     pub version_errors: usize,
 }
@@ -73,6 +77,12 @@ pub struct Report {
 pub fn match_inventory(inventory: &Inventory, db: &Db) -> Result<Report, MatchError> {
     let mut report = Report::default();
     let ns = inventory.distro.as_ref().and_then(distro::namespace_of);
+    if let Some(n) = &ns {
+        let has_os = inventory.packages.iter().any(|p| p.ecosystem.is_os());
+        if has_os && !db.has_namespace(n)? {
+            report.stats.os_namespace_without_data = Some(n.to_string());
+        }
+    }
     for pkg in &inventory.packages {
         report.stats.packages += 1;
         if pkg.ecosystem.is_os() {
@@ -84,6 +94,7 @@ pub fn match_inventory(inventory: &Inventory, db: &Db) -> Result<Report, MatchEr
             language::match_package(pkg, db, &mut report)?;
         }
     }
+    enrich_severity(&mut report.findings, db)?;
     report.findings.sort_by(|a, b| {
         (
             a.package.path.as_str(),
@@ -99,6 +110,44 @@ pub fn match_inventory(inventory: &Inventory, db: &Db) -> Result<Report, MatchEr
             ))
     });
     Ok(report)
+}
+
+/// Findings whose own feed gives no severity (Debian lists, Alpine secdb, Go vulndb)
+/// take the highest severity of the CVE records that carry no affected packages (NVD),
+/// when such records were imported. The record used is added to `evidence.records`
+/// as `severity:<source>:<id>`.
+fn enrich_severity(findings: &mut [Finding], db: &Db) -> Result<(), MatchError> {
+    let mut cache: std::collections::HashMap<String, Option<(hull_model::Severity, String)>> =
+        std::collections::HashMap::new();
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.severity == hull_model::Severity::Unknown)
+    {
+        let mut best: Option<(hull_model::Severity, String)> = None;
+        for cve in f.aliases.iter().filter(|a| a.starts_with("CVE-")) {
+            if !cache.contains_key(cve) {
+                let found = db
+                    .by_id(cve)?
+                    .into_iter()
+                    .filter(|a| {
+                        a.affected.is_empty() && a.severity != hull_model::Severity::Unknown
+                    })
+                    .map(|a| (a.severity, format!("severity:{}:{}", a.source, a.id)))
+                    .max_by_key(|(s, _)| *s);
+                cache.insert(cve.clone(), found);
+            }
+            if let Some(Some(hit)) = cache.get(cve) {
+                if best.as_ref().is_none_or(|b| hit.0 > b.0) {
+                    best = Some(hit.clone());
+                }
+            }
+        }
+        if let Some((sev, record)) = best {
+            f.severity = sev;
+            f.evidence.records.push(record);
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn finding_package(pkg: &Package) -> FindingPackage {

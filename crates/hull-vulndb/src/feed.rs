@@ -8,8 +8,10 @@
 pub mod alpine;
 pub mod debian_list;
 pub mod debian_tracker;
+pub mod nvd;
 pub mod osv;
 pub mod redhat_api;
+pub mod redhat_csaf;
 pub mod redhat_oval;
 pub mod rustsec;
 
@@ -38,6 +40,10 @@ pub enum Format {
     OsvYaml,
     /// RustSec native advisory (TOML front matter in Markdown).
     RustsecMarkdown,
+    /// Red Hat CSAF 2.0 advisory or VEX document.
+    RedHatCsaf,
+    /// NVD CVE API 2.0 (pages or single `cve` objects): severity enrichment only.
+    NvdJson,
 }
 
 impl Format {
@@ -52,6 +58,8 @@ impl Format {
             Format::OsvJson => "osv-json",
             Format::OsvYaml => "osv-yaml",
             Format::RustsecMarkdown => "rustsec",
+            Format::NvdJson => "nvd-json",
+            Format::RedHatCsaf => "redhat-csaf",
         }
     }
 }
@@ -133,6 +141,14 @@ fn has_yaml_key(head: &str, key: &str) -> bool {
 }
 
 fn detect_json(head: &str, text: &str) -> Option<Format> {
+    if head.contains("\"csaf_version\"") {
+        return Some(Format::RedHatCsaf);
+    }
+    if head.contains("\"NVD_CVE\"")
+        || (head.contains("\"sourceIdentifier\"") && head.contains("\"vulnStatus\""))
+    {
+        return Some(Format::NvdJson);
+    }
     if head.contains("\"distroversion\"") && head.contains("\"packages\"") {
         return Some(Format::AlpineJson);
     }
@@ -154,6 +170,12 @@ fn detect_json(head: &str, text: &str) -> Option<Format> {
     }
     // The head can miss keys of a large record; look at the top-level keys properly.
     let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    if v.get("document")
+        .and_then(|d| d.get("csaf_version"))
+        .is_some()
+    {
+        return Some(Format::RedHatCsaf);
+    }
     let obj = match &v {
         serde_json::Value::Object(o) => o,
         serde_json::Value::Array(a) => a.first()?.as_object()?,
@@ -190,6 +212,8 @@ pub fn parse(format: Format, file: &str, bytes: &[u8]) -> Result<Parsed, FeedErr
         Format::RedHatOval => redhat_oval::parse(file, text),
         Format::OsvJson | Format::OsvYaml => osv::parse(format, file, text),
         Format::RustsecMarkdown => rustsec::parse(file, text),
+        Format::NvdJson => nvd::parse(file, text),
+        Format::RedHatCsaf => redhat_csaf::parse(file, text),
     }
 }
 

@@ -192,14 +192,17 @@ pub fn read_path(path: &Path, source: Option<&str>) -> (Vec<SourceUpdate>, ReadS
         return (out, stats);
     }
     if groups.is_empty() {
-        if let Some(first) = errors.first() {
-            out.push(SourceUpdate {
-                name: source
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("file:{base}")),
-                result: Err(first.reason.clone()),
-            });
-        }
+        // Nothing usable: a failed source (its previous data, if any, is kept).
+        let reason = errors
+            .first()
+            .map(|e| e.reason.clone())
+            .unwrap_or_else(|| format!("{}: no advisory data recognised", path.display()));
+        out.push(SourceUpdate {
+            name: source
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("file:{base}")),
+            result: Err(reason),
+        });
         return (out, stats);
     }
     // File-level errors inside a multi-file source are reported with its data.

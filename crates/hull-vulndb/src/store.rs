@@ -178,6 +178,45 @@ impl Db {
         Ok(out)
     }
 
+    /// Every stored record with this exact id (any source), e.g. the NVD record of a
+    /// CVE used to enrich severity.
+    pub fn by_id(&self, id: &str) -> Result<Vec<Advisory>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, body FROM advisories WHERE id = ?1 ORDER BY source")
+            .map_err(sql(&self.path))?;
+        let rows = stmt
+            .query_map(params![id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(sql(&self.path))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, body) = row.map_err(sql(&self.path))?;
+            out.push(
+                serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
+                    id,
+                    reason: e.to_string(),
+                })?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Whether any advisory applies to `namespace` (a scan of an image whose release
+    /// has no data must say so rather than look clean).
+    pub fn has_namespace(&self, namespace: &Namespace) -> Result<bool, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM affected WHERE namespace = ?1 LIMIT 1",
+                params![namespace.as_str()],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|r| r.is_some())
+            .map_err(sql(&self.path))
+    }
+
     /// Namespaces present (for choosing a distro release, status output).
     pub fn namespaces(&self) -> Result<Vec<(String, i64)>, StoreError> {
         let mut stmt = self
@@ -235,6 +274,7 @@ CREATE TABLE IF NOT EXISTS sources(
 CREATE TABLE IF NOT EXISTS advisories(
   rowid INTEGER PRIMARY KEY, source TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS advisories_source ON advisories(source);
+CREATE INDEX IF NOT EXISTS advisories_id ON advisories(id);
 CREATE TABLE IF NOT EXISTS affected(
   advisory INTEGER NOT NULL, namespace TEXT NOT NULL, package TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS affected_lookup ON affected(namespace, package);

@@ -87,6 +87,79 @@ fn fuzz_seeds_replay() {
                 let _ = run(&path, *mode, &m);
                 m[i] = old;
             }
+            // Random edits (deterministic): overwrite, insert, delete, splice a
+            // format-significant byte. `HULL_MUTATIONS` raises the count for local hunts.
+            let rounds: usize = std::env::var("HULL_MUTATIONS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(200);
+            let mut rng = 0x9e37_79b9_7f4a_7c15u64 ^ data.len() as u64;
+            for _ in 0..rounds {
+                let mut m = data.clone();
+                for _ in 0..1 + next(&mut rng) % 4 {
+                    mutate(&mut m, &mut rng);
+                }
+                let _ = run(&path, *mode, &m);
+            }
         }
+    }
+}
+
+fn next(state: &mut u64) -> usize {
+    // xorshift64: good enough to scatter edits, and reproducible.
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state as usize
+}
+
+fn mutate(m: &mut Vec<u8>, rng: &mut u64) {
+    const INTERESTING: &[u8] = b"\0\xff\x7f\x80\"'{}[]:,\n \t@/=(|#%.";
+    let pick = INTERESTING[next(rng) % INTERESTING.len()];
+    if m.is_empty() {
+        m.push(pick);
+        return;
+    }
+    let i = next(rng) % m.len();
+    match next(rng) % 4 {
+        0 => m[i] = pick,
+        1 => m.insert(i, pick),
+        2 => {
+            m.remove(i);
+        }
+        _ => m[i] = next(rng) as u8,
+    }
+}
+
+/// Language analyzer ids are user-visible: unique, kebab-case, and documented.
+#[test]
+fn language_ids_are_unique_and_documented() {
+    use super::*;
+    let ids = [
+        python_dist::ANALYZER.id,
+        npm::ANALYZER.id,
+        npm_lock::ANALYZER.id,
+        yarn_lock::ANALYZER.id,
+        pnpm_lock::ANALYZER.id,
+        cargo_lock::ANALYZER.id,
+        cargo_auditable::ANALYZER.id,
+        go_binary::ANALYZER.id,
+        go_mod::ANALYZER.id,
+        java_archive::ANALYZER.id,
+        ruby_gemspec::ANALYZER.id,
+        php_composer::ANALYZER.id,
+        dotnet_deps::ANALYZER.id,
+    ];
+    let docs = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/language-packages.md"),
+    )
+    .unwrap();
+    for id in ids {
+        assert!(
+            id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+            "{id}"
+        );
+        assert_eq!(ALL.iter().filter(|a| a.id == id).count(), 1, "{id} in ALL");
+        assert!(docs.contains(&format!("`{id}`")), "{id} not documented");
     }
 }

@@ -3,6 +3,8 @@
 //! docker-archive, unpacked rootfs, a real loopback registry), in every output format,
 //! and on hostile images built here.
 
+mod vulndb;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};

@@ -397,3 +397,53 @@ fn files_that_are_not_images_are_refused() {
         .to_string();
     assert!(msg.contains("is not a directory"), "{msg}");
 }
+
+#[test]
+fn dir_targets_do_not_follow_links_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("rootfs");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("etc/hostname"), "inside").unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", root.join("etc/passwd")).unwrap();
+    std::os::unix::fs::symlink("/", root.join("host")).unwrap();
+    let image = open(&format!("dir:{}", root.display()), &OpenOptions::default()).unwrap();
+    assert!(image.info.layers.is_empty());
+    let read = std::sync::Mutex::new(Vec::new());
+    let tree = image
+        .walk(&|e, r| {
+            let mut s = String::new();
+            r.read_to_string(&mut s)?;
+            read.lock().unwrap().push((e.path.to_string(), e.layer, s));
+            Ok(())
+        })
+        .unwrap();
+    let mut read = read.into_inner().unwrap();
+    read.sort();
+    assert_eq!(
+        read,
+        [
+            ("/etc".to_string(), 0, String::new()),
+            ("/etc/hostname".to_string(), 0, "inside".to_string()),
+            ("/etc/passwd".to_string(), 0, String::new()),
+            ("/host".to_string(), 0, String::new()),
+        ]
+    );
+    assert_eq!(
+        tree.get(&ip("host")).unwrap().kind,
+        EntryKind::Symlink("/".into())
+    );
+    // Through `host` resolves inside the rootfs, never on the host.
+    assert_eq!(
+        tree.resolve(&ip("host/etc/hostname")).unwrap().0,
+        ip("etc/hostname")
+    );
+    assert!(tree.resolve(&ip("etc/passwd")).is_none());
+    let mut opts = OpenOptions::default();
+    opts.limits.max_file_size = 3;
+    let image = open(&format!("dir:{}", root.display()), &opts).unwrap();
+    let msg = image.walk(&|_, _| Ok(())).unwrap_err().to_string();
+    assert!(
+        msg.contains("etc/hostname: file size limit of 3 exceeded"),
+        "{msg}"
+    );
+}

@@ -171,6 +171,33 @@ fn app_debian_language_findings_match_expected() {
     let Some(c) = corpus() else { return };
     let truth: Value =
         serde_json::from_slice(&std::fs::read(c.join("truth/app-debian.json")).unwrap()).unwrap();
+    check(&c, "truth", &inventory(&truth), &[]);
+}
+
+/// Through `hull-image` + `hull-catalog`. hull also reads `package-lock.json`, which
+/// the expected data does not scan (it takes `node_modules` as the installed truth):
+/// those rows are the only allowed extras, and each must repeat a `node_modules` row.
+#[test]
+fn app_debian_through_the_image_matches_expected() {
+    let Some(c) = corpus() else { return };
+    let target = format!(
+        "oci-archive:{}",
+        c.join("images/app-debian.oci.tar").display()
+    );
+    let image = hull_image::open(&target, &hull_image::OpenOptions::default()).unwrap();
+    let inv = hull_catalog::catalog(&image, &hull_catalog::CatalogOptions::default()).unwrap();
+    let lang = Inventory {
+        packages: inv
+            .packages
+            .into_iter()
+            .filter(|p| !p.ecosystem.is_os())
+            .collect(),
+        ..Inventory::default()
+    };
+    check(&c, "image", &lang, &["/app/package-lock.json"]);
+}
+
+fn check(c: &std::path::Path, label: &str, inv: &Inventory, extra_paths: &[&str]) {
     let expected: Value =
         serde_json::from_slice(&std::fs::read(c.join("expected/app-debian.osv.json")).unwrap())
             .unwrap();
@@ -186,11 +213,10 @@ fn app_debian_language_findings_match_expected() {
             f("ghsa/advisories"),
         ],
     );
-    let inv = inventory(&truth);
     let started = std::time::Instant::now();
-    let report = hull_match::match_inventory(&inv, &db).unwrap();
+    let report = hull_match::match_inventory(inv, &db).unwrap();
     println!(
-        "matched {} packages in {:?}: {} findings, {} notes, stats {:?}",
+        "[{label}] matched {} packages in {:?}: {} findings, {} notes, stats {:?}",
         inv.packages.len(),
         started.elapsed(),
         report.findings.len(),
@@ -201,7 +227,7 @@ fn app_debian_language_findings_match_expected() {
         println!("  note: {n:?}");
     }
     let eco_name = |e: Ecosystem| e.osv_name().unwrap().to_string();
-    let got: BTreeSet<Row> = report
+    let all_got: BTreeSet<Row> = report
         .findings
         .iter()
         .map(|f| {
@@ -212,6 +238,22 @@ fn app_debian_language_findings_match_expected() {
                 f.aliases.iter().cloned().collect(),
             )
         })
+        .collect();
+    // Allowed extra locations must only repeat findings of an expected location.
+    for r in all_got
+        .iter()
+        .filter(|r| extra_paths.contains(&r.1.as_str()))
+    {
+        assert!(
+            all_got
+                .iter()
+                .any(|o| o.1 != r.1 && o.2 == r.2 && o.3 == r.3),
+            "{r:?} at an extra location has no twin"
+        );
+    }
+    let got: BTreeSet<Row> = all_got
+        .into_iter()
+        .filter(|r| !extra_paths.contains(&r.1.as_str()))
         .collect();
     let want: BTreeSet<Row> = expected
         .as_array()
@@ -248,7 +290,7 @@ fn app_debian_language_findings_match_expected() {
     for (eco, (w, g, tp)) in &by_eco {
         let precision = if *g == 0 { 1.0 } else { *tp as f64 / *g as f64 };
         let recall = if *w == 0 { 1.0 } else { *tp as f64 / *w as f64 };
-        println!("{eco:10} expected {w:4} got {g:4} precision {precision:.3} recall {recall:.3}");
+        println!("[{label}] {eco:10} expected {w:4} got {g:4} precision {precision:.3} recall {recall:.3}");
     }
     let missing: Vec<_> = want.difference(&got).take(8).collect();
     let extra: Vec<_> = got.difference(&want).take(8).collect();

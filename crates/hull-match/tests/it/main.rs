@@ -193,6 +193,34 @@ fn actual_pairs(findings: &[Finding], redhat_api: bool) -> BTreeSet<(String, Str
 #[test]
 fn legacy_images_match_expected_findings_exactly() {
     let Some(c) = corpus() else { return };
+    check_legacy_pairs(&c, "truth", &|id| legacy_inventory(&c, id));
+}
+
+/// The same 25 pairs, with the inventory read from the image itself by
+/// `hull-image` + `hull-catalog` (the path `hull image` takes).
+#[test]
+fn legacy_images_through_the_image_match_expected_findings_exactly() {
+    let Some(c) = corpus() else { return };
+    check_legacy_pairs(&c, "image", &|id| image_inventory(&c, id));
+}
+
+pub fn image_inventory(c: &Path, id: &str) -> Inventory {
+    let base = c.join("images/legacy");
+    let target = if base.join(format!("{id}.docker.tar")).is_file() {
+        format!(
+            "docker-archive:{}",
+            base.join(format!("{id}.docker.tar")).display()
+        )
+    } else {
+        format!("oci-dir:{}", base.join(format!("{id}.oci")).display())
+    };
+    let image = hull_image::open(&target, &hull_image::OpenOptions::default()).unwrap();
+    hull_catalog::catalog(&image, &hull_catalog::CatalogOptions::default()).unwrap()
+}
+
+fn check_legacy_pairs(c: &Path, label: &str, inventory_of: &dyn Fn(&str) -> Inventory) {
+    let c = c.to_path_buf();
+    let mut inventories: HashMap<String, Inventory> = HashMap::new();
     let summary = std::fs::read_to_string(c.join("expected/legacy/SUMMARY.tsv")).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let mut dbs: HashMap<PathBuf, Db> = HashMap::new();
@@ -209,11 +237,13 @@ fn legacy_images_match_expected_findings_exactly() {
         assert_eq!(exp["matches"].as_array().unwrap().len(), want_count);
         let fp = feed_path(&c, exp["note"].as_str().unwrap());
         let n = dbs.len();
-        let db = dbs
-            .entry(fp.clone())
-            .or_insert_with(|| build_db(tmp.path(), &format!("feed{n}"), std::slice::from_ref(&fp)));
-        let inv = legacy_inventory(&c, image);
-        let report = hull_match::match_inventory(&inv, db).unwrap();
+        let db = dbs.entry(fp.clone()).or_insert_with(|| {
+            build_db(tmp.path(), &format!("feed{n}"), std::slice::from_ref(&fp))
+        });
+        let inv = inventories
+            .entry(image.to_string())
+            .or_insert_with(|| inventory_of(image));
+        let report = hull_match::match_inventory(inv, db).unwrap();
         let redhat_api = feed.starts_with("redhat-security-data-api");
         // Red Hat "affected, no fix" states are reported by hull but are not in the
         // expected data, which lists RHSA fixes only; they are checked separately.
@@ -237,7 +267,7 @@ fn legacy_images_match_expected_findings_exactly() {
             tp as f64 / want.len() as f64
         };
         println!(
-            "{image:28} {feed:32} expected {:4} got {:4} precision {precision:.3} recall {recall:.3} (notes {}, git-only {})",
+            "[{label}] {image:28} {feed:32} expected {:4} got {:4} precision {precision:.3} recall {recall:.3} (notes {}, git-only {})",
             want.len(),
             got.len(),
             report.notes.len(),
@@ -293,4 +323,45 @@ fn rhel8_module_trap_is_avoided_and_detected_without_modules() {
         "{}",
         f.evidence.rule
     );
+}
+
+#[test]
+fn severity_is_enriched_from_nvd_records_only_when_the_feed_has_none() {
+    let Some(c) = corpus() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    // A hand-written NVD API 2.0 page for the musl CVE of alpine-3.9.4.
+    let nvd = tmp.path().join("nvd.json");
+    std::fs::write(
+        &nvd,
+        r#"{"format":"NVD_CVE","version":"2.0","vulnerabilities":[{"cve":{"id":"CVE-2019-14697",
+        "sourceIdentifier":"cve@mitre.org","vulnStatus":"Analyzed","metrics":{"cvssMetricV31":[
+        {"source":"nvd@nist.gov","type":"Primary","cvssData":{"vectorString":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H","baseScore":9.8,"baseSeverity":"CRITICAL"}}]}}}]}"#,
+    )
+    .unwrap();
+    let db = build_db(
+        tmp.path(),
+        "enrich",
+        &[c.join("feeds/alpine/secdb-yaml/v3.9/main.yaml"), nvd],
+    );
+    let inv = legacy_inventory(&c, "alpine-3.9.4");
+    let r = hull_match::match_inventory(&inv, &db).unwrap();
+    let musl = r
+        .findings
+        .iter()
+        .find(|f| f.package.name == "musl")
+        .unwrap();
+    assert_eq!(musl.severity, hull_model::Severity::Critical);
+    assert!(musl
+        .evidence
+        .records
+        .iter()
+        .any(|x| x == "severity:nvd:CVE-2019-14697"));
+    // NVD records never create findings by themselves, and other findings stay unknown.
+    let openssl = r
+        .findings
+        .iter()
+        .find(|f| f.package.name == "libssl1.1")
+        .unwrap();
+    assert_eq!(openssl.severity, hull_model::Severity::Unknown);
+    assert_eq!(r.findings.len(), 4);
 }

@@ -120,6 +120,10 @@ fn every_other_feed_parses() {
         "feeds/legacy-excerpts/osv-debian",
         "feeds/legacy-excerpts/osv-alpine",
         "feeds/legacy-excerpts/osv-ubuntu",
+        "feeds/redhat/csaf",
+        "feeds/nvd/api-2.0-per-cve",
+        "feeds/nvd/api-2.0-page",
+        "feeds/nvd/cve-object-fkie",
     ] {
         let (updates, stats) = read_path(&c.join(dir), None);
         assert!(!updates.is_empty(), "{dir}: nothing read");
@@ -190,6 +194,8 @@ fn fuzz_seeds_replay_without_panics() {
     let mut n = 0;
     for target in [
         "feed_detect",
+        "feed_nvd",
+        "feed_redhat_csaf",
         "feed_alpine",
         "feed_debian_list",
         "feed_osv",
@@ -204,19 +210,51 @@ fn fuzz_seeds_replay_without_panics() {
         };
         for e in rd.flatten() {
             let bytes = std::fs::read(e.path()).unwrap();
-            let _ = feed::parse_any("seed", &bytes);
-            for f in [
-                feed::Format::AlpineJson,
-                feed::Format::AlpineYaml,
-                feed::Format::DebianList,
-                feed::Format::DebianTrackerJson,
-                feed::Format::RedHatApi,
-                feed::Format::RedHatOval,
-                feed::Format::OsvJson,
-                feed::Format::OsvYaml,
-                feed::Format::RustsecMarkdown,
-            ] {
-                let _ = feed::parse(f, "seed", &bytes);
+            // The seed itself, then deterministic random edits of it (truncations,
+            // byte changes, duplicated spans): no input may panic a reader.
+            let mut variants = vec![bytes.clone()];
+            let mut x: u64 = 0x9e37_79b9_7f4a_7c15 ^ bytes.len() as u64;
+            let mut rnd = move |m: usize| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x % m.max(1) as u64) as usize
+            };
+            for _ in 0..200 {
+                let mut v = bytes.clone();
+                match rnd(3) {
+                    0 => v.truncate(rnd(v.len() + 1)),
+                    1 => {
+                        let i = rnd(v.len());
+                        if let Some(b) = v.get_mut(i) {
+                            const SET: &[u8] = b"{}[]<>:\"-\n\t 0~";
+                            *b = SET[rnd(SET.len())];
+                        }
+                    }
+                    _ => {
+                        let a = rnd(v.len());
+                        let b = (a + rnd(64)).min(v.len());
+                        let span = v[a..b].to_vec();
+                        v.splice(a..a, span);
+                    }
+                }
+                variants.push(v);
+            }
+            for bytes in &variants {
+                let _ = feed::parse_any("seed", bytes);
+                for f in [
+                    feed::Format::AlpineJson,
+                    feed::Format::AlpineYaml,
+                    feed::Format::DebianList,
+                    feed::Format::DebianTrackerJson,
+                    feed::Format::RedHatApi,
+                    feed::Format::RedHatOval,
+                    feed::Format::OsvJson,
+                    feed::Format::OsvYaml,
+                    feed::Format::RustsecMarkdown,
+                ] {
+                    let _ = feed::parse(f, "seed", bytes);
+                }
             }
             n += 1;
         }

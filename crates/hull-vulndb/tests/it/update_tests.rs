@@ -216,18 +216,36 @@ fn update_from_mirror_conditional_retry_and_truncation() {
 }
 
 fn big_source(n: usize, tag: &str) -> SourceData {
-    let mut y = String::from("distroversion: v3.20\nreponame: main\npackages:\n");
-    for i in 0..n {
-        y.push_str(&format!("  - pkg:\n      name: p{i}\n      secfixes:\n        {tag}-r{i}:\n          - CVE-2024-{i:05}\n"));
-    }
-    let p = hull_vulndb::feed::parse(
-        hull_vulndb::feed::Format::AlpineYaml,
-        "big.yaml",
-        y.as_bytes(),
-    )
-    .unwrap();
+    use hull_model::{Advisory, Affected, FixState, Severity, VersionRule};
+    let advisories = (0..n)
+        .map(|i| Advisory {
+            id: format!("p{i}@{tag}-r{i}"),
+            source: String::new(),
+            aliases: vec![format!("CVE-2024-{i:05}")],
+            summary: Some("generated for the crash test".into()),
+            severity: Severity::Unknown,
+            cvss: vec![],
+            published: None,
+            modified: None,
+            withdrawn: None,
+            informational: None,
+            references: vec![],
+            affected: vec![Affected {
+                namespace: Namespace::distro("alpine", "3.20"),
+                package: format!("p{i}"),
+                rule: VersionRule::LessThan {
+                    fixed: format!("{tag}-r{i}"),
+                },
+                fix: FixState::Fixed(format!("{tag}-r{i}")),
+                fix_advisory: None,
+                module: None,
+                severity: None,
+                binary_name: false,
+            }],
+        })
+        .collect();
     SourceData {
-        advisories: p.advisories,
+        advisories,
         ..Default::default()
     }
 }
@@ -265,10 +283,13 @@ fn sigkill_mid_write_leaves_previous_db() {
     )
     .unwrap();
     let exe = std::env::current_exe().unwrap();
-    for delay_ms in [50u64, 200, 450, 900] {
+    // Evidence that the child really was writing when killed: a completed swap
+    // (new data visible) or an abandoned temporary file.
+    let (mut saw_new, mut saw_temp) = (false, false);
+    for delay_ms in [100u64, 400, 900, 1600, 2500] {
         let mut child = std::process::Command::new(&exe)
             .args([
-                "child_writer_process",
+                "update_tests::child_writer_process",
                 "--exact",
                 "--nocapture",
                 "--test-threads=1",
@@ -290,12 +311,26 @@ fn sigkill_mid_write_leaves_previous_db() {
             1,
             "one complete version of the source, never a mix"
         );
+        saw_new |= n[0].id.starts_with("p1@2.0");
+        // The old source has 2,000 records, the new one 20,000: all or nothing.
+        let ns = Namespace::distro("alpine", "3.20");
+        let has_last_new = !handle.lookup(&ns, "p19999").unwrap().is_empty();
+        assert_eq!(has_last_new, saw_new && n[0].id.starts_with("p1@2.0"));
+        saw_temp |= std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with(".hull-db-"));
         let ok: String = rusqlite::Connection::open(&db)
             .unwrap()
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .unwrap();
         assert_eq!(ok, "ok");
     }
+    println!("killed writers: new data swapped in = {saw_new}, killed mid-write = {saw_temp}");
+    assert!(
+        saw_new || saw_temp,
+        "the child never got to write: the test did not test anything"
+    );
     let mut buf = Vec::new();
     std::fs::File::open(&db)
         .unwrap()

@@ -704,14 +704,16 @@ fn a_well_formed_built_image_is_read() {
     assert_eq!(doc["image"]["layers"].as_array().unwrap().len(), 1);
 }
 
+/// (name, layer entries, how to spoil the archive, words the error must contain)
+type HostileCase<'a> = (&'a str, Vec<(&'a str, &'a [u8])>, Spoil, &'a [&'a str]);
+
 #[test]
 fn hostile_images_fail_cleanly_naming_the_part() {
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().join("work");
     std::fs::create_dir(&work).unwrap();
     let os = ("etc/os-release", &b"ID=alpine\nVERSION_ID=3.18.4\n"[..]);
-    #[allow(clippy::type_complexity)]
-    let cases: [(&str, Vec<(&str, &[u8])>, Spoil, &[&str]); 4] = [
+    let cases: [HostileCase; 4] = [
         (
             "traversal",
             vec![os, ("../../evil", b"pwned")],

@@ -11,6 +11,10 @@
 //! ```
 //!
 //! Unknown keys are errors: a misspelt `expires` must not turn into a permanent ignore.
+//!
+//! The first `.hullignore` format, one `ID [PACKAGE-NAME]` per line with `#` comments,
+//! is still read: a file that is not a YAML mapping and whose every line has that shape
+//! becomes entries with `id` and `packages`.
 
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +39,9 @@ pub struct IgnoreEntry {
     pub purls: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<String>,
+    /// Package names (as installed: `musl`, `lodash`); any ecosystem.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<String>,
     /// `YYYY-MM-DD` (an RFC 3339 timestamp is cut to its date).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
@@ -60,7 +67,13 @@ impl IgnoreFile {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(IgnoreFile::default());
         }
-        let mut file: IgnoreFile = serde_yaml::from_slice(bytes).map_err(IgnoreError::Yaml)?;
+        let mut file: IgnoreFile = match serde_yaml::from_slice(bytes) {
+            Ok(f) => f,
+            Err(e) => match parse_lines(bytes) {
+                Some(f) => f,
+                None => return Err(IgnoreError::Yaml(e)),
+            },
+        };
         for (index, e) in file.vulnerabilities.iter_mut().enumerate() {
             if e.id.trim().is_empty() {
                 return Err(IgnoreError::EmptyId { index });
@@ -108,12 +121,45 @@ impl IgnoreEntry {
                     .purls
                     .iter()
                     .any(|p| purl_matches(p, f.package.purl.as_str())))
+            && (self.packages.is_empty() || self.packages.contains(&f.package.name))
             && (self.paths.is_empty()
                 || self
                     .paths
                     .iter()
                     .any(|g| glob_match(g, f.package.path.as_str())))
     }
+}
+
+/// The line format, or `None` when some line does not have its shape (then the YAML
+/// error is the one worth reporting).
+fn parse_lines(bytes: &[u8]) -> Option<IgnoreFile> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut vulnerabilities = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let id_like = words
+            .first()
+            .is_some_and(|w| w.starts_with(|c: char| c.is_ascii_alphanumeric()));
+        if words.len() > 2 || !id_like || words.iter().any(|w| w.contains(':')) {
+            return None;
+        }
+        vulnerabilities.push(IgnoreEntry {
+            id: words.first()?.to_string(),
+            purls: Vec::new(),
+            paths: Vec::new(),
+            packages: words
+                .get(1)
+                .map(|p| vec![p.to_string()])
+                .unwrap_or_default(),
+            expires: None,
+            reason: None,
+        });
+    }
+    Some(IgnoreFile { vulnerabilities })
 }
 
 fn is_date(s: &str) -> bool {
@@ -279,5 +325,19 @@ vulnerabilities:
             );
         }
         assert_eq!(IgnoreFile::parse(b"\n").unwrap(), IgnoreFile::default());
+    }
+
+    #[test]
+    fn line_format_still_reads() {
+        let f =
+            IgnoreFile::parse(b"# accepted\nCVE-1 openssl # why\nGHSA-xxxx-yyyy-zzzz\n").unwrap();
+        assert_eq!(f.vulnerabilities.len(), 2);
+        assert_eq!(f.vulnerabilities[0].packages, vec!["openssl".to_string()]);
+        let x = finding("CVE-1", Severity::High, FixState::NotFixed);
+        assert!(f.vulnerabilities.iter().all(|e| e.matches(&x)));
+        let f = IgnoreFile::parse(b"CVE-1 musl\n").unwrap();
+        assert!(!f.vulnerabilities[0].matches(&x));
+        // Three words or a key: not the line format, the YAML error stands.
+        assert!(IgnoreFile::parse(b"CVE-1 a b\n").is_err());
     }
 }

@@ -4,13 +4,17 @@
 //! `hull-catalog`), which is matched against the local database (`hull-match`).
 //! `inventory:FILE` scans a stored inventory (JSON) without touching the image.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::ValueEnum;
-use hull_model::{Finding, FixState, Inventory, Severity};
+use hull_model::{Finding, Inventory, Severity};
+use hull_report::filter::{Filters, IgnoreFile, VexDocument};
+use hull_report::vuln::{Details, VulnDetail, VulnFormat};
+use hull_report::WriteOptions;
 
 #[derive(clap::Args)]
 #[command(after_help = crate::target::TARGET_HELP)]
@@ -24,6 +28,9 @@ pub struct Args {
     pub db: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long)]
+    pub output: Option<PathBuf>,
     /// Only report these severities (comma separated: critical,high,medium,low,negligible,unknown).
     #[arg(long, value_delimiter = ',')]
     pub severity: Vec<String>,
@@ -33,34 +40,48 @@ pub struct Args {
     /// Exit with this code when any finding remains after the filters (0 = never).
     #[arg(long, default_value_t = 0)]
     pub exit_code: u8,
-    /// Ids to ignore, one per line (`CVE-…` or any alias; optional second word limits
-    /// it to one package; `#` comments). Default: `.hullignore` when present.
+    /// Accepted findings, YAML (see docs/ignore-and-vex.md). Default: `.hullignore`
+    /// when present.
     #[arg(long)]
     pub ignore_file: Option<PathBuf>,
+    /// OpenVEX 0.2 document; `not_affected`/`fixed` statements suppress findings.
+    /// Repeatable.
+    #[arg(long)]
+    pub vex: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
     Json,
+    Sarif,
+    #[value(name = "cyclonedx")]
+    CycloneDx,
+    #[value(name = "spdx-json")]
+    SpdxJson,
+}
+
+impl Format {
+    fn vuln(self) -> VulnFormat {
+        match self {
+            Format::Table => VulnFormat::Table,
+            Format::Json => VulnFormat::Json,
+            Format::Sarif => VulnFormat::Sarif,
+            Format::CycloneDx => VulnFormat::CycloneDx,
+            Format::SpdxJson => VulnFormat::SpdxJson,
+        }
+    }
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let severities: Vec<Severity> = args
-        .severity
-        .iter()
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| s.trim().parse::<Severity>().map_err(anyhow::Error::msg))
-        .collect::<Result<_, _>>()?;
-    let ignores = read_ignores(args.ignore_file.as_ref())?;
+    let filters = filters(&args)?;
     let db_path = args
         .db
         .clone()
         .unwrap_or_else(hull_vulndb::store::default_path);
     let db = hull_vulndb::Db::open(&db_path)?;
     let inventory = load_inventory(&args.target)?;
-    let target_name = args.target.target.clone();
-    let mut report = hull_match::match_inventory(&inventory, &db)?;
+    let report = hull_match::match_inventory(&inventory, &db)?;
     let quiet = args.target.quiet;
     if let Some(ns) = report
         .stats
@@ -78,28 +99,108 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             report.stats.os_packages_without_namespace
         );
     }
-    report.findings.retain(|f| {
-        (severities.is_empty() || severities.contains(&f.severity))
-            && (!args.ignore_unfixed || f.fixed_version().is_some())
-            && !ignored(&ignores, f)
-    });
-    match args.format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "target": target_name,
-                "distro": inventory.distro,
-                "findings": report.findings,
-                "notes": report.notes,
-                "stats": report.stats,
-            }))?
-        ),
-        Format::Table => print_table(&inventory, &report.findings),
+    let details = details(&db, &report.findings);
+    let mut opts = WriteOptions::now();
+    opts.tool_version = env!("CARGO_PKG_VERSION").to_string();
+    // Rendered in memory, then written in one go: `-o` never leaves half a document.
+    let mut buf = Vec::new();
+    let filtered = hull_report::vuln::render_and_filter(
+        &inventory,
+        report.findings,
+        &filters,
+        &details,
+        args.format.vuln(),
+        &opts,
+        &mut buf,
+    )?;
+    match &args.output {
+        Some(p) => write_atomically(p, &buf)?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&buf)
+                .and_then(|()| out.flush())
+                .context("writing the report")?;
+        }
     }
-    if args.exit_code != 0 && !report.findings.is_empty() {
-        return Ok(ExitCode::from(args.exit_code));
+    let code = hull_report::filter::exit_code(&filtered, Severity::Unknown, args.exit_code);
+    Ok(ExitCode::from(code))
+}
+
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("creating a file in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .with_context(|| format!("writing {}", path.display()))?;
+    // Temporary files are created 0600; a report is meant to be read by CI uploaders.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let _ = tmp
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644));
     }
-    Ok(ExitCode::SUCCESS)
+    tmp.persist(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// The filters the flags ask for; the ignore and VEX files are read here.
+fn filters(args: &Args) -> anyhow::Result<Filters> {
+    let severities = match args.severity.join(",") {
+        s if s.trim().is_empty() => None,
+        s => Some(hull_report::filter::parse_severities(&s)?),
+    };
+    let default = PathBuf::from(".hullignore");
+    let ignore_path = match &args.ignore_file {
+        Some(p) => Some(p.clone()),
+        None if default.is_file() => Some(default),
+        None => None,
+    };
+    let ignore = match ignore_path {
+        Some(p) => {
+            let bytes = std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?;
+            Some(IgnoreFile::parse(&bytes).with_context(|| format!("in {}", p.display()))?)
+        }
+        None => None,
+    };
+    let mut vex = Vec::new();
+    for p in &args.vex {
+        let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+        vex.push(VexDocument::parse(&bytes).with_context(|| format!("in {}", p.display()))?);
+    }
+    Ok(Filters {
+        severities,
+        ignore_unfixed: args.ignore_unfixed,
+        ignore,
+        vex,
+        today: hull_report::vuln::today(&WriteOptions::now()),
+    })
+}
+
+/// CVSS vectors, references and summaries of the advisories behind the findings.
+fn details(db: &hull_vulndb::Db, findings: &[Finding]) -> Details {
+    let mut out = Details::new();
+    let mut looked_up = BTreeSet::new();
+    for f in findings {
+        let key = (f.evidence.namespace.clone(), f.evidence.lookup_name.clone());
+        if !looked_up.insert(key) {
+            continue;
+        }
+        // Details only enrich the report: a failed lookup leaves the finding as it is.
+        let Ok(advisories) = db.lookup(&f.evidence.namespace, &f.evidence.lookup_name) else {
+            continue;
+        };
+        for a in advisories {
+            out.entry(a.id.clone()).or_insert_with(|| {
+                VulnDetail::from_advisory(&a, &hull_vulndb::cvss::base_score_v3)
+            });
+        }
+    }
+    out
 }
 
 fn load_inventory(target: &crate::target::TargetArgs) -> anyhow::Result<Inventory> {
@@ -109,144 +210,4 @@ fn load_inventory(target: &crate::target::TargetArgs) -> anyhow::Result<Inventor
             .with_context(|| format!("{file} is not a hull inventory"));
     }
     crate::target::inventory(target)
-}
-
-type Ignores = Vec<(String, Option<String>)>;
-
-fn read_ignores(path: Option<&PathBuf>) -> anyhow::Result<Ignores> {
-    let default = PathBuf::from(".hullignore");
-    let path = match path {
-        Some(p) => p.clone(),
-        None if default.is_file() => default,
-        None => return Ok(Vec::new()),
-    };
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(text
-        .lines()
-        .map(|l| l.split('#').next().unwrap_or("").trim())
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let mut w = l.split_whitespace();
-            (
-                w.next().unwrap_or("").to_string(),
-                w.next().map(str::to_string),
-            )
-        })
-        .collect())
-}
-
-fn ignored(ignores: &Ignores, f: &Finding) -> bool {
-    ignores.iter().any(|(id, pkg)| {
-        (f.aliases.iter().any(|a| a == id) || f.advisories.iter().any(|a| a == id) || &f.id == id)
-            && pkg.as_ref().is_none_or(|p| p == &f.package.name)
-    })
-}
-
-fn fixed_text(f: &Finding) -> String {
-    match &f.fix {
-        FixState::Fixed(v) => v.clone(),
-        FixState::NotFixed => "(not fixed)".into(),
-        FixState::WontFix => "(won't fix)".into(),
-        FixState::NotAffected => "(not affected)".into(),
-        FixState::EndOfLife => "(end of life)".into(),
-        FixState::Unknown => "(unknown)".into(),
-    }
-}
-
-/// The id shown in the table: Alpine secfix records (`openssl@1.1.1d-r0`) group several
-/// CVEs; show the first CVE and how many more.
-fn shown_id(f: &Finding) -> String {
-    if !f.id.contains('@') {
-        return f.id.clone();
-    }
-    let cves: Vec<&String> = f.aliases.iter().filter(|a| a.starts_with("CVE-")).collect();
-    match cves.as_slice() {
-        [] => f.id.clone(),
-        [one] => (*one).clone(),
-        [first, rest @ ..] => format!("{first} (+{})", rest.len()),
-    }
-}
-
-fn print_table(inv: &Inventory, findings: &[Finding]) {
-    // Group: OS packages under the distro, language packages by the file they came from.
-    let mut groups: BTreeMap<(u8, String), Vec<&Finding>> = BTreeMap::new();
-    for f in findings {
-        let key = if f.package.ecosystem.is_os() {
-            let d = inv
-                .distro
-                .as_ref()
-                .map(|d| format!("{} {} (os packages)", d.id, d.version_id))
-                .unwrap_or_else(|| "os packages".into());
-            (0, d)
-        } else {
-            (1, format!("{} ({})", f.package.path, f.package.ecosystem))
-        };
-        groups.entry(key).or_default().push(f);
-    }
-    if groups.is_empty() {
-        println!(
-            "No vulnerabilities found ({} packages checked).",
-            inv.packages.len()
-        );
-        return;
-    }
-    for ((_, title), rows) in &groups {
-        let mut counts: BTreeMap<Severity, usize> = BTreeMap::new();
-        for f in rows {
-            *counts.entry(f.severity).or_default() += 1;
-        }
-        let summary: Vec<String> = counts
-            .iter()
-            .rev()
-            .map(|(s, n)| format!("{}: {n}", s.as_str().to_ascii_uppercase()))
-            .collect();
-        println!();
-        println!("{title}");
-        println!("Total: {} ({})", rows.len(), summary.join(", "));
-        let w_pkg = rows
-            .iter()
-            .map(|f| f.package.name.len())
-            .max()
-            .unwrap_or(7)
-            .clamp(7, 40);
-        let w_id = rows
-            .iter()
-            .map(|f| f.id.len())
-            .max()
-            .unwrap_or(2)
-            .clamp(2, 24);
-        let w_inst = rows
-            .iter()
-            .map(|f| f.package.version.len())
-            .max()
-            .unwrap_or(9)
-            .clamp(9, 36);
-        println!(
-            "{:<w_pkg$}  {:<w_id$}  {:<10}  {:<w_inst$}  {:<24}  TITLE",
-            "PACKAGE", "ID", "SEVERITY", "INSTALLED", "FIXED"
-        );
-        let mut seen = BTreeSet::new();
-        for f in rows {
-            if !seen.insert((&f.package.name, &f.package.version, &f.id)) {
-                continue;
-            }
-            let title: String = f
-                .title
-                .clone()
-                .unwrap_or_default()
-                .chars()
-                .take(60)
-                .collect();
-            println!(
-                "{:<w_pkg$}  {:<w_id$}  {:<10}  {:<w_inst$}  {:<24}  {}",
-                f.package.name,
-                shown_id(f),
-                f.severity.as_str().to_ascii_uppercase(),
-                f.package.version,
-                fixed_text(f),
-                title
-            );
-        }
-    }
 }

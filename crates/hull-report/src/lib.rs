@@ -1,4 +1,10 @@
-//! Output formats for hull: SBOM writers and readers, and the human table.
+//! Output formats for hull: SBOM writers and readers, the human table, and
+//! vulnerability reports with their filters.
+//!
+//! Vulnerability reports ([`vuln`]: table, JSON, SARIF 2.1.0, CycloneDX 1.6 with
+//! `vulnerabilities[]`, SPDX 2.3 with advisory references) are rendered from an
+//! inventory plus findings assessed by [`filter`] (`--severity`, `--ignore-unfixed`,
+//! `.hullignore`, OpenVEX), which never drops a finding but records why it is hidden.
 //!
 //! What it does: turns an [`Inventory`] into CycloneDX 1.6 JSON, SPDX 2.3 JSON, hull's
 //! own versioned JSON, or a table that fits 100 columns; and reads CycloneDX (1.4–1.6)
@@ -46,10 +52,12 @@ use sha2::{Digest as _, Sha256};
 
 mod common;
 pub mod cyclonedx;
+pub mod filter;
 pub mod json;
 pub mod purl;
 pub mod spdx;
 pub mod table;
+pub mod vuln;
 
 /// The output formats `hull sbom` offers. Names are the stable `--format` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -102,7 +102,7 @@ pub fn render(inv: &Inventory, width: usize) -> String {
 }
 
 /// Keep the start of `s` within `w` characters.
-fn cut(s: &str, w: usize) -> String {
+pub(crate) fn cut(s: &str, w: usize) -> String {
     if s.chars().count() <= w {
         return s.to_string();
     }
@@ -112,7 +112,7 @@ fn cut(s: &str, w: usize) -> String {
 }
 
 /// Keep the end of `s` within `w` characters: for paths the file name matters most.
-fn cut_left(s: &str, w: usize) -> String {
+pub(crate) fn cut_left(s: &str, w: usize) -> String {
     let n = s.chars().count();
     if n <= w {
         return s.to_string();

@@ -760,3 +760,239 @@ fn hostile_images_fail_cleanly_naming_the_part() {
         .collect();
     assert!(left.iter().all(|n| n.ends_with(".tar")), "{left:?}");
 }
+
+// ---------------------------------------------------------------- hull image: formats and filters
+
+/// A one-advisory OSV feed and an inventory holding the affected lodash, both written
+/// here, so the report wiring is tested without the corpus.
+fn vuln_fixture(dir: &Path) -> (String, String) {
+    let feed = dir.join("GHSA-jf85-cpcp-j695.json");
+    std::fs::write(
+        &feed,
+        r#"{"schema_version":"1.4.0","id":"GHSA-jf85-cpcp-j695","modified":"2024-01-01T00:00:00Z",
+        "aliases":["CVE-2019-10744"],"summary":"Prototype pollution in lodash",
+        "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:H/A:H"}],
+        "affected":[{"package":{"ecosystem":"npm","name":"lodash"},
+          "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.12"}]}]}],
+        "references":[{"type":"WEB","url":"https://github.com/lodash/lodash/pull/4336"}]}"#,
+    )
+    .unwrap();
+    let db = dir.join("hull.db");
+    let out = hull(&[
+        "db",
+        "import",
+        "--db",
+        db.to_str().unwrap(),
+        feed.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "import: {}", stderr(&out));
+    let inv = dir.join("inventory.json");
+    std::fs::write(
+        &inv,
+        r#"{"image":{"target":"test:app"},"packages":[{"ecosystem":"npm","name":"lodash",
+        "version":"4.17.4","purl":"pkg:npm/lodash@4.17.4",
+        "path":"app/node_modules/lodash/package.json","found_by":"npm-package"}]}"#,
+    )
+    .unwrap();
+    (
+        db.to_str().unwrap().to_string(),
+        format!("inventory:{}", inv.display()),
+    )
+}
+
+#[test]
+fn image_writes_every_report_format_and_applies_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, target) = vuln_fixture(dir.path());
+    let image = |extra: &[&str]| {
+        let mut args = vec!["image", "--db", db.as_str(), target.as_str()];
+        args.extend_from_slice(extra);
+        hull(&args)
+    };
+
+    let out = image(&["--exit-code", "3"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("app/node_modules/lodash/package.json (npm)"),
+        "{table}"
+    );
+    assert!(table.contains("CVE-2019-10744"), "{table}");
+    assert!(table.contains("4.17.12"), "{table}");
+
+    let json = |extra: &[&str]| -> Value {
+        let out = image(extra);
+        assert!(out.status.success(), "{extra:?}: {}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let v = json(&["--format", "json"]);
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["findings"][0]["id"], "CVE-2019-10744");
+    assert_eq!(v["findings"][0]["cvss_score"], 9.1);
+    let v = json(&["--format", "sarif"]);
+    assert_eq!(v["version"], "2.1.0");
+    let rule = &v["runs"][0]["tool"]["driver"]["rules"][0];
+    assert_eq!(rule["properties"]["security-severity"], "9.1");
+    assert_eq!(
+        v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "app/node_modules/lodash/package.json"
+    );
+    let v = json(&["--format", "cyclonedx"]);
+    let bom_ref = v["components"][0]["bom-ref"].clone();
+    assert_eq!(v["vulnerabilities"][0]["affects"][0]["ref"], bom_ref);
+    assert_eq!(v["vulnerabilities"][0]["ratings"][0]["method"], "CVSSv31");
+    let v = json(&["--format", "spdx-json"]);
+    let refs = v["packages"].to_string();
+    assert!(
+        refs.contains("\"referenceCategory\":\"SECURITY\""),
+        "{refs}"
+    );
+
+    // -o writes the file; the filters suppress and the exit code follows them.
+    let sarif = dir.path().join("out.sarif");
+    let out = image(&["--format", "sarif", "-o", sarif.to_str().unwrap()]);
+    assert!(out.status.success() && out.stdout.is_empty());
+    assert!(std::fs::read_to_string(&sarif)
+        .unwrap()
+        .contains("\"2.1.0\""));
+    let out = image(&["--severity", "LOW,MEDIUM", "--exit-code", "3"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let ignore = dir.path().join("ignore.yaml");
+    std::fs::write(
+        &ignore,
+        "vulnerabilities:\n  - id: GHSA-jf85-cpcp-j695\n    reason: demo only\n",
+    )
+    .unwrap();
+    let out = image(&[
+        "--ignore-file",
+        ignore.to_str().unwrap(),
+        "--exit-code",
+        "3",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("demo only"));
+    let vex = dir.path().join("vex.json");
+    std::fs::write(
+        &vex,
+        r#"{"@context":"https://openvex.dev/ns/v0.2.0","@id":"urn:vex:1","statements":[
+          {"vulnerability":{"name":"CVE-2019-10744"},"products":[{"@id":"pkg:npm/lodash@4.17.4"}],
+           "status":"not_affected","justification":"vulnerable_code_not_in_execute_path"}]}"#,
+    )
+    .unwrap();
+    let v = json(&["--format", "cyclonedx", "--vex", vex.to_str().unwrap()]);
+    assert_eq!(v["vulnerabilities"][0]["analysis"]["state"], "not_affected");
+
+    // Bad filter input is a one-line error, exit 2.
+    std::fs::write(
+        &ignore,
+        "vulnerabilities:\n  - id: X\n    expire: 2027-01-01\n",
+    )
+    .unwrap();
+    for extra in [
+        vec!["--ignore-file", ignore.to_str().unwrap()],
+        vec!["--severity", "bogus"],
+        vec!["--vex", sarif.to_str().unwrap()],
+    ] {
+        let out = image(&extra);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    }
+}
+
+/// A real scan: the Alpine 3.9 secdb from the corpus, the real alpine-3.9.4 image. The
+/// formats must agree with each other on what was found and where.
+#[test]
+fn image_reports_agree_on_a_real_scan() {
+    let Some(corpus) = corpus() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hull.db");
+    let feed = corpus.join("feeds/alpine/secdb-yaml/v3.9");
+    let out = hull(&[
+        "db",
+        "import",
+        "--db",
+        db.to_str().unwrap(),
+        feed.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "import: {}", stderr(&out));
+    let target = format!(
+        "docker-archive:{}",
+        corpus
+            .join("images/legacy/alpine-3.9.4.docker.tar")
+            .display()
+    );
+    let run = |format: &str| -> Output {
+        let out = hull(&[
+            "image",
+            "--db",
+            db.to_str().unwrap(),
+            &target,
+            "--format",
+            format,
+        ]);
+        assert!(out.status.success(), "{format}: {}", stderr(&out));
+        out
+    };
+    let json: Value = serde_json::from_slice(&run("json").stdout).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    assert!(
+        findings.len() >= 3,
+        "alpine 3.9.4 has known vulnerabilities"
+    );
+    let reported: BTreeSet<(String, String)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_string(),
+                f["package"]["purl"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(reported
+        .iter()
+        .any(|(id, purl)| id == "CVE-2019-14697" && purl.contains("/musl@")));
+
+    let sarif: Value = serde_json::from_slice(&run("sarif").stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let from_sarif: BTreeSet<(String, String)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap().to_string(),
+                r["properties"]["purl"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(from_sarif, reported);
+    for r in results {
+        assert_eq!(
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "lib/apk/db/installed"
+        );
+    }
+
+    let cdx: Value = serde_json::from_slice(&run("cyclonedx").stdout).unwrap();
+    let purl_of: BTreeMap<&str, &str> = cdx["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| Some((c["bom-ref"].as_str()?, c["purl"].as_str()?)))
+        .collect();
+    let mut from_cdx = BTreeSet::new();
+    for v in cdx["vulnerabilities"].as_array().unwrap() {
+        for a in v["affects"].as_array().unwrap() {
+            let purl = purl_of
+                .get(a["ref"].as_str().unwrap())
+                .expect("affects[].ref resolves to a component");
+            from_cdx.insert((v["id"].as_str().unwrap().to_string(), purl.to_string()));
+        }
+    }
+    assert_eq!(from_cdx, reported);
+
+    let table = String::from_utf8_lossy(&run("table").stdout).into_owned();
+    assert!(
+        table.contains(&format!("Total: {} (", reported.len())),
+        "{table}"
+    );
+    assert!(table.lines().all(|l| l.chars().count() <= 120));
+}

@@ -13,6 +13,8 @@ use hull_model::{
 use hull_report::{read_sbom, write, Format, WriteOptions};
 use serde_json::Value;
 
+mod vuln;
+
 const TS: &str = "2026-11-29T10:00:00Z";
 
 fn digest(c: char) -> Digest {
@@ -573,16 +575,25 @@ fn reads_trivys_cyclonedx_of_the_other_images() {
 fn fuzz_seeds_never_panic() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus");
     let mut n = 0;
-    for target in ["sbom_read", "purl_parse"] {
+    for target in [
+        "sbom_read",
+        "purl_parse",
+        "hullignore_parse",
+        "openvex_parse",
+    ] {
         for e in std::fs::read_dir(root.join(target)).unwrap().flatten() {
             let data = std::fs::read(e.path()).unwrap();
             if target == "sbom_read" {
                 let _ = read_sbom(&data);
+            } else if target == "hullignore_parse" {
+                let _ = hull_report::filter::IgnoreFile::parse(&data);
+            } else if target == "openvex_parse" {
+                let _ = hull_report::filter::VexDocument::parse(&data);
             } else if let Ok(s) = std::str::from_utf8(&data) {
                 let _ = hull_report::purl::ParsedPurl::parse(s);
             }
             n += 1;
         }
     }
-    assert!(n >= 6, "seed corpus present: {n}");
+    assert!(n >= 10, "seed corpus present: {n}");
 }

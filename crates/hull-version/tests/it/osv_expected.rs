@@ -8,12 +8,12 @@
 //! (recall and precision per package).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use hull_version::osv::{Event, Range, RangeType};
 use hull_version::{affected_entry, Scheme};
 
-use crate::common;
+use crate::common::{self, files_below};
 
 fn scheme_of(ecosystem: &str) -> Option<Scheme> {
     Some(match ecosystem {
@@ -45,20 +45,6 @@ fn norm(ecosystem: &str, name: &str) -> String {
         out
     } else {
         name.to_string()
-    }
-}
-
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "json" || x == "yaml") {
-            out.push(p);
-        }
     }
 }
 
@@ -126,7 +112,7 @@ fn osv_ranges_reproduce_expected_findings() {
         "rustsec/osv",
         "ghsa/advisories",
     ] {
-        files(&feeds.join(d), &mut all);
+        files_below(&feeds.join(d), &["json", "yaml"], &mut all);
     }
     all.sort();
 
@@ -242,7 +228,7 @@ fn every_osv_event_bound_parses() {
         "ubuntu/osv",
         "debian/osv-fixtures",
     ] {
-        files(&feeds.join(d), &mut all);
+        files_below(&feeds.join(d), &["json", "yaml"], &mut all);
     }
     let (mut bounds, mut unknown_ecosystems) = (0usize, BTreeSet::new());
     let mut bad = Vec::new();

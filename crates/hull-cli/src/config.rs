@@ -23,18 +23,8 @@ pub struct Args {
     /// Files or directories (searched recursively).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, short, value_enum, default_value = "table")]
-    pub format: Format,
-    /// Write the report to this file instead of stdout.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
-    /// Only report findings of at least this severity (low, medium, high, critical).
-    #[arg(long, default_value = "unknown")]
-    pub severity: Severity,
-    /// Exit with code 1 when a finding of at least this severity remains.
-    #[arg(long)]
-    pub exit_code: Option<Severity>,
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Require a sandboxed runtime (gVisor or Kata): its absence becomes a finding.
     #[arg(long)]
     pub require_sandbox: bool,
@@ -56,6 +46,36 @@ pub struct Args {
     /// Largest file to read, in bytes.
     #[arg(long, default_value_t = hull_audit::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
+}
+
+/// How an audit is reported and when it fails (shared with `hull host`).
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, short, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Only report findings of at least this severity (low, medium, high, critical).
+    #[arg(long, default_value = "unknown")]
+    pub severity: Severity,
+    /// Exit with code 1 when a finding of at least this severity remains.
+    #[arg(long)]
+    pub exit_code: Option<Severity>,
+}
+
+impl ReportArgs {
+    /// [`finish`] with these options.
+    pub fn finish(&self, files: Vec<FileReport>) -> anyhow::Result<ExitCode> {
+        finish(
+            files,
+            self.format,
+            self.output.as_deref(),
+            self.severity,
+            self.exit_code,
+        )
+    }
 }
 
 /// `500ms`, `2s`, `1.5s`, `1m` or a bare number of seconds.
@@ -173,13 +193,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.fix {
         write_fixes(&args, &opts)?;
     }
-    finish(
-        files,
-        args.format,
-        args.output.as_deref(),
-        args.severity,
-        args.exit_code,
-    )
+    args.report.finish(files)
 }
 
 #[cfg(test)]

@@ -104,6 +104,40 @@ struct RawRootfs {
 }
 
 impl ImageConfig {
+    /// Read and parse the config blob at `loc` (named `part` in errors) and check that
+    /// it has one `rootfs.diff_ids` entry per layer of the manifest (`listed_in` names
+    /// that manifest in the error).
+    pub(crate) fn read(
+        store: &crate::store::Store,
+        loc: &crate::store::Loc,
+        part: &str,
+        limits: &crate::Limits,
+        layers: usize,
+        listed_in: &str,
+    ) -> Result<(ImageConfig, Vec<u8>), crate::Error> {
+        let bytes = store.read_small(loc, part, limits)?;
+        let config = ImageConfig::parse(&bytes).map_err(|m| crate::Error::invalid(part, m))?;
+        if config.diff_ids.len() != layers {
+            return Err(crate::Error::invalid(
+                part,
+                format!(
+                    "rootfs.diff_ids lists {} layers, {listed_in} {layers}",
+                    config.diff_ids.len(),
+                ),
+            ));
+        }
+        Ok((config, bytes))
+    }
+
+    /// The `created_by` of each history entry that made a layer, base first.
+    pub(crate) fn layer_history(&self) -> Vec<Option<String>> {
+        self.history
+            .iter()
+            .filter(|h| !h.empty_layer)
+            .map(|h| h.created_by.clone())
+            .collect()
+    }
+
     /// Parse a config blob. Errors are plain strings; the caller names the blob.
     pub fn parse(bytes: &[u8]) -> Result<Self, String> {
         let raw: serde_json::Value =

@@ -2,7 +2,7 @@
 //! tags and the layer tars in order (Docker's image spec v1.2 "combined" format; newer
 //! Docker versions put the same files in OCI `blobs/` paths).
 
-use hull_model::{Digest, ImageInfo, LayerInfo};
+use hull_model::{Digest, LayerInfo};
 use serde::Deserialize;
 
 use crate::error::short;
@@ -98,56 +98,39 @@ pub(crate) fn open_archive(
         path: chosen.config.clone(),
         digest: cdigest.clone(),
     };
-    let cbytes = store.read_small(&cloc, &cpart, limits)?;
-    let config = ImageConfig::parse(&cbytes).map_err(|m| Error::invalid(&cpart, m))?;
-    if config.diff_ids.len() != chosen.layers.len() {
-        return Err(Error::invalid(
-            &cpart,
-            format!(
-                "rootfs.diff_ids lists {} layers, manifest.json {}",
-                config.diff_ids.len(),
-                chosen.layers.len()
-            ),
-        ));
-    }
-    let created_by: Vec<Option<String>> = config
-        .history
-        .iter()
-        .filter(|h| !h.empty_layer)
-        .map(|h| h.created_by.clone())
-        .collect();
-    let mut infos = Vec::new();
-    let mut locs = Vec::new();
+    let (config, cbytes) = ImageConfig::read(
+        &store,
+        &cloc,
+        &cpart,
+        limits,
+        chosen.layers.len(),
+        "manifest.json",
+    )?;
+    let created_by = config.layer_history();
+    let mut layers = Vec::with_capacity(chosen.layers.len());
     for (i, (name, diff_id)) in chosen.layers.iter().zip(&config.diff_ids).enumerate() {
         let size = match &store {
             Store::Archive(ix) => ix.size(name).unwrap_or(0),
             _ => 0,
         };
         let digest = digest_from_name(name);
-        locs.push(Loc {
+        let loc = Loc {
             path: name.clone(),
             digest: digest.clone(),
-        });
-        infos.push(LayerInfo {
-            digest,
-            diff_id: diff_id.clone(),
-            media_type: None,
-            size,
-            created_by: created_by.get(i).cloned().flatten(),
-        });
+        };
+        layers.push((
+            loc,
+            LayerInfo {
+                digest,
+                diff_id: diff_id.clone(),
+                media_type: None,
+                size,
+                created_by: created_by.get(i).cloned().flatten(),
+            },
+        ));
     }
-    let info = ImageInfo {
-        config_digest: Some(crate::store::digest_of(&cbytes, "sha256")),
-        repo_tags: tags(chosen),
-        os: config.os.clone(),
-        architecture: config.architecture.clone(),
-        layers: infos,
-        ..Default::default()
-    };
-    Ok(Opened {
-        info,
-        config,
-        store,
-        layers: locs,
-    })
+    let config_digest = crate::store::digest_of(&cbytes, "sha256");
+    let mut opened = Opened::new(store, config, config_digest, layers);
+    opened.info.repo_tags = tags(chosen);
+    Ok(opened)
 }

@@ -187,6 +187,32 @@ pub(crate) struct Opened {
     pub layers: Vec<Loc>,
 }
 
+impl Opened {
+    /// An opened image: its config (digest `config_digest`) and its layers, base first,
+    /// each with where its blob is. The caller adds what its source knows beyond that.
+    pub(crate) fn new(
+        store: Store,
+        config: ImageConfig,
+        config_digest: hull_model::Digest,
+        layers: Vec<(Loc, hull_model::LayerInfo)>,
+    ) -> Opened {
+        let (locs, infos) = layers.into_iter().unzip();
+        let info = ImageInfo {
+            config_digest: Some(config_digest),
+            os: config.os.clone(),
+            architecture: config.architecture.clone(),
+            layers: infos,
+            ..Default::default()
+        };
+        Opened {
+            info,
+            config,
+            store,
+            layers: locs,
+        }
+    }
+}
+
 impl Image {
     /// Stream every layer once and call `visit` for each entry of each layer, in that
     /// layer's tar order; the reader yields the entry's content (empty for non-files,

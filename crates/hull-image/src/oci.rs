@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use hull_model::{Digest, ImageInfo, LayerInfo};
+use hull_model::{Digest, LayerInfo};
 use serde::Deserialize;
 
 use crate::error::short;
@@ -270,26 +270,16 @@ pub(crate) fn from_manifest(
             })
         }
     }
-    let cbytes = store.read_small(&Loc::blob(&cdigest), &cpart, limits)?;
-    let config = ImageConfig::parse(&cbytes).map_err(|m| Error::invalid(&cpart, m))?;
-    if config.diff_ids.len() != layers.len() {
-        return Err(Error::invalid(
-            &cpart,
-            format!(
-                "rootfs.diff_ids lists {} layers, the manifest {}",
-                config.diff_ids.len(),
-                layers.len()
-            ),
-        ));
-    }
-    let created_by: Vec<Option<String>> = config
-        .history
-        .iter()
-        .filter(|h| !h.empty_layer)
-        .map(|h| h.created_by.clone())
-        .collect();
-    let mut infos = Vec::with_capacity(layers.len());
-    let mut locs = Vec::with_capacity(layers.len());
+    let (config, _) = ImageConfig::read(
+        &store,
+        &Loc::blob(&cdigest),
+        &cpart,
+        limits,
+        layers.len(),
+        "the manifest",
+    )?;
+    let created_by = config.layer_history();
+    let mut out = Vec::with_capacity(layers.len());
     for (i, (l, diff_id)) in layers.iter().zip(&config.diff_ids).enumerate() {
         let lpart = format!("layer {}/{}", i + 1, layers.len());
         let d = parse_digest(&l.digest, &lpart)?;
@@ -301,28 +291,18 @@ pub(crate) fn from_manifest(
                 });
             }
         }
-        locs.push(Loc::blob(&d));
-        infos.push(LayerInfo {
-            digest: Some(d),
-            diff_id: diff_id.clone(),
-            media_type: l.media_type.clone(),
-            size: l.size.unwrap_or(0).max(0) as u64,
-            created_by: created_by.get(i).cloned().flatten(),
-        });
+        out.push((
+            Loc::blob(&d),
+            LayerInfo {
+                digest: Some(d),
+                diff_id: diff_id.clone(),
+                media_type: l.media_type.clone(),
+                size: l.size.unwrap_or(0).max(0) as u64,
+                created_by: created_by.get(i).cloned().flatten(),
+            },
+        ));
     }
-    let info = ImageInfo {
-        config_digest: Some(cdigest),
-        os: config.os.clone(),
-        architecture: config.architecture.clone(),
-        layers: infos,
-        ..Default::default()
-    };
-    Ok(Opened {
-        info,
-        config,
-        store,
-        layers: locs,
-    })
+    Ok(Opened::new(store, config, cdigest, out))
 }
 
 #[cfg(test)]

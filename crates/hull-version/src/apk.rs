@@ -223,17 +223,7 @@ impl Ord for Version {
         bt.cmp(&at)
     }
 }
-impl PartialOrd for Version {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl PartialEq for Version {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Version {}
+crate::order::eq_from_ord!(Version);
 
 #[cfg(test)]
 mod tests {

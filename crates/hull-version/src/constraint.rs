@@ -149,23 +149,11 @@ fn op_of(s: &str) -> Op {
 
 /// Split on blanks and commas, gluing a lone operator to the next token.
 fn tokens(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut pending = String::new();
-    for t in s
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|t| !t.is_empty())
-    {
-        if t == "~>" || OPS.iter().any(|(o, _)| *o == t) {
-            pending.push_str(t);
-            continue;
-        }
-        out.push(format!("{pending}{t}"));
-        pending.clear();
-    }
-    if !pending.is_empty() {
-        out.push(pending);
-    }
-    out
+    crate::lex::glued_tokens(
+        s,
+        |c| c == ',' || c.is_whitespace(),
+        |t| t == "~>" || OPS.iter().any(|(o, _)| *o == t),
+    )
 }
 
 fn parse_comparators(scheme: Scheme, s: &str) -> Result<Vec<Vec<Cmp>>, VersionError> {
@@ -190,7 +178,7 @@ fn parse_comparators(scheme: Scheme, s: &str) -> Result<Vec<Vec<Cmp>>, VersionEr
                 let bumped = v.inner_rubygems().map(|g| g.bump());
                 set.push(Cmp { op: Op::Ge, v });
                 if let Some(b) = bumped {
-                    let raw = format!("{}", DisplayGem(&b));
+                    let raw = crate::rubygems::join_segments(&b.segments);
                     set.push(Cmp {
                         op: Op::Lt,
                         v: Version::parse(scheme, &raw)?,
@@ -214,22 +202,6 @@ fn parse_comparators(scheme: Scheme, s: &str) -> Result<Vec<Vec<Cmp>>, VersionEr
         alts.push(set);
     }
     Ok(alts)
-}
-
-struct DisplayGem<'a>(&'a crate::rubygems::Version);
-impl std::fmt::Display for DisplayGem<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let parts: Vec<String> = self
-            .0
-            .segments
-            .iter()
-            .map(|s| match s {
-                crate::rubygems::Seg::Num(n) => n.to_string(),
-                crate::rubygems::Seg::Str(s) => s.clone(),
-            })
-            .collect();
-        f.write_str(&parts.join("."))
-    }
 }
 
 /// Maven / NuGet interval notation: `[1.0,2.0)`, `(,1.0],[1.2,)`, `[1.0]`.

@@ -7,6 +7,7 @@
 
 use std::cmp::Ordering;
 
+use crate::lex::{alnum_runs, Run};
 use crate::num::Num;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,25 +40,12 @@ pub struct Version {
 
 impl Version {
     pub fn parse(s: &str) -> Result<Version, &'static str> {
-        let mut parts = Vec::new();
-        let b = s.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            let start = i;
-            if b[i].is_ascii_digit() {
-                while i < b.len() && b[i].is_ascii_digit() {
-                    i += 1;
-                }
-                parts.push(Part::Num(Num::from_digits(&b[start..i])));
-            } else if b[i].is_ascii_alphabetic() {
-                while i < b.len() && b[i].is_ascii_alphabetic() {
-                    i += 1;
-                }
-                parts.push(Part::Word(s[start..i].to_ascii_lowercase()));
-            } else {
-                i += 1;
-            }
-        }
+        let parts: Vec<Part> = alnum_runs(s)
+            .map(|r| match r {
+                Run::Digits(d) => Part::Num(Num::from_digits(d)),
+                Run::Letters(w) => Part::Word(w.to_ascii_lowercase()),
+            })
+            .collect();
         if parts.is_empty() {
             return Err("no digits or letters");
         }

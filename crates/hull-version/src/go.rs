@@ -43,9 +43,7 @@ fn parse_toolchain(rest: &str) -> Result<semver::Version, &'static str> {
     let mut it = nums.split('.');
     let mut next = |required: bool| -> Result<Num, &'static str> {
         match it.next() {
-            Some(p) if !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()) => {
-                Ok(Num::from_digits(p.as_bytes()))
-            }
+            Some(p) if crate::num::is_digits(p) => Ok(Num::from_digits(p.as_bytes())),
             Some(_) => Err("invalid go toolchain version number"),
             None if required => Err("missing go toolchain version number"),
             None => Ok(Num::zero()),
@@ -67,7 +65,7 @@ fn parse_toolchain(rest: &str) -> Result<semver::Version, &'static str> {
         if !matches!(word, "rc" | "beta" | "alpha") {
             return Err("unknown go toolchain pre-release");
         }
-        if n.is_empty() || !n.bytes().all(|c| c.is_ascii_digit()) {
+        if !crate::num::is_digits(n) {
             return Err("go toolchain pre-release needs a number");
         }
         vec![

@@ -40,7 +40,9 @@ mod constraint;
 mod error;
 #[doc(hidden)]
 pub mod fuzz;
+mod lex;
 mod num;
+mod order;
 pub mod osv;
 mod range;
 mod scheme;
@@ -135,8 +137,7 @@ impl Version {
                 let partial = matches!(scheme, Scheme::Semver | Scheme::Npm)
                     && !t.is_empty()
                     && t.split('.').count() < 3
-                    && t.split('.')
-                        .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()));
+                    && t.split('.').all(crate::num::is_digits);
                 if !partial {
                     return Err(e);
                 }
@@ -242,17 +243,7 @@ impl Ord for Version {
         }
     }
 }
-impl PartialOrd for Version {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl PartialEq for Version {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Version {}
+crate::order::eq_from_ord!(Version);
 
 /// Parse `s` under `scheme` (same as [`Version::parse`]).
 pub fn parse(scheme: Scheme, s: &str) -> Result<Version, VersionError> {

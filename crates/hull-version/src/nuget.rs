@@ -42,7 +42,7 @@ impl Version {
         }
         let mut nums: [Num; 4] = Default::default();
         for (i, p) in parts.iter().enumerate() {
-            if p.is_empty() || !p.bytes().all(|c| c.is_ascii_digit()) {
+            if !crate::num::is_digits(p) {
                 return Err("version number is not numeric");
             }
             nums[i] = Num::from_digits(p.as_bytes());
@@ -72,17 +72,7 @@ impl Ord for Version {
             })
     }
 }
-impl PartialOrd for Version {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl PartialEq for Version {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Version {}
+crate::order::eq_from_ord!(Version);
 
 #[cfg(test)]
 mod tests {

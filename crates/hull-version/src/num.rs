@@ -11,6 +11,11 @@ pub(crate) fn strip_zeros(d: &[u8]) -> &[u8] {
     &d[n..]
 }
 
+/// Whether `s` is one or more ASCII digits.
+pub(crate) fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit())
+}
+
 /// Compare two runs of ASCII digits as non-negative integers.
 pub(crate) fn cmp_digits(a: &[u8], b: &[u8]) -> Ordering {
     let (a, b) = (strip_zeros(a), strip_zeros(b));

@@ -15,7 +15,7 @@
 
 use std::cmp::Ordering;
 
-use crate::num::Num;
+use crate::num::{is_digits, Num};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PreKind {
@@ -279,21 +279,7 @@ impl Version {
 impl std::fmt::Display for Version {
     /// The normalised form (`packaging`'s `str(Version)`).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let rel: Vec<String> = self.release.iter().map(Num::to_string).collect();
-        let mut s = String::new();
-        if !self.epoch.is_zero() {
-            s.push_str(&format!("{}!", self.epoch));
-        }
-        s.push_str(&rel.join("."));
-        if let Some((k, n)) = &self.pre {
-            s.push_str(&format!("{}{n}", k.as_str()));
-        }
-        if let Some(n) = &self.post {
-            s.push_str(&format!(".post{n}"));
-        }
-        if let Some(n) = &self.dev {
-            s.push_str(&format!(".dev{n}"));
-        }
+        let mut s = self.canonical_public(false);
         if let Some(l) = &self.local {
             let parts: Vec<String> = l
                 .iter()
@@ -331,17 +317,7 @@ impl Ord for Version {
             .then_with(|| self.local.cmp(&other.local))
     }
 }
-impl PartialOrd for Version {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl PartialEq for Version {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Version {}
+crate::order::eq_from_ord!(Version);
 
 /// One specifier of a set.
 #[derive(Debug, Clone)]
@@ -372,10 +348,9 @@ fn version_split(v: &str) -> Vec<String> {
         let d = item.bytes().take_while(u8::is_ascii_digit).count();
         let (num, rest) = item.split_at(d);
         let pre_ok = d > 0
-            && ["a", "b", "c", "rc"].iter().any(|p| {
-                rest.strip_prefix(p)
-                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
-            });
+            && ["a", "b", "c", "rc"]
+                .iter()
+                .any(|p| rest.strip_prefix(p).is_some_and(is_digits));
         if pre_ok {
             out.push(num.to_string());
             out.push(rest.to_string());
@@ -384,10 +359,6 @@ fn version_split(v: &str) -> Vec<String> {
         }
     }
     out
-}
-
-fn is_digits(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit())
 }
 
 /// `packaging.specifiers._pad_version`, returning only the padded left side.

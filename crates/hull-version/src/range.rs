@@ -166,20 +166,7 @@ fn split_op(tok: &str) -> (&str, &str) {
 /// Split a comparator set into tokens, gluing a lone operator to the next token
 /// (`>= 1.2.3` is one comparator).
 fn tokens(s: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut pending = String::new();
-    for t in s.split_whitespace() {
-        if OPS.contains(&t) {
-            pending.push_str(t);
-            continue;
-        }
-        out.push(format!("{pending}{t}"));
-        pending.clear();
-    }
-    if !pending.is_empty() {
-        out.push(pending);
-    }
-    out
+    crate::lex::glued_tokens(s, char::is_whitespace, |t| OPS.contains(&t))
 }
 
 /// node-semver's desugaring of one primitive/tilde/caret/x-range comparator.

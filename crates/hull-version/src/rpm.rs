@@ -103,17 +103,7 @@ impl Ord for Evr {
             })
     }
 }
-impl PartialOrd for Evr {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl PartialEq for Evr {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Evr {}
+crate::order::eq_from_ord!(Evr);
 
 /// librpm's `rpmvercmp` on one part (version or release).
 pub fn rpmvercmp(a: &[u8], b: &[u8]) -> Ordering {

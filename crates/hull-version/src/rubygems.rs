@@ -9,6 +9,7 @@
 
 use std::cmp::Ordering;
 
+use crate::lex::{alnum_runs, Run};
 use crate::num::Num;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +38,7 @@ fn valid(s: &str) -> bool {
     };
     let mut parts = main.split('.');
     let first = parts.next().unwrap_or("");
-    if first.is_empty() || !first.bytes().all(|c| c.is_ascii_digit()) {
+    if !crate::num::is_digits(first) {
         return false;
     }
     if !parts.all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_alphanumeric())) {
@@ -62,25 +63,12 @@ impl Version {
         } else {
             t.replace('-', ".pre.")
         };
-        let b = t.as_bytes();
-        let mut segments = Vec::new();
-        let mut i = 0;
-        while i < b.len() {
-            let start = i;
-            if b[i].is_ascii_digit() {
-                while i < b.len() && b[i].is_ascii_digit() {
-                    i += 1;
-                }
-                segments.push(Seg::Num(Num::from_digits(&b[start..i])));
-            } else if b[i].is_ascii_alphabetic() {
-                while i < b.len() && b[i].is_ascii_alphabetic() {
-                    i += 1;
-                }
-                segments.push(Seg::Str(t[start..i].to_string()));
-            } else {
-                i += 1;
-            }
-        }
+        let segments: Vec<Seg> = alnum_runs(&t)
+            .map(|r| match r {
+                Run::Digits(d) => Seg::Num(Num::from_digits(d)),
+                Run::Letters(w) => Seg::Str(w.to_string()),
+            })
+            .collect();
         // Drop trailing zeros of the numeric part and of the string part separately.
         let split = segments
             .iter()
@@ -121,15 +109,20 @@ impl Version {
         if let Some(Seg::Num(n)) = segs.last_mut() {
             *n = n.succ();
         }
-        let text: Vec<String> = segs
-            .iter()
-            .map(|s| match s {
-                Seg::Num(n) => n.to_string(),
-                Seg::Str(s) => s.clone(),
-            })
-            .collect();
-        Version::parse(&text.join(".")).unwrap_or_else(|_| self.clone())
+        Version::parse(&join_segments(&segs)).unwrap_or_else(|_| self.clone())
     }
+}
+
+/// Segments written back as text, dot-separated (`2.4`, `1.0.pre.a`).
+pub(crate) fn join_segments(segs: &[Seg]) -> String {
+    let text: Vec<String> = segs
+        .iter()
+        .map(|s| match s {
+            Seg::Num(n) => n.to_string(),
+            Seg::Str(s) => s.clone(),
+        })
+        .collect();
+    text.join(".")
 }
 
 impl Ord for Version {
@@ -153,17 +146,7 @@ impl Ord for Version {
         Equal
     }
 }
-impl PartialOrd for Version {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl PartialEq for Version {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Version {}
+crate::order::eq_from_ord!(Version);
 
 #[cfg(test)]
 mod tests {

@@ -12,7 +12,7 @@ use hull_model::{Ecosystem, ImagePath, Purl};
 use serde::Deserialize;
 use std::io::Read;
 
-use super::elf::{self, Elf};
+use super::elf;
 use super::go_binary;
 use super::lang;
 use crate::{AnalyzeError, Analyzer, FileInput, Found};
@@ -48,14 +48,8 @@ struct Dep {
 }
 
 fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
-    if !elf::is_elf(input.data) {
+    let Some(elf) = elf::open(input)? else {
         return Ok(Found::default());
-    }
-    let Some(elf) = Elf::parse(input.data) else {
-        return Err(lang::malformed(
-            input.path,
-            "truncated or invalid ELF headers",
-        ));
     };
     let Some(section) = elf.section(".dep-v0") else {
         return Ok(Found::default());

@@ -3,11 +3,24 @@
 //! is checked before use, so a truncated or hostile binary yields `None`, never a panic.
 //! (Not an analyzer; used by `go-binary` and `cargo-auditable`.)
 
+use crate::{AnalyzeError, FileInput};
+
 pub const MAGIC: &[u8; 4] = b"\x7fELF";
 
 /// Cheap pre-check so analyzers reject non-ELF files before any work.
 pub fn is_elf(data: &[u8]) -> bool {
     data.starts_with(MAGIC)
+}
+
+/// The ELF file an analyzer was given: `None` if it is not ELF at all, an error if it
+/// claims to be ELF but its headers are truncated or invalid.
+pub fn open<'a>(input: &FileInput<'a>) -> Result<Option<Elf<'a>>, AnalyzeError> {
+    if !is_elf(input.data) {
+        return Ok(None);
+    }
+    Elf::parse(input.data)
+        .map(Some)
+        .ok_or_else(|| super::lang::malformed(input.path, "truncated or invalid ELF headers"))
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -48,14 +48,8 @@ fn wants(path: &ImagePath, mode: u32, size: u64) -> bool {
 }
 
 fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
-    if !elf::is_elf(input.data) {
+    let Some(elf) = elf::open(input)? else {
         return Ok(Found::default());
-    }
-    let Some(elf) = Elf::parse(input.data) else {
-        return Err(lang::malformed(
-            input.path,
-            "truncated or invalid ELF headers",
-        ));
     };
     let Some(info) = read_build_info(&elf) else {
         return Ok(Found::default()); // not a Go binary (or one without build info)

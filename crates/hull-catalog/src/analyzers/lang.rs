@@ -72,6 +72,18 @@ pub fn text<'a>(path: &ImagePath, data: &'a [u8]) -> Result<&'a str, AnalyzeErro
     std::str::from_utf8(data).map_err(|e| malformed(path, format!("not utf-8: {e}")))
 }
 
+/// An npm package found at `path`, with its npm purl.
+pub fn npm_package(name: &str, version: &str, path: ImagePath, found_by: &str) -> Package {
+    package(
+        Ecosystem::Npm,
+        name,
+        version,
+        npm_purl(name, version),
+        path,
+        found_by,
+    )
+}
+
 /// The npm purl: a scope (`@babel`) is the namespace, percent-encoded as `%40babel`.
 pub fn npm_purl(name: &str, version: &str) -> Purl {
     let (ns, base) = match name.split_once('/') {

@@ -132,6 +132,18 @@ fn rows(pkgs: &[Package], by: &str) -> BTreeSet<Row> {
         .collect()
 }
 
+/// Truth rows of files that list packages: for each file in `files` and each entry of
+/// its `list`, `(entry[name_key], entry.version, file.path)`.
+fn listed(files: &Value, list: &str, name_key: &str) -> BTreeSet<Row> {
+    let mut want = BTreeSet::new();
+    for file in files.as_array().unwrap() {
+        for e in file[list].as_array().unwrap() {
+            want.insert((s(&e[name_key]), s(&e["version"]), s(&file["path"])));
+        }
+    }
+    want
+}
+
 fn report(what: &str, got: &BTreeSet<Row>, want: &BTreeSet<Row>) {
     let tp = got.intersection(want).count();
     let precision = tp as f64 / got.len().max(1) as f64;
@@ -207,12 +219,7 @@ fn app_debian_language_packages_match_truth() {
     // The lockfile repeats node_modules, so it is shadowed and adds nothing.
     assert_eq!(rows(&pkgs, "npm-lock").len(), 0);
 
-    let mut want = BTreeSet::new();
-    for lock in t["cargo_lock"].as_array().unwrap() {
-        for p in lock["packages"].as_array().unwrap() {
-            want.insert((s(&p["name"]), s(&p["version"]), s(&lock["path"])));
-        }
-    }
+    let want = listed(&t["cargo_lock"], "packages", "name");
     report("cargo-lock", &rows(&pkgs, "cargo-lock"), &want);
 
     let mut want = BTreeSet::new();
@@ -248,12 +255,7 @@ fn app_debian_language_packages_match_truth() {
     }
     report("go-binary", &rows(&pkgs, "go-binary"), &want);
 
-    let mut want = BTreeSet::new();
-    for m in t["go_mod_files"].as_array().unwrap() {
-        for r in m["require"].as_array().unwrap() {
-            want.insert((s(&r["path"]), s(&r["version"]), s(&m["path"])));
-        }
-    }
+    let want = listed(&t["go_mod_files"], "require", "path");
     report("go-mod", &rows(&pkgs, "go-mod"), &want);
 
     let mut want = BTreeSet::new();

@@ -8,7 +8,7 @@
 //! lockfiles (`npm-lock`, `yarn-lock`, `pnpm-lock`) fill in for images that ship a
 //! lockfile without `node_modules` — see [`drop_shadowed_lockfile_packages`].
 
-use hull_model::{Ecosystem, ImagePath, Package};
+use hull_model::{ImagePath, Package};
 use serde::Deserialize;
 
 use super::lang;
@@ -75,14 +75,7 @@ fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
         .ok_or_else(|| lang::malformed(input.path, "no `version`"))?;
-    let mut pkg = lang::package(
-        Ecosystem::Npm,
-        &name,
-        &version,
-        lang::npm_purl(&name, &version),
-        input.path.clone(),
-        ANALYZER.id,
-    );
+    let mut pkg = lang::npm_package(&name, &version, input.path.clone(), ANALYZER.id);
     pkg.licenses = licenses(m.license.as_ref(), m.licenses.as_ref());
     let mut found = Found::default();
     if package_dir_name(input.path).is_some_and(|dir| dir != name) {
@@ -221,16 +214,7 @@ mod tests {
 
     #[test]
     fn lockfile_packages_shadowed_by_node_modules() {
-        let mk = |path: &str, by: &str| {
-            lang::package(
-                Ecosystem::Npm,
-                "a",
-                "1.0.0",
-                lang::npm_purl("a", "1.0.0"),
-                p(path),
-                by,
-            )
-        };
+        let mk = |path: &str, by: &str| lang::npm_package("a", "1.0.0", p(path), by);
         let mut pkgs = vec![
             mk("app/node_modules/a/package.json", "npm"),
             mk("app/package-lock.json", "npm-lock"),

@@ -8,7 +8,7 @@
 //! `node_modules/.package-lock.json` only mirrors the installed tree, which `npm` reads
 //! directly, so it is not wanted.
 
-use hull_model::{Ecosystem, ImagePath};
+use hull_model::ImagePath;
 use serde_json::{Map, Value};
 
 use super::lang;
@@ -65,14 +65,7 @@ fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
         if !lang::valid_npm_name(&name) || !is_registry_version(version) {
             continue;
         }
-        let mut pkg = lang::package(
-            Ecosystem::Npm,
-            &name,
-            version,
-            lang::npm_purl(&name, version),
-            input.path.clone(),
-            ANALYZER.id,
-        );
+        let mut pkg = lang::npm_package(&name, version, input.path.clone(), ANALYZER.id);
         pkg.properties.insert("npm.lock-key".to_string(), key);
         if flag(&obj, "optional") {
             pkg.properties

@@ -6,7 +6,7 @@
 //! may also spell out `name:`/`version:` (tarball and git dependencies), which wins.
 //! Entries marked `dev: true` (v5/v6) are skipped; v9 no longer records that per package.
 
-use hull_model::{Ecosystem, ImagePath};
+use hull_model::ImagePath;
 
 use super::lang;
 use crate::{AnalyzeError, Analyzer, FileInput, Found};
@@ -61,14 +61,7 @@ fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
         if !seen.insert((name.clone(), version.clone())) {
             continue;
         }
-        let mut pkg = lang::package(
-            Ecosystem::Npm,
-            &name,
-            &version,
-            lang::npm_purl(&name, &version),
-            input.path.clone(),
-            ANALYZER.id,
-        );
+        let mut pkg = lang::npm_package(&name, &version, input.path.clone(), ANALYZER.id);
         pkg.properties
             .insert("pnpm.key".to_string(), key.to_string());
         found.packages.push(pkg);

@@ -9,7 +9,7 @@
 //!
 //! yarn.lock does not say which entries are dev dependencies, so all are reported.
 
-use hull_model::{Ecosystem, ImagePath, Package};
+use hull_model::{ImagePath, Package};
 
 use super::lang;
 use crate::{AnalyzeError, Analyzer, FileInput, Found};
@@ -50,14 +50,7 @@ fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
 }
 
 fn to_package(path: &ImagePath, name: &str, version: &str) -> Package {
-    lang::package(
-        Ecosystem::Npm,
-        name,
-        version,
-        lang::npm_purl(name, version),
-        path.clone(),
-        ANALYZER.id,
-    )
+    lang::npm_package(name, version, path.clone(), ANALYZER.id)
 }
 
 fn is_berry(text: &str) -> bool {

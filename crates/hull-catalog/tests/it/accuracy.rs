@@ -46,6 +46,37 @@ struct Score {
     layer_miss: usize,
 }
 
+/// One line of the accuracy table: hull's score for `row` of `label`, then Trivy's
+/// where there is one.
+fn write_row(table: &mut String, label: &str, row: &str, h: &Score, t: Option<&Score>) {
+    let _ = write!(
+        table,
+        "{:<28} {:<6} {:>5} | {:>5} {:>4} {:>4} {:>7.3} {:>7.3} {:>5} |",
+        label,
+        row,
+        h.expected,
+        h.tp + h.fp,
+        h.fp,
+        h.fn_,
+        h.precision(),
+        h.recall(),
+        h.layer_miss
+    );
+    if let Some(t) = t {
+        let _ = write!(
+            table,
+            " {:>5} {:>4} {:>4} {:>7.3} {:>7.3} {:>5}",
+            t.tp + t.fp,
+            t.fp,
+            t.fn_,
+            t.precision(),
+            t.recall(),
+            t.layer_miss
+        );
+    }
+    table.push('\n');
+}
+
 impl Score {
     fn precision(&self) -> f64 {
         ratio(self.tp, self.tp + self.fp)
@@ -638,32 +669,7 @@ fn accuracy_against_truth() {
                 .trivy
                 .as_ref()
                 .map(|ts| score(row, &case.expected, ts, true, &mut ignore));
-            let _ = write!(
-                table,
-                "{:<28} {:<6} {:>5} | {:>5} {:>4} {:>4} {:>7.3} {:>7.3} {:>5} |",
-                case.id,
-                row,
-                h.expected,
-                h.tp + h.fp,
-                h.fp,
-                h.fn_,
-                h.precision(),
-                h.recall(),
-                h.layer_miss
-            );
-            if let Some(t) = t {
-                let _ = write!(
-                    table,
-                    " {:>5} {:>4} {:>4} {:>7.3} {:>7.3} {:>5}",
-                    t.tp + t.fp,
-                    t.fp,
-                    t.fn_,
-                    t.precision(),
-                    t.recall(),
-                    t.layer_miss
-                );
-            }
-            table.push('\n');
+            write_row(&mut table, &case.id, row, &h, t.as_ref());
             let tot = totals.entry(row.clone()).or_default();
             add(&mut tot.0, &h);
             if let Some(t) = t {
@@ -686,32 +692,7 @@ fn accuracy_against_truth() {
         "\nall images, per ecosystem (Trivy: images with a reference SBOM only)"
     );
     for (row, (h, t)) in &totals {
-        let _ = write!(
-            table,
-            "{:<28} {:<6} {:>5} | {:>5} {:>4} {:>4} {:>7.3} {:>7.3} {:>5} |",
-            "TOTAL",
-            row,
-            h.expected,
-            h.tp + h.fp,
-            h.fp,
-            h.fn_,
-            h.precision(),
-            h.recall(),
-            h.layer_miss
-        );
-        if let Some(t) = t {
-            let _ = write!(
-                table,
-                " {:>5} {:>4} {:>4} {:>7.3} {:>7.3} {:>5}",
-                t.tp + t.fp,
-                t.fp,
-                t.fn_,
-                t.precision(),
-                t.recall(),
-                t.layer_miss
-            );
-        }
-        table.push('\n');
+        write_row(&mut table, "TOTAL", row, h, t.as_ref());
         let _ = h.perfect();
     }
     println!("{table}");

@@ -106,6 +106,15 @@ fn package_set(doc: &Value) -> BTreeSet<String> {
         .collect()
 }
 
+/// `"name version"` of a package entry, the name lowercased.
+fn lower_name_version(p: &Value) -> String {
+    format!(
+        "{} {}",
+        p["name"].as_str().unwrap().to_lowercase(),
+        p["version"].as_str().unwrap()
+    )
+}
+
 fn count_by_ecosystem(doc: &Value) -> BTreeMap<String, usize> {
     let mut m = BTreeMap::new();
     for p in doc["packages"].as_array().unwrap() {
@@ -262,24 +271,12 @@ fn app_debian_in_every_format_matches_truth() {
         .unwrap()
         .iter()
         .filter(|p| p["dpkg_owned"] == false)
-        .map(|p| {
-            format!(
-                "{} {}",
-                p["name"].as_str().unwrap().to_lowercase(),
-                p["version"].as_str().unwrap()
-            )
-        })
+        .map(lower_name_version)
         .collect();
     let got_py: BTreeSet<String> = pkgs
         .iter()
         .filter(|p| p["ecosystem"] == "pypi")
-        .map(|p| {
-            format!(
-                "{} {}",
-                p["name"].as_str().unwrap().to_lowercase(),
-                p["version"].as_str().unwrap()
-            )
-        })
+        .map(lower_name_version)
         .collect();
     assert_eq!(got_py, want_py, "python dists");
 

@@ -57,6 +57,25 @@ fn legacy_files(corpus: &Path, prefixes: &[&str]) -> Vec<PathBuf> {
     out
 }
 
+/// Append every file below `dir` (recursively) whose extension is one of `exts` (any
+/// file when `exts` is empty) to `out`; a missing or unreadable folder adds nothing.
+pub fn files_below(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files_below(&p, exts, out);
+        } else if exts.is_empty()
+            || p.extension()
+                .is_some_and(|x| exts.iter().any(|want| x == *want))
+        {
+            out.push(p);
+        }
+    }
+}
+
 fn str_field<'a>(v: &'a serde_json::Value, k: &str) -> Option<&'a str> {
     v.get(k).and_then(|x| x.as_str())
 }
@@ -128,20 +147,15 @@ pub fn apk_versions(corpus: &Path) -> BTreeSet<String> {
             }
         }
     }
-    let mut stack = vec![corpus.join("feeds/alpine/secdb-json-derived")];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "json") {
-                if let Some(j) = read_json(&p) {
-                    collect_secfixes(&j, &mut out);
-                }
-            }
+    let mut files = Vec::new();
+    files_below(
+        &corpus.join("feeds/alpine/secdb-json-derived"),
+        &["json"],
+        &mut files,
+    );
+    for p in files {
+        if let Some(j) = read_json(&p) {
+            collect_secfixes(&j, &mut out);
         }
     }
     out
@@ -165,40 +179,31 @@ pub fn pep440_strings(corpus: &Path) -> BTreeSet<String> {
             out.extend(str_field(p, "version").map(String::from));
         }
     }
-    let mut stack = vec![corpus.join("feeds/pypi-pypa/vulns")];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
+    let mut files = Vec::new();
+    files_below(&corpus.join("feeds/pypi-pypa/vulns"), &[], &mut files);
+    for p in files {
+        let Ok(text) = std::fs::read_to_string(&p) else {
             continue;
         };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
+        let mut in_versions = false;
+        for line in text.lines() {
+            let t = line.trim();
+            if t == "versions:" {
+                in_versions = true;
                 continue;
             }
-            let Ok(text) = std::fs::read_to_string(&p) else {
+            let Some(item) = t.strip_prefix("- ") else {
+                in_versions = false;
                 continue;
             };
-            let mut in_versions = false;
-            for line in text.lines() {
-                let t = line.trim();
-                if t == "versions:" {
-                    in_versions = true;
-                    continue;
-                }
-                let Some(item) = t.strip_prefix("- ") else {
-                    in_versions = false;
-                    continue;
-                };
-                let value = ["introduced:", "fixed:", "last_affected:"]
-                    .iter()
-                    .find_map(|k| item.strip_prefix(k))
-                    .or(in_versions.then_some(item));
-                if let Some(v) = value {
-                    let v = v.trim().trim_matches(['"', '\'']);
-                    if !v.is_empty() && v != "0" {
-                        out.insert(v.to_string());
-                    }
+            let value = ["introduced:", "fixed:", "last_affected:"]
+                .iter()
+                .find_map(|k| item.strip_prefix(k))
+                .or(in_versions.then_some(item));
+            if let Some(v) = value {
+                let v = v.trim().trim_matches(['"', '\'']);
+                if !v.is_empty() && v != "0" {
+                    out.insert(v.to_string());
                 }
             }
         }

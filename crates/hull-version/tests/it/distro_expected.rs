@@ -21,6 +21,27 @@ fn s(v: &serde_json::Value) -> String {
     v.as_str().unwrap_or_default().to_string()
 }
 
+/// A file's name without its extension.
+fn stem(f: &Path) -> String {
+    f.file_stem()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default()
+}
+
+/// The `matches` of an expected-findings file, each written as the values of `fields`
+/// joined by blanks.
+fn matches(expected: &serde_json::Value, fields: &[&str]) -> BTreeSet<String> {
+    expected["matches"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            let values: Vec<String> = fields.iter().map(|k| s(&m[*k])).collect();
+            values.join(" ")
+        })
+        .collect()
+}
+
 fn expected_files(corpus: &Path, infix: &str) -> Vec<std::path::PathBuf> {
     let mut out: Vec<_> = std::fs::read_dir(corpus.join("expected/legacy"))
         .into_iter()
@@ -66,19 +87,11 @@ fn alpine_secdb_matches_expected() {
     let (mut bad, mut total) = (Vec::new(), 0);
     for f in &files {
         // alpine-3.9.4__alpine-secdb-v3.9-main.json
-        let name = f
-            .file_stem()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
+        let name = stem(f);
         let (image, feed) = name.split_once("__alpine-secdb-").expect("file name");
         let (release, repo) = feed.rsplit_once('-').expect("feed name");
         let expected = json(f);
-        let want: BTreeSet<String> = expected["matches"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|m| format!("{} {}", s(&m["advisory"]), s(&m["package"])))
-            .collect();
+        let want = matches(&expected, &["advisory", "package"]);
         total += want.len();
 
         let truth = json(&corpus.join(format!("truth/legacy/{image}.json")));
@@ -152,27 +165,12 @@ fn debian_tracker_matches_expected() {
         .expect("tracker list");
         for f in expected_files(&corpus, &format!("__debian-{kind}-")) {
             n += 1;
-            let name = f
-                .file_stem()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default();
+            let name = stem(&f);
             let (image, release) = name
                 .split_once(&format!("__debian-{kind}-"))
                 .expect("file name");
             let expected = json(&f);
-            let want: BTreeSet<String> = expected["matches"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|m| {
-                    format!(
-                        "{} {} {}",
-                        s(&m["advisory"]),
-                        s(&m["source"]),
-                        s(&m["fixed"])
-                    )
-                })
-                .collect();
+            let want = matches(&expected, &["advisory", "source", "fixed"]);
             total += want.len();
             let truth = json(&corpus.join(format!("truth/legacy/{image}.json")));
             let installed: BTreeSet<(String, String)> = truth["packages"]
@@ -208,18 +206,10 @@ fn debian_elts_osv_matches_expected() {
     let (mut bad, mut total, mut n) = (Vec::new(), 0, 0);
     for f in expected_files(&corpus, "__osv:debian-elts-osv") {
         n += 1;
-        let name = f
-            .file_stem()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
+        let name = stem(&f);
         let image = name.split("__").next().unwrap_or_default();
         let expected = json(&f);
-        let want: BTreeSet<String> = expected["matches"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|m| format!("{} {}", s(&m["advisory"]), s(&m["package"])))
-            .collect();
+        let want = matches(&expected, &["advisory", "package"]);
         total += want.len();
         let ecosystem = expected["matches"][0]["ecosystem"]
             .as_str()
@@ -298,27 +288,12 @@ fn redhat_security_data_matches_expected() {
     let (mut bad, mut total, mut n) = (Vec::new(), 0, 0);
     for f in expected_files(&corpus, "__redhat-security-data-api-el") {
         n += 1;
-        let name = f
-            .file_stem()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
+        let name = stem(&f);
         let (image, el) = name
             .split_once("__redhat-security-data-api-el")
             .expect("file name");
         let expected = json(&f);
-        let want: BTreeSet<String> = expected["matches"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|m| {
-                format!(
-                    "{} {} {}",
-                    s(&m["advisory"]),
-                    s(&m["feed_file"]),
-                    s(&m["package"])
-                )
-            })
-            .collect();
+        let want = matches(&expected, &["advisory", "feed_file", "package"]);
         total += want.len();
         let truth = json(&corpus.join(format!("truth/legacy/{image}.json")));
         let cpes = [

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use hull_version::osv::{Event, Range, RangeType};
 use hull_version::{affected_entry, Scheme};
 
-use crate::common;
+use crate::common::{self, files_below};
 
 fn scheme_of(ecosystem: &str) -> Option<Scheme> {
     Some(match ecosystem {
@@ -48,18 +48,21 @@ fn norm(ecosystem: &str, name: &str) -> String {
     }
 }
 
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "json" || x == "yaml") {
-            out.push(p);
-        }
+/// The OSV feeds of language ecosystems, below `feeds/`.
+const LANGUAGE_FEEDS: [&str; 4] = [
+    "go-vulndb/data/osv",
+    "pypi-pypa/vulns",
+    "rustsec/osv",
+    "ghsa/advisories",
+];
+
+/// The OSV documents (`.json`, `.yaml`) below the given folders of `feeds`.
+fn osv_documents(feeds: &Path, dirs: &[&str]) -> Vec<PathBuf> {
+    let mut all = Vec::new();
+    for d in dirs {
+        files_below(&feeds.join(d), &["json", "yaml"], &mut all);
     }
+    all
 }
 
 fn load(p: &Path) -> Option<serde_json::Value> {
@@ -119,15 +122,7 @@ fn osv_ranges_reproduce_expected_findings() {
     assert!(!want.is_empty());
 
     let feeds = corpus.join("feeds");
-    let mut all = Vec::new();
-    for d in [
-        "go-vulndb/data/osv",
-        "pypi-pypa/vulns",
-        "rustsec/osv",
-        "ghsa/advisories",
-    ] {
-        files(&feeds.join(d), &mut all);
-    }
+    let mut all = osv_documents(&feeds, &LANGUAGE_FEEDS);
     all.sort();
 
     let mut got: BTreeMap<(String, String, String), BTreeSet<String>> = BTreeMap::new();
@@ -228,22 +223,16 @@ fn every_osv_event_bound_parses() {
     let Some(corpus) = common::corpus() else {
         return;
     };
-    let feeds = corpus.join("feeds");
-    let mut all = Vec::new();
-    for d in [
-        "go-vulndb/data/osv",
-        "pypi-pypa/vulns",
-        "rustsec/osv",
-        "ghsa/advisories",
+    let distro_feeds = [
         "legacy-excerpts/osv-alpine",
         "legacy-excerpts/osv-debian",
         "legacy-excerpts/osv-ubuntu",
         "legacy-excerpts/debian-elts-osv",
         "ubuntu/osv",
         "debian/osv-fixtures",
-    ] {
-        files(&feeds.join(d), &mut all);
-    }
+    ];
+    let feeds = corpus.join("feeds");
+    let all = osv_documents(&feeds, &[LANGUAGE_FEEDS.as_slice(), &distro_feeds].concat());
     let (mut bounds, mut unknown_ecosystems) = (0usize, BTreeSet::new());
     let mut bad = Vec::new();
     for path in &all {

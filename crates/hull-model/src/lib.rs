@@ -18,6 +18,7 @@ mod package;
 mod path;
 mod purl;
 mod severity;
+mod time;
 
 pub use digest::{Digest, DigestError};
 pub use finding::{
@@ -29,3 +30,4 @@ pub use package::{Ecosystem, Package};
 pub use path::{ImagePath, PathError};
 pub use purl::Purl;
 pub use severity::{FixState, Severity};
+pub use time::rfc3339_utc;

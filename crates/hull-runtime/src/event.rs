@@ -188,29 +188,11 @@ pub fn now_ns() -> u64 {
         .unwrap_or(0)
 }
 
-/// RFC 3339 UTC timestamp with nanoseconds, for alert JSON (no date crate needed).
+/// RFC 3339 UTC timestamp with nanoseconds, for alert JSON.
 pub fn rfc3339(ts_ns: u64) -> String {
-    let secs = ts_ns / 1_000_000_000;
-    let nanos = ts_ns % 1_000_000_000;
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil-from-days (Howard Hinnant's algorithm), valid for the whole u64 range we use.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
-    )
+    let secs = hull_model::rfc3339_utc(ts_ns / 1_000_000_000);
+    let whole = secs.strip_suffix('Z').unwrap_or(&secs);
+    format!("{whole}.{:09}Z", ts_ns % 1_000_000_000)
 }
 
 #[cfg(test)]

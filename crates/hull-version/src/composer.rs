@@ -199,9 +199,7 @@ mod tests {
             "v1.2",
             "10.0",
         ];
-        for w in chain.windows(2) {
-            assert!(p(w[0]) < p(w[1]), "{} < {}", w[0], w[1]);
-        }
+        crate::order::assert_ascending(Version::parse, &chain);
         assert_eq!(p("1.0"), p("1.0.0.0"));
         assert_eq!(p("1.0.0-stable"), p("1.0.0"));
         assert_eq!(p("1.0.0-b2"), p("1.0.0-beta.2"));

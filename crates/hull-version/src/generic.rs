@@ -62,9 +62,7 @@ mod tests {
         let p = |s| Version::parse(s).unwrap();
         // `1.0b` is "1, 0, b": it goes on after `1.0`, so it is newer; the chain below
         // therefore starts at `1.0`.
-        for w in chain[1..].windows(2) {
-            assert!(p(w[0]) < p(w[1]), "{} < {}", w[0], w[1]);
-        }
+        crate::order::assert_ascending(Version::parse, &chain[1..]);
         assert_eq!(p("1.0-RC1"), p("1.0.rc.1"));
         assert!(Version::parse("...").is_err());
     }

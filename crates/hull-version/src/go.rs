@@ -93,14 +93,7 @@ mod tests {
             "v2.0.0+incompatible",
             "v2.1.0",
         ];
-        for w in chain.windows(2) {
-            assert!(
-                parse(w[0]).unwrap() < parse(w[1]).unwrap(),
-                "{} < {}",
-                w[0],
-                w[1]
-            );
-        }
+        crate::order::assert_ascending(parse, &chain);
         assert_eq!(
             parse("v2.0.0+incompatible").unwrap(),
             parse("2.0.0").unwrap()

@@ -92,9 +92,7 @@ mod tests {
             "1.0.1",
             "4.2",
         ];
-        for w in chain.windows(2) {
-            assert!(p(w[0]) < p(w[1]), "{} < {}", w[0], w[1]);
-        }
+        crate::order::assert_ascending(Version::parse, &chain);
         assert_eq!(p("1.0"), p("1.0.0.0"));
         assert_eq!(p("1.0.0-RC1"), p("1.0.0-rc1"));
         assert_eq!(p("1.0.0+abc"), p("1.0.0"));

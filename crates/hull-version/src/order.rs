@@ -21,3 +21,15 @@ macro_rules! eq_from_ord {
     };
 }
 pub(crate) use eq_from_ord;
+
+/// Test helper: every version in `chain` parses and sorts strictly before the next.
+#[cfg(test)]
+pub(crate) fn assert_ascending<T: Ord, E: std::fmt::Display>(
+    parse: impl Fn(&str) -> Result<T, E>,
+    chain: &[&str],
+) {
+    let p = |s: &str| parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+    for w in chain.windows(2) {
+        assert!(p(w[0]) < p(w[1]), "{} < {}", w[0], w[1]);
+    }
+}

@@ -519,9 +519,7 @@ mod tests {
             "1.1.dev1",
             "1!0.1",
         ];
-        for w in chain.windows(2) {
-            assert!(p(w[0]) < p(w[1]), "{} < {}", w[0], w[1]);
-        }
+        crate::order::assert_ascending(Version::parse, &chain);
     }
 
     #[test]

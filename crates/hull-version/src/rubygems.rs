@@ -174,9 +174,7 @@ mod tests {
             "1.0.0-rc.1",
             "1.0.0",
         ];
-        for w in chain.windows(2) {
-            assert!(p(w[0]) < p(w[1]), "{} < {}", w[0], w[1]);
-        }
+        crate::order::assert_ascending(Version::parse, &chain);
         for (unbumped, bumped) in [
             ("5.2.4", "5.3"),
             ("5.2.4.a", "5.3"),
@@ -207,9 +205,7 @@ mod tests {
             "1.10",
             "2",
         ];
-        for w in chain.windows(2) {
-            assert!(p(w[0]) < p(w[1]), "{} < {}", w[0], w[1]);
-        }
+        crate::order::assert_ascending(Version::parse, &chain);
         assert_eq!(p("1.0.0"), p("1"));
         assert_eq!(p("1.0.a.0"), p("1.a"));
         assert_eq!(p("1.0-a"), p("1.0.pre.a"));

@@ -301,10 +301,7 @@ mod tests {
             "2.0.0",
             "18446744073709551616.0.0",
         ];
-        for w in chain.windows(2) {
-            let (a, b) = (Version::parse(w[0]).unwrap(), Version::parse(w[1]).unwrap());
-            assert_eq!(a.cmp(&b), Less, "{} < {}", w[0], w[1]);
-        }
+        crate::order::assert_ascending(Version::parse, &chain);
         let a = Version::parse("1.0.0+build.1").unwrap();
         let b = Version::parse("1.0.0+other").unwrap();
         assert_eq!(a.cmp(&b), Equal);

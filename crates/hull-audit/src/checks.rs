@@ -955,6 +955,27 @@ fn containers<'a>(
         .collect()
 }
 
+/// At most one hit for the workload itself: `message` when `failed`.
+fn workload(w: &Workload, failed: bool, message: impl FnOnce() -> String) -> Vec<Hit> {
+    if failed {
+        vec![Hit::new(message(), w.line)]
+    } else {
+        vec![]
+    }
+}
+
+/// `values` not in `allowed`, sorted, each once.
+fn outside<'a>(values: &'a [String], allowed: &[&str]) -> Vec<&'a str> {
+    let mut bad: Vec<&str> = values
+        .iter()
+        .map(String::as_str)
+        .filter(|v| !allowed.contains(v))
+        .collect();
+    bad.sort_unstable();
+    bad.dedup();
+    bad
+}
+
 fn privileged(w: &Workload, _: &CheckContext) -> Vec<Hit> {
     containers(w, |c| {
         c.privileged
@@ -1038,14 +1059,9 @@ fn dangerous_caps(w: &Workload, _: &CheckContext) -> Vec<Hit> {
 }
 
 fn pod_flag(w: &Workload, on: bool, what: &str) -> Vec<Hit> {
-    if on {
-        vec![Hit::new(
-            format!("{} shares the host {what} namespace", w.name),
-            w.line,
-        )]
-    } else {
-        vec![]
-    }
+    workload(w, on, || {
+        format!("{} shares the host {what} namespace", w.name)
+    })
 }
 
 fn host_network(w: &Workload, _: &CheckContext) -> Vec<Hit> {
@@ -1305,20 +1321,10 @@ const SAFE_SYSCTLS: &[&str] = &[
 ];
 
 fn unsafe_sysctls(w: &Workload, _: &CheckContext) -> Vec<Hit> {
-    let bad: Vec<&str> = w
-        .sysctls
-        .iter()
-        .map(String::as_str)
-        .filter(|s| !SAFE_SYSCTLS.contains(s))
-        .collect();
-    if bad.is_empty() {
-        vec![]
-    } else {
-        vec![Hit::new(
-            format!("{} sets unsafe sysctl(s) {}", w.name, bad.join(", ")),
-            w.line,
-        )]
-    }
+    let bad = outside(&w.sysctls, SAFE_SYSCTLS);
+    workload(w, !bad.is_empty(), || {
+        format!("{} sets unsafe sysctl(s) {}", w.name, bad.join(", "))
+    })
 }
 
 fn host_process(w: &Workload, _: &CheckContext) -> Vec<Hit> {
@@ -1340,22 +1346,10 @@ const RESTRICTED_VOLUMES: &[&str] = &[
 ];
 
 fn volume_types(w: &Workload, _: &CheckContext) -> Vec<Hit> {
-    let mut bad: Vec<&str> = w
-        .volume_types
-        .iter()
-        .map(String::as_str)
-        .filter(|t| !RESTRICTED_VOLUMES.contains(t))
-        .collect();
-    bad.sort_unstable();
-    bad.dedup();
-    if bad.is_empty() {
-        vec![]
-    } else {
-        vec![Hit::new(
-            format!("{} uses volume type(s) {}", w.name, bad.join(", ")),
-            w.line,
-        )]
-    }
+    let bad = outside(&w.volume_types, RESTRICTED_VOLUMES);
+    workload(w, !bad.is_empty(), || {
+        format!("{} uses volume type(s) {}", w.name, bad.join(", "))
+    })
 }
 
 fn resource_limits(w: &Workload, _: &CheckContext) -> Vec<Hit> {
@@ -1392,33 +1386,19 @@ fn resource_requests(w: &Workload, _: &CheckContext) -> Vec<Hit> {
 }
 
 fn pids_limit(w: &Workload, _: &CheckContext) -> Vec<Hit> {
-    if w.pids_limit {
-        vec![]
-    } else {
-        vec![Hit::new(format!("{} has no PID limit", w.name), w.line)]
-    }
+    workload(w, !w.pids_limit, || format!("{} has no PID limit", w.name))
 }
 
 fn devices(w: &Workload, _: &CheckContext) -> Vec<Hit> {
-    if w.devices.is_empty() {
-        vec![]
-    } else {
-        vec![Hit::new(
-            format!("{} gets host device(s) {}", w.name, w.devices.join(", ")),
-            w.line,
-        )]
-    }
+    workload(w, !w.devices.is_empty(), || {
+        format!("{} gets host device(s) {}", w.name, w.devices.join(", "))
+    })
 }
 
 fn sa_token(w: &Workload, _: &CheckContext) -> Vec<Hit> {
-    if w.automount_service_account_token == Some(false) {
-        vec![]
-    } else {
-        vec![Hit::new(
-            format!("{} automounts a service account token", w.name),
-            w.line,
-        )]
-    }
+    workload(w, w.automount_service_account_token != Some(false), || {
+        format!("{} automounts a service account token", w.name)
+    })
 }
 
 /// Splits `registry/name:tag@digest` into (tag, digest).
@@ -1464,37 +1444,26 @@ fn image_digest(w: &Workload, _: &CheckContext) -> Vec<Hit> {
 }
 
 fn sandbox(w: &Workload, ctx: &CheckContext) -> Vec<Hit> {
-    if ctx.require_sandbox && w.isolation == Isolation::Namespaces {
-        vec![Hit::new(
-            format!(
-                "{} runs with namespaces only (runtime: {})",
-                w.name,
-                w.runtime.as_deref().unwrap_or("default")
-            ),
-            w.line,
-        )]
-    } else {
-        vec![]
-    }
+    let failed = ctx.require_sandbox && w.isolation == Isolation::Namespaces;
+    workload(w, failed, || {
+        format!(
+            "{} runs with namespaces only (runtime: {})",
+            w.name,
+            w.runtime.as_deref().unwrap_or("default")
+        )
+    })
 }
 
 fn default_namespace(w: &Workload, _: &CheckContext) -> Vec<Hit> {
-    if w.namespace.as_deref() == Some("default") {
-        vec![Hit::new(
-            format!("{} is in the default namespace", w.name),
-            w.line,
-        )]
-    } else {
-        vec![]
-    }
+    workload(w, w.namespace.as_deref() == Some("default"), || {
+        format!("{} is in the default namespace", w.name)
+    })
 }
 
 fn system_namespace(w: &Workload, _: &CheckContext) -> Vec<Hit> {
-    if w.namespace.as_deref() == Some("kube-system") {
-        vec![Hit::new(format!("{} is in kube-system", w.name), w.line)]
-    } else {
-        vec![]
-    }
+    workload(w, w.namespace.as_deref() == Some("kube-system"), || {
+        format!("{} is in kube-system", w.name)
+    })
 }
 
 /// The reference page of every check (`docs/checks.md`), generated from the table so

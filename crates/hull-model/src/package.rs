@@ -147,3 +147,22 @@ impl Package {
         format!("{}#{}", self.purl, self.path)
     }
 }
+
+/// A Python distribution name in PEP 503 normal form (lower case, each run of `-`, `_`
+/// and `.` one `-`): how PyPI, the catalog's purls and OSV records compare names.
+pub fn pep503_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.trim().chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+        } else {
+            if sep && !out.is_empty() {
+                out.push('-');
+            }
+            sep = false;
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}

@@ -63,7 +63,7 @@ fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
     let purl = Purl::new(
         "pypi",
         None,
-        &normalize_name(&name),
+        &hull_model::pep503_name(&name),
         lang::purl_version(&version),
         &[],
     );
@@ -154,24 +154,6 @@ pub fn parse_metadata(text: &str) -> Metadata {
     }
 }
 
-/// PEP 503 normalisation, used for the purl only: lowercase, runs of `-_.` become `-`.
-pub fn normalize_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-        } else {
-            if sep && !out.is_empty() {
-                out.push('-');
-            }
-            sep = false;
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,7 +237,7 @@ mod tests {
             ("zope.interface", "zope-interface"),
             ("Foo__Bar-.baz", "foo-bar-baz"),
         ] {
-            assert_eq!(normalize_name(raw), want);
+            assert_eq!(hull_model::pep503_name(raw), want);
         }
     }
 

@@ -267,28 +267,10 @@ pub fn namespace_of(eco: &str) -> Namespace {
 /// Package names as the ecosystem compares them.
 pub fn normalize_name(ns: &Namespace, name: &str) -> String {
     match ns.as_str() {
-        "pypi" => pep503(name),
+        "pypi" => hull_model::pep503_name(name),
         "npm" | "cargo" | "composer" | "nuget" => name.to_ascii_lowercase(),
         _ => name.to_string(),
     }
-}
-
-/// PEP 503: lower-case, runs of `-_.` become one `-`.
-pub fn pep503(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.trim().chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-        } else {
-            if sep && !out.is_empty() {
-                out.push('-');
-            }
-            sep = false;
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -11,23 +11,7 @@ use hull_audit::{audit_paths, FileReport, Isolation, Options, Workload};
 use serde_json::Value;
 
 pub fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("HULL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    let configs = dir.join("configs");
-    if configs.is_dir() {
-        return Some(configs);
-    }
-    if std::env::var_os("HULL_REQUIRE_CORPUS").is_some_and(|v| v == "1") {
-        panic!(
-            "corpus not found at {} (HULL_REQUIRE_CORPUS=1)",
-            configs.display()
-        );
-    }
-    eprintln!("SKIP: corpus not found at {}", configs.display());
-    None
+    hull_testkit::corpus_with("configs").map(|dir| dir.join("configs"))
 }
 
 /// Trivy check id → the hull checks that implement the same control.

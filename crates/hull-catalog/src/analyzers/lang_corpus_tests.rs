@@ -16,19 +16,7 @@ use super::{
 use crate::{Analyzer, FileInput};
 
 fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("HULL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    if dir.join("images/app-debian.oci.tar").is_file() {
-        return Some(dir);
-    }
-    if std::env::var("HULL_REQUIRE_CORPUS").as_deref() == Ok("1") {
-        panic!("corpus not found at {}", dir.display());
-    }
-    eprintln!("SKIP: corpus not found at {}", dir.display());
-    None
+    hull_testkit::corpus_with("images/app-debian.oci.tar")
 }
 
 const LANG: [Analyzer; 8] = [

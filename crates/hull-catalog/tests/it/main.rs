@@ -8,28 +8,12 @@ mod seeds;
 
 use std::path::PathBuf;
 
-/// The repository root (two levels above this crate).
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+pub use hull_testkit::workspace_root as repo_root;
 
 /// `$HULL_CORPUS`, or `../shared/corpus` from the repo root. `None` (after a loud SKIP)
 /// when it is missing, unless `HULL_REQUIRE_CORPUS=1`.
 pub fn corpus() -> Option<PathBuf> {
-    let p = std::env::var_os("HULL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("../shared/corpus"));
-    if p.join("images").is_dir() && p.join("truth").is_dir() {
-        return Some(p);
-    }
-    if std::env::var("HULL_REQUIRE_CORPUS").as_deref() == Ok("1") {
-        panic!(
-            "corpus not found at {} (HULL_REQUIRE_CORPUS=1)",
-            p.display()
-        );
-    }
-    eprintln!("SKIP: corpus not found at {}", p.display());
-    None
+    hull_testkit::corpus_with("truth")
 }
 
 /// Analyzer ids are user-visible (`found_by`, diagnostics): every row of the table is

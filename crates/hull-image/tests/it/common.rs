@@ -7,37 +7,14 @@ use hull_image::{EntryKind, Image, Tree};
 use hull_model::ImagePath;
 use sha2::{Digest as _, Sha256};
 
-fn require() -> bool {
-    std::env::var("HULL_REQUIRE_CORPUS").is_ok_and(|v| v == "1")
-}
-
 /// The shared corpus, or `None` after a loud skip (a failure under HULL_REQUIRE_CORPUS=1).
 pub fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("HULL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    if dir.join("images").is_dir() {
-        return Some(dir);
-    }
-    assert!(!require(), "corpus not found at {}", dir.display());
-    eprintln!("SKIP: corpus not found at {}", dir.display());
-    None
+    hull_testkit::corpus_with("images")
 }
 
-/// True when `tool` is on PATH; otherwise a loud skip (a failure when the corpus is required).
+/// True when `name` is on PATH; otherwise a loud skip (a failure when the corpus is required).
 pub fn tool(name: &str) -> bool {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {name}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            !require(),
-            "tool `{name}` not installed (see .ci/apt/hull-image.txt)"
-        );
-        eprintln!("SKIP: tool `{name}` not installed");
-    }
-    found
+    hull_testkit::tool(name, ".ci/apt/hull-image.txt")
 }
 
 pub fn run(cmd: &mut Command) {

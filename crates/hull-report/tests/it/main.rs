@@ -496,19 +496,7 @@ sys.exit(1 if msgs else 0)\n";
 // ---------------------------------------------------------------- corpus: Trivy's SBOMs
 
 fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("HULL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    if dir.join("images").is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("HULL_REQUIRE_CORPUS").is_ok_and(|v| v == "1") {
-        panic!("corpus not found at {}", dir.display());
-    }
-    eprintln!("SKIP: corpus not found at {}", dir.display());
-    None
+    hull_testkit::corpus_with("images")
 }
 
 #[test]

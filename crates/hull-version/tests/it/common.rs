@@ -3,36 +3,16 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// Whether a missing corpus or tool must fail the test instead of skipping it.
-pub fn required() -> bool {
-    std::env::var("HULL_REQUIRE_CORPUS").is_ok_and(|v| v == "1")
-}
-
 /// The shared corpus, or `None` (after a loud SKIP line) when it is absent.
 pub fn corpus() -> Option<PathBuf> {
-    let dir = match std::env::var_os("HULL_CORPUS") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"),
-    };
-    if dir.join("truth").is_dir() {
-        return Some(dir);
-    }
-    if required() {
-        panic!(
-            "corpus not found at {} (HULL_REQUIRE_CORPUS=1)",
-            dir.display()
-        );
-    }
-    eprintln!("SKIP: corpus not found at {}", dir.display());
-    None
+    hull_testkit::corpus_with("truth")
 }
 
 /// Skip (or fail, when required) because a tool is missing.
 pub fn tool_missing(what: &str) {
-    if required() {
-        panic!("{what} is missing (HULL_REQUIRE_CORPUS=1); install the packages in .ci/apt/hull-version.txt");
-    }
-    eprintln!("SKIP: {what} is missing; install the packages in .ci/apt/hull-version.txt");
+    hull_testkit::skip_or_fail(&format!(
+        "{what} is missing; install the packages in .ci/apt/hull-version.txt"
+    ));
 }
 
 fn read_json(p: &Path) -> Option<serde_json::Value> {

@@ -1,5 +1,6 @@
 //! Reading feed files from disk: single files, directory trees, zips (OSV `all.zip`,
-//! GitHub archive zips) and `.gz` files, grouped into named sources.
+//! GitHub archive zips), `.gz` and `.bz2` files (detected by magic bytes, not by name),
+//! grouped into named sources.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -23,6 +24,8 @@ pub enum ImportError {
     },
     #[error("{path}: broken zip archive: {reason}")]
     Zip { path: String, reason: String },
+    #[error("{path}: broken or truncated compressed stream: {reason}")]
+    Decompress { path: String, reason: String },
     #[error("{path}: larger than {MAX_FILE_BYTES} bytes")]
     TooLarge { path: String },
 }
@@ -58,7 +61,7 @@ pub fn for_each_file(path: &Path, f: &mut dyn FnMut(&str, &[u8])) -> Result<(), 
     for_each_blob(&path.display().to_string(), &bytes, f)
 }
 
-/// Visit an in-memory blob: unpacks zips and gzip, passes anything else through.
+/// Visit an in-memory blob: unpacks zips, gzip and bzip2, passes anything else through.
 pub fn for_each_blob(
     name: &str,
     bytes: &[u8],
@@ -98,25 +101,38 @@ pub fn for_each_blob(
         return Ok(());
     }
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(bytes)
-            .take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut out)
-            .map_err(|source| ImportError::Io {
-                path: name.to_string(),
-                source,
-            })?;
-        if out.len() as u64 > MAX_FILE_BYTES {
-            return Err(ImportError::TooLarge {
-                path: name.to_string(),
-            });
-        }
-        let inner = name.strip_suffix(".gz").unwrap_or(name);
-        f(inner, &out);
+        let out = decompress(name, flate2::read::GzDecoder::new(bytes))?;
+        f(name.strip_suffix(".gz").unwrap_or(name), &out);
+        return Ok(());
+    }
+    // bzip2: `BZh` and a block size digit. Red Hat publishes OVAL v2 only this way.
+    if bytes.len() >= 4 && bytes.starts_with(b"BZh") && (b'1'..=b'9').contains(&bytes[3]) {
+        // Multi-stream, as `bunzip2` reads concatenated streams.
+        let out = decompress(name, bzip2::read::MultiBzDecoder::new(bytes))?;
+        f(name.strip_suffix(".bz2").unwrap_or(name), &out);
         return Ok(());
     }
     f(name, bytes);
     Ok(())
+}
+
+/// Read a whole decompressed stream, refusing more than [`MAX_FILE_BYTES`] (a small
+/// compressed file can expand without bound: the bomb guard every path shares).
+fn decompress(name: &str, reader: impl Read) -> Result<Vec<u8>, ImportError> {
+    let mut out = Vec::new();
+    reader
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| ImportError::Decompress {
+            path: name.to_string(),
+            reason: e.to_string(),
+        })?;
+    if out.len() as u64 > MAX_FILE_BYTES {
+        return Err(ImportError::TooLarge {
+            path: name.to_string(),
+        });
+    }
+    Ok(out)
 }
 
 /// Statistics of reading one path.

@@ -8,6 +8,7 @@ use hull_vulndb::feed;
 use hull_vulndb::import::read_path;
 use hull_vulndb::store::{self, SourceUpdate};
 
+mod cvss_tests;
 mod store_tests;
 mod update_tests;
 
@@ -203,6 +204,8 @@ fn fuzz_seeds_replay_without_panics() {
         "feed_rustsec",
         "feed_redhat_api",
         "feed_debian_tracker",
+        "feed_blob",
+        "cvss_vector",
     ] {
         let dir = seeds.join(target);
         let Ok(rd) = std::fs::read_dir(&dir) else {
@@ -242,6 +245,12 @@ fn fuzz_seeds_replay_without_panics() {
             }
             for bytes in &variants {
                 let _ = feed::parse_any("seed", bytes);
+                let _ = hull_vulndb::import::for_each_blob("seed", bytes, &mut |_, _| {});
+                if let Ok(s) = std::str::from_utf8(bytes) {
+                    if let Some(score) = hull_vulndb::cvss::base_score(s) {
+                        assert!((0.0..=10.0).contains(&score), "{s}");
+                    }
+                }
                 for f in [
                     feed::Format::AlpineJson,
                     feed::Format::AlpineYaml,

@@ -298,6 +298,9 @@ struct Get<'a> {
     nvd_key: Option<Option<&'a str>>,
     /// Report byte progress (off for NVD pages, which report records instead).
     bytes_progress: bool,
+    /// Shortest wait before a retry (NVD: its page delay, so a rate-limited client
+    /// does not come back sooner than NVD allows).
+    min_backoff: Duration,
 }
 
 fn fetch(
@@ -310,7 +313,8 @@ fn fetch(
     let mut last_err = String::new();
     for attempt in 0..opts.attempts.max(1) {
         if attempt > 0 {
-            std::thread::sleep(opts.backoff * 2u32.saturating_pow(attempt - 1));
+            let base = opts.backoff.max(get.min_backoff);
+            std::thread::sleep(base * 2u32.saturating_pow(attempt - 1));
         }
         let mut req = agent.get(url);
         if let Some(p) = get.prev.filter(|p| p.status == "ok") {
@@ -466,6 +470,7 @@ pub fn run(
                     prev,
                     nvd_key: None,
                     bytes_progress: true,
+                    min_backoff: Duration::ZERO,
                 },
                 opts,
                 progress,
@@ -632,6 +637,7 @@ fn nvd_update(
                 prev: None,
                 nvd_key: Some(opts.nvd.api_key.as_deref()),
                 bytes_progress: false,
+                min_backoff: opts.nvd.delay(),
             };
             let bytes = match fetch(agent, &get, opts, progress)? {
                 Fetched::Body { bytes, .. } => bytes,

@@ -184,6 +184,21 @@ fn oval_keeps_module_streams() {
 }
 
 #[test]
+fn usn_carries_ubuntu_priorities() {
+    let Some(c) = corpus() else { return };
+    let advs = read_ok(&c.join("feeds/ubuntu/osv/usn/USN-2187-1.json"));
+    let a = &advs[0];
+    // Its 24 CVEs are rated `low` or `medium` by Ubuntu: the worst stands for the row.
+    assert_eq!(
+        a.affected[0].namespace,
+        Namespace::distro("ubuntu", "14.04")
+    );
+    assert_eq!(a.affected[0].severity, Some(hull_model::Severity::Medium));
+    assert_eq!(a.severity, hull_model::Severity::Medium);
+    assert_eq!(a.aliases.len(), 24);
+}
+
+#[test]
 fn detection_ignores_non_feed_files() {
     assert_eq!(feed::detect("README.md", b"# Advisory DB\n"), None);
     assert_eq!(feed::detect("SHA256SUMS", b"abc  file\n"), None);

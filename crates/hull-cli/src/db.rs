@@ -33,7 +33,7 @@ pub enum Command {
     /// Download the upstream feeds (conditional requests, retries) and swap them in.
     Update {
         /// Only these sources (name or prefix: `osv:PyPI`, `alpine`, `redhat`, `nvd`…).
-        /// Without it: every source, and NVD once the database holds NVD data (the
+        /// Without it: every source, and NVD once an NVD update has succeeded (the
         /// first NVD download pages through every CVE: `--source nvd`; set
         /// NVD_API_KEY to go ten times faster).
         #[arg(long = "source")]

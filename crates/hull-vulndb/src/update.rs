@@ -29,7 +29,7 @@ pub enum Kind {
     /// One file (JSON, list, zip, `.bz2`…), fetched conditionally and replaced whole.
     File,
     /// The NVD CVE API 2.0: paged, incremental after the first run, merged. Left out
-    /// of a plain `hull db update` until the database holds NVD data (the first full
+    /// of a plain `hull db update` until one NVD update has succeeded (the first full
     /// download takes about 15 minutes without an API key); `--source nvd` adds it.
     NvdApi,
 }
@@ -218,7 +218,7 @@ pub struct Options {
     /// Replace upstream hosts with `BASE/<mirror_path>`.
     pub mirror: Option<String>,
     /// Sources to refresh (names or name prefixes such as `osv:` or `alpine`); empty =
-    /// all, except NVD unless the database already holds NVD data.
+    /// all, except NVD until one NVD update has succeeded.
     pub only: Vec<String>,
     pub attempts: u32,
     pub backoff: Duration,
@@ -441,8 +441,18 @@ pub fn run(
     let previous = store::sources_at(db_path)?;
     let mut sources = selected(&opts.only)?;
     if opts.only.is_empty() {
-        // NVD joins a plain update once the user has asked for it (see Kind::NvdApi).
-        sources.retain(|s| s.kind != Kind::NvdApi || previous.iter().any(|p| p.name == s.name));
+        // NVD joins a plain update once an NVD update has succeeded (it left a sync
+        // time); NVD pages put in by `hull db import` do not start a full download.
+        sources.retain(|s| {
+            s.kind != Kind::NvdApi
+                || previous.iter().any(|p| {
+                    p.name == s.name
+                        && p.last_modified
+                            .as_deref()
+                            .and_then(unix_of_rfc3339)
+                            .is_some()
+                })
+        });
     }
     let agent = ureq::AgentBuilder::new()
         .timeout_connect(Duration::from_secs(20))

@@ -462,7 +462,14 @@ fn nvd_paged_full_then_incremental_with_retries() {
     let base = "/nvd/cves/2.0?startIndex=";
     let route = |start: usize, window: &str| format!("{base}{start}&resultsPerPage=2000{window}");
 
-    // A plain update leaves NVD out until the database holds NVD data.
+    // NVD pages imported by hand: a plain update still leaves NVD out (no sync time,
+    // so no surprise full download).
+    let (imported, _) = hull_vulndb::import::read_path(
+        &c.join("feeds/nvd/api-2.0-page/vunnel-single-entry.json"),
+        None,
+    );
+    assert_eq!(imported[0].name, "nvd");
+    store::write(&db, imported, "import").unwrap();
     let (res, _) = update::run(&db, &opts(&srv.base(), &[]), &|_| {}).unwrap();
     assert!(res.iter().all(|r| r.name != "nvd"));
 
@@ -524,6 +531,10 @@ fn nvd_paged_full_then_incremental_with_retries() {
     );
     assert_eq!(a[0].severity, hull_model::Severity::High);
     assert_eq!(hull_vulndb::cvss::base_score(&a[0].cvss[0]), Some(8.8));
+    assert!(
+        handle.by_id("CVE-2022-1576").unwrap().is_empty(),
+        "a full sync replaces the source whole"
+    );
     let info = handle.sources().unwrap();
     let info = info.iter().find(|s| s.name == "nvd").unwrap();
     assert_eq!(

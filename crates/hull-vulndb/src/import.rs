@@ -101,14 +101,18 @@ pub fn for_each_blob(
         return Ok(());
     }
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        let out = decompress(name, flate2::read::GzDecoder::new(bytes))?;
+        let out = decompress(name, flate2::read::GzDecoder::new(bytes), MAX_FILE_BYTES)?;
         f(name.strip_suffix(".gz").unwrap_or(name), &out);
         return Ok(());
     }
     // bzip2: `BZh` and a block size digit. Red Hat publishes OVAL v2 only this way.
     if bytes.len() >= 4 && bytes.starts_with(b"BZh") && (b'1'..=b'9').contains(&bytes[3]) {
         // Multi-stream, as `bunzip2` reads concatenated streams.
-        let out = decompress(name, bzip2::read::MultiBzDecoder::new(bytes))?;
+        let out = decompress(
+            name,
+            bzip2::read::MultiBzDecoder::new(bytes),
+            MAX_FILE_BYTES,
+        )?;
         f(name.strip_suffix(".bz2").unwrap_or(name), &out);
         return Ok(());
     }
@@ -116,18 +120,19 @@ pub fn for_each_blob(
     Ok(())
 }
 
-/// Read a whole decompressed stream, refusing more than [`MAX_FILE_BYTES`] (a small
-/// compressed file can expand without bound: the bomb guard every path shares).
-fn decompress(name: &str, reader: impl Read) -> Result<Vec<u8>, ImportError> {
+/// Read a whole decompressed stream, refusing more than `limit` bytes (a small
+/// compressed file can expand without bound: the bomb guard every path shares, with
+/// [`MAX_FILE_BYTES`]).
+fn decompress(name: &str, reader: impl Read, limit: u64) -> Result<Vec<u8>, ImportError> {
     let mut out = Vec::new();
     reader
-        .take(MAX_FILE_BYTES + 1)
+        .take(limit.saturating_add(1))
         .read_to_end(&mut out)
         .map_err(|e| ImportError::Decompress {
             path: name.to_string(),
             reason: e.to_string(),
         })?;
-    if out.len() as u64 > MAX_FILE_BYTES {
+    if out.len() as u64 > limit {
         return Err(ImportError::TooLarge {
             path: name.to_string(),
         });
@@ -233,4 +238,62 @@ pub fn read_path(path: &Path, source: Option<&str>) -> (Vec<SourceUpdate>, ReadS
         });
     }
     (out, stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn bz2(data: &[u8]) -> Vec<u8> {
+        let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
+        enc.write_all(data).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn bzip2_by_magic_multi_stream_and_bounded() {
+        let doc = br#"{"id":"GHSA-1","modified":"2024-01-01T00:00:00Z"}"#;
+        // Two concatenated streams read as one, as `bunzip2` does.
+        let mut two = bz2(&doc[..10]);
+        two.extend(bz2(&doc[10..]));
+        let mut seen = Vec::new();
+        for_each_blob("feed.json.bz2", &two, &mut |n, b| {
+            seen.push((n.to_string(), b.to_vec()))
+        })
+        .unwrap();
+        assert_eq!(seen, vec![("feed.json".to_string(), doc.to_vec())]);
+
+        // A bomb: 10 MB of zeros in a few dozen bytes stops at the limit.
+        let bomb = bz2(&vec![0u8; 10_000_000]);
+        assert!(bomb.len() < 1000);
+        let err = decompress(
+            "bomb.bz2",
+            bzip2::read::MultiBzDecoder::new(&bomb[..]),
+            4096,
+        )
+        .unwrap_err();
+        assert!(matches!(err, ImportError::TooLarge { .. }), "{err}");
+        let err = decompress(
+            "bomb.gz",
+            flate2::read::GzDecoder::new(&[0x1f, 0x8b][..]),
+            10,
+        )
+        .unwrap_err();
+        assert!(matches!(err, ImportError::Decompress { .. }), "{err}");
+
+        // Truncated: a clear error, nothing delivered.
+        let truncated = &two[..two.len() - 8];
+        let mut called = false;
+        let err = for_each_blob("t.bz2", truncated, &mut |_, _| called = true).unwrap_err();
+        assert!(
+            err.to_string().contains("truncated compressed stream"),
+            "{err}"
+        );
+        assert!(!called);
+        // `BZh` without a block-size digit is not bzip2: passed through as is.
+        let mut raw = Vec::new();
+        for_each_blob("x", b"BZhello", &mut |_, b| raw = b.to_vec()).unwrap();
+        assert_eq!(raw, b"BZhello");
+    }
 }

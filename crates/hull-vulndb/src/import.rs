@@ -166,6 +166,8 @@ pub fn read_path(path: &Path, source: Option<&str>) -> (Vec<SourceUpdate>, ReadS
         None => "feed".into(),
     };
     let base = base
+        .trim_end_matches(".bz2")
+        .trim_end_matches(".gz")
         .trim_end_matches(".zip")
         .trim_end_matches(".json")
         .trim_end_matches(".yaml")

@@ -32,7 +32,10 @@ pub enum Command {
     },
     /// Download the upstream feeds (conditional requests, retries) and swap them in.
     Update {
-        /// Only these sources (name or prefix: `osv:PyPI`, `alpine`, `debian-dsa`…).
+        /// Only these sources (name or prefix: `osv:PyPI`, `alpine`, `redhat`, `nvd`…).
+        /// Without it: every source, and NVD once an NVD update has succeeded (the
+        /// first NVD download pages through every CVE: `--source nvd`; set
+        /// NVD_API_KEY to go ten times faster).
         #[arg(long = "source")]
         sources: Vec<String>,
         /// Fetch from a mirror laid out as BASE/<mirror path> (see docs/vulndb.md).
@@ -176,20 +179,41 @@ fn update_cmd(
         mirror,
         only: sources,
         now: now_rfc3339(),
+        nvd: update::NvdOptions {
+            // From the environment only: a key on the command line would show in `ps`.
+            api_key: std::env::var("NVD_API_KEY")
+                .ok()
+                .filter(|k| !k.trim().is_empty()),
+            ..update::NvdOptions::default()
+        },
         ..update::Options::default()
     };
     let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} {msg:40} {bytes}/{total_bytes} {bytes_per_sec}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let style = |t: &str| {
+        indicatif::ProgressStyle::with_template(t)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    };
+    let bytes_style = style("{spinner} {msg:40} {bytes}/{total_bytes} {bytes_per_sec}");
+    // Paged sources (NVD) count records and pages, not bytes.
+    let records_style = style("{spinner} {msg:40} {pos}/{len} records {elapsed}");
+    bar.set_style(bytes_style.clone());
     let progress = |p: update::Progress<'_>| match p {
         update::Progress::Start { source, .. } => {
             bar.reset();
+            bar.set_style(bytes_style.clone());
             bar.set_length(0);
             bar.set_message(source.to_string());
+        }
+        update::Progress::Records {
+            source,
+            page,
+            done,
+            total,
+        } => {
+            bar.set_style(records_style.clone());
+            bar.set_message(format!("{source} (page {page})"));
+            bar.set_length(total);
+            bar.set_position(done);
         }
         update::Progress::Bytes { done, total, .. } => {
             if let Some(t) = total {

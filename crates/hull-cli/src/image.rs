@@ -195,9 +195,8 @@ fn details(db: &hull_vulndb::Db, findings: &[Finding]) -> Details {
             continue;
         };
         for a in advisories {
-            out.entry(a.id.clone()).or_insert_with(|| {
-                VulnDetail::from_advisory(&a, &hull_vulndb::cvss::base_score_v3)
-            });
+            out.entry(a.id.clone())
+                .or_insert_with(|| VulnDetail::from_advisory(&a, &hull_vulndb::cvss::base_score));
         }
     }
     out

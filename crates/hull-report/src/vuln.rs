@@ -130,7 +130,7 @@ pub type Details = BTreeMap<String, VulnDetail>;
 
 impl VulnDetail {
     /// From a stored advisory; `score` turns a vector into a base score (e.g.
-    /// `hull_vulndb::cvss::base_score_v3`), `None` when it cannot.
+    /// `hull_vulndb::cvss::base_score`), `None` when it cannot.
     pub fn from_advisory(adv: &Advisory, score: &dyn Fn(&str) -> Option<f64>) -> VulnDetail {
         VulnDetail {
             ratings: adv

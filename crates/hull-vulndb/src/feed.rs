@@ -87,6 +87,9 @@ pub struct Parsed {
     /// A source name the content itself implies (`alpine-secdb:v3.9-main`,
     /// `debian-dsa`), used when the caller did not name the source.
     pub source_hint: Option<String>,
+    /// Ids the feed marks as rejected (NVD `vulnStatus: Rejected`): not stored, and
+    /// removed from the stored source when an incremental update is merged in.
+    pub rejected: Vec<String>,
 }
 
 /// Why a whole file could not be read.

@@ -1,5 +1,6 @@
 //! Reading feed files from disk: single files, directory trees, zips (OSV `all.zip`,
-//! GitHub archive zips) and `.gz` files, grouped into named sources.
+//! GitHub archive zips), `.gz` and `.bz2` files (detected by magic bytes, not by name),
+//! grouped into named sources.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -23,6 +24,8 @@ pub enum ImportError {
     },
     #[error("{path}: broken zip archive: {reason}")]
     Zip { path: String, reason: String },
+    #[error("{path}: broken or truncated compressed stream: {reason}")]
+    Decompress { path: String, reason: String },
     #[error("{path}: larger than {MAX_FILE_BYTES} bytes")]
     TooLarge { path: String },
 }
@@ -58,7 +61,7 @@ pub fn for_each_file(path: &Path, f: &mut dyn FnMut(&str, &[u8])) -> Result<(), 
     for_each_blob(&path.display().to_string(), &bytes, f)
 }
 
-/// Visit an in-memory blob: unpacks zips and gzip, passes anything else through.
+/// Visit an in-memory blob: unpacks zips, gzip and bzip2, passes anything else through.
 pub fn for_each_blob(
     name: &str,
     bytes: &[u8],
@@ -98,25 +101,43 @@ pub fn for_each_blob(
         return Ok(());
     }
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(bytes)
-            .take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut out)
-            .map_err(|source| ImportError::Io {
-                path: name.to_string(),
-                source,
-            })?;
-        if out.len() as u64 > MAX_FILE_BYTES {
-            return Err(ImportError::TooLarge {
-                path: name.to_string(),
-            });
-        }
-        let inner = name.strip_suffix(".gz").unwrap_or(name);
-        f(inner, &out);
+        let out = decompress(name, flate2::read::GzDecoder::new(bytes), MAX_FILE_BYTES)?;
+        f(name.strip_suffix(".gz").unwrap_or(name), &out);
+        return Ok(());
+    }
+    // bzip2: `BZh` and a block size digit. Red Hat publishes OVAL v2 only this way.
+    if bytes.len() >= 4 && bytes.starts_with(b"BZh") && (b'1'..=b'9').contains(&bytes[3]) {
+        // Multi-stream, as `bunzip2` reads concatenated streams.
+        let out = decompress(
+            name,
+            bzip2::read::MultiBzDecoder::new(bytes),
+            MAX_FILE_BYTES,
+        )?;
+        f(name.strip_suffix(".bz2").unwrap_or(name), &out);
         return Ok(());
     }
     f(name, bytes);
     Ok(())
+}
+
+/// Read a whole decompressed stream, refusing more than `limit` bytes (a small
+/// compressed file can expand without bound: the bomb guard every path shares, with
+/// [`MAX_FILE_BYTES`]).
+fn decompress(name: &str, reader: impl Read, limit: u64) -> Result<Vec<u8>, ImportError> {
+    let mut out = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| ImportError::Decompress {
+            path: name.to_string(),
+            reason: e.to_string(),
+        })?;
+    if out.len() as u64 > limit {
+        return Err(ImportError::TooLarge {
+            path: name.to_string(),
+        });
+    }
+    Ok(out)
 }
 
 /// Statistics of reading one path.
@@ -145,6 +166,8 @@ pub fn read_path(path: &Path, source: Option<&str>) -> (Vec<SourceUpdate>, ReadS
         None => "feed".into(),
     };
     let base = base
+        .trim_end_matches(".bz2")
+        .trim_end_matches(".gz")
         .trim_end_matches(".zip")
         .trim_end_matches(".json")
         .trim_end_matches(".yaml")
@@ -217,4 +240,62 @@ pub fn read_path(path: &Path, source: Option<&str>) -> (Vec<SourceUpdate>, ReadS
         });
     }
     (out, stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn bz2(data: &[u8]) -> Vec<u8> {
+        let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
+        enc.write_all(data).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn bzip2_by_magic_multi_stream_and_bounded() {
+        let doc = br#"{"id":"GHSA-1","modified":"2024-01-01T00:00:00Z"}"#;
+        // Two concatenated streams read as one, as `bunzip2` does.
+        let mut two = bz2(&doc[..10]);
+        two.extend(bz2(&doc[10..]));
+        let mut seen = Vec::new();
+        for_each_blob("feed.json.bz2", &two, &mut |n, b| {
+            seen.push((n.to_string(), b.to_vec()))
+        })
+        .unwrap();
+        assert_eq!(seen, vec![("feed.json".to_string(), doc.to_vec())]);
+
+        // A bomb: 10 MB of zeros in a few dozen bytes stops at the limit.
+        let bomb = bz2(&vec![0u8; 10_000_000]);
+        assert!(bomb.len() < 1000);
+        let err = decompress(
+            "bomb.bz2",
+            bzip2::read::MultiBzDecoder::new(&bomb[..]),
+            4096,
+        )
+        .unwrap_err();
+        assert!(matches!(err, ImportError::TooLarge { .. }), "{err}");
+        let err = decompress(
+            "bomb.gz",
+            flate2::read::GzDecoder::new(&[0x1f, 0x8b][..]),
+            10,
+        )
+        .unwrap_err();
+        assert!(matches!(err, ImportError::Decompress { .. }), "{err}");
+
+        // Truncated: a clear error, nothing delivered.
+        let truncated = &two[..two.len() - 8];
+        let mut called = false;
+        let err = for_each_blob("t.bz2", truncated, &mut |_, _| called = true).unwrap_err();
+        assert!(
+            err.to_string().contains("truncated compressed stream"),
+            "{err}"
+        );
+        assert!(!called);
+        // `BZh` without a block-size digit is not bzip2: passed through as is.
+        let mut raw = Vec::new();
+        for_each_blob("x", b"BZhello", &mut |_, b| raw = b.to_vec()).unwrap();
+        assert_eq!(raw, b"BZhello");
+    }
 }

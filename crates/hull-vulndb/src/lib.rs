@@ -1,9 +1,11 @@
 //! hull's vulnerability database: feed readers, the SQLite store, import and update.
 //!
 //! What it does: reads advisory feeds in their native formats (Alpine secdb JSON/YAML,
-//! Debian tracker DSA/DLA lists and JSON, Red Hat Security Data API and OVAL v2, OSV
-//! JSON/YAML, RustSec Markdown), normalises them into [`hull_model::Advisory`] values,
-//! and stores them in one SQLite file indexed by (namespace, package). Writes build a
+//! Debian tracker DSA/DLA lists and JSON, Red Hat Security Data API, CSAF and OVAL v2,
+//! OSV JSON/YAML, RustSec Markdown, NVD API 2.0), plain or zipped, gzip- or
+//! bzip2-compressed, normalises them into [`hull_model::Advisory`] values, and stores
+//! them in one SQLite file indexed by (namespace, package). [`update`] downloads them
+//! (NVD paged and incrementally); [`cvss`] scores CVSS v3/v4 vectors. Writes build a
 //! new file and rename it into place.
 //!
 //! What it does not do: decide whether a package is affected (that is `hull-match`),

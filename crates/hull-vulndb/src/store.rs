@@ -65,6 +65,12 @@ pub struct SourceData {
     pub skipped: Vec<Skipped>,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+    /// Merge into the stored source instead of replacing it: stored records whose id
+    /// is in `advisories` or `remove` are replaced or dropped, the rest stay (NVD's
+    /// incremental updates).
+    pub merge: bool,
+    /// Ids to drop from the stored source when merging (rejected upstream).
+    pub remove: Vec<String>,
 }
 
 /// The outcome of reading one source: new data, or why it failed (keep the old).
@@ -424,15 +430,32 @@ fn replace_source(
     data: SourceData,
     now: &str,
 ) -> Result<SourceOutcome, rusqlite::Error> {
-    tx.execute(
-        "DELETE FROM affected WHERE advisory IN (SELECT rowid FROM advisories WHERE source = ?1)",
-        params![name],
-    )?;
-    tx.execute(
-        "DELETE FROM aliases WHERE advisory IN (SELECT rowid FROM advisories WHERE source = ?1)",
-        params![name],
-    )?;
-    tx.execute("DELETE FROM advisories WHERE source = ?1", params![name])?;
+    if data.merge {
+        let mut del_aff = tx.prepare_cached(
+            "DELETE FROM affected WHERE advisory IN (SELECT rowid FROM advisories WHERE source = ?1 AND id = ?2)",
+        )?;
+        let mut del_alias = tx.prepare_cached(
+            "DELETE FROM aliases WHERE advisory IN (SELECT rowid FROM advisories WHERE source = ?1 AND id = ?2)",
+        )?;
+        let mut del_adv =
+            tx.prepare_cached("DELETE FROM advisories WHERE source = ?1 AND id = ?2")?;
+        let ids = data.advisories.iter().map(|a| a.id.as_str());
+        for id in ids.chain(data.remove.iter().map(String::as_str)) {
+            del_aff.execute(params![name, id])?;
+            del_alias.execute(params![name, id])?;
+            del_adv.execute(params![name, id])?;
+        }
+    } else {
+        tx.execute(
+            "DELETE FROM affected WHERE advisory IN (SELECT rowid FROM advisories WHERE source = ?1)",
+            params![name],
+        )?;
+        tx.execute(
+            "DELETE FROM aliases WHERE advisory IN (SELECT rowid FROM advisories WHERE source = ?1)",
+            params![name],
+        )?;
+        tx.execute("DELETE FROM advisories WHERE source = ?1", params![name])?;
+    }
     let mut ins_adv =
         tx.prepare_cached("INSERT INTO advisories(source, id, body) VALUES (?1, ?2, ?3)")?;
     let mut ins_aff = tx
@@ -460,6 +483,13 @@ fn replace_source(
             ins_alias.execute(params![alias, rowid])?;
         }
         count += 1;
+    }
+    if data.merge {
+        count = tx.query_row(
+            "SELECT COUNT(*) FROM advisories WHERE source = ?1",
+            params![name],
+            |r| r.get(0),
+        )?;
     }
     let formats: Vec<&str> = data.formats.iter().map(|f| f.as_str()).collect();
     tx.execute(

@@ -4,10 +4,17 @@
 //! successful download), retried with exponential backoff on network errors and 5xx,
 //! and every source is parsed in memory before one atomic [`store::write`]: a crash or
 //! `kill -9` at any moment leaves the previous database in place. A source that fails
-//! (network, truncated zip, unparseable file) keeps its previous data and is reported.
+//! (network, truncated zip or bzip2, unparseable file) keeps its previous data and is
+//! reported.
 //!
 //! A mirror (`--mirror BASE`) serves every source at `BASE/<mirror path>` (see
 //! [`SOURCES`]), e.g. `BASE/osv/PyPI/all.zip`, `BASE/alpine/v3.20/main.json`.
+//!
+//! NVD is different (see [`Kind::NvdApi`]): a paged, rate-limited API. The first run
+//! pages through every CVE; later runs ask only for CVEs modified since the last
+//! successful run (`lastModStartDate`/`lastModEndDate`, windows of at most 120 days)
+//! and merge them into the stored NVD data. Either way all pages are fetched and
+//! parsed before the one write, so a page that never arrives changes nothing.
 
 use std::io::Read;
 use std::time::Duration;
@@ -15,6 +22,17 @@ use std::time::Duration;
 use crate::feed::{self, Skipped};
 use crate::import;
 use crate::store::{self, SourceData, SourceInfo, SourceUpdate, StoreError, WriteReport};
+
+/// How a source is downloaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// One file (JSON, list, zip, `.bz2`…), fetched conditionally and replaced whole.
+    File,
+    /// The NVD CVE API 2.0: paged, incremental after the first run, merged. Left out
+    /// of a plain `hull db update` until one NVD update has succeeded (the first full
+    /// download takes about 15 minutes without an API key); `--source nvd` adds it.
+    NvdApi,
+}
 
 /// One upstream feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +43,7 @@ pub struct Upstream {
     pub url: &'static str,
     /// Path of the same file under a `--mirror` base URL.
     pub mirror_path: &'static str,
+    pub kind: Kind,
 }
 
 macro_rules! osv {
@@ -37,6 +56,7 @@ macro_rules! osv {
                 "/all.zip"
             ),
             mirror_path: concat!("osv/", $eco, "/all.zip"),
+            kind: Kind::File,
         }
     };
 }
@@ -47,12 +67,42 @@ macro_rules! alpine {
             name: concat!("alpine-secdb:v", $v, "-", $repo),
             url: concat!("https://secdb.alpinelinux.org/v", $v, "/", $repo, ".json"),
             mirror_path: concat!("alpine/v", $v, "/", $repo, ".json"),
+            kind: Kind::File,
         }
     };
 }
 
-/// Every source `hull db update` knows. Red Hat OVAL is published bzip2-compressed
-/// only and is imported with `hull db import` after `bunzip2`.
+/// Red Hat OVAL v2, one file per RHEL major release. Only published bzip2-compressed;
+/// the `-including-unpatched` files are the ones Red Hat lists in its `PULP_MANIFEST`
+/// for whole releases (their unpatched definitions carry no version test and are
+/// skipped by the reader).
+macro_rules! redhat_oval {
+    ($major:literal) => {
+        Upstream {
+            name: concat!("redhat-oval:rhel-", $major),
+            url: concat!(
+                "https://security.access.redhat.com/data/oval/v2/RHEL",
+                $major,
+                "/rhel-",
+                $major,
+                "-including-unpatched.oval.xml.bz2"
+            ),
+            mirror_path: concat!(
+                "redhat/oval/v2/RHEL",
+                $major,
+                "/rhel-",
+                $major,
+                "-including-unpatched.oval.xml.bz2"
+            ),
+            kind: Kind::File,
+        }
+    };
+}
+
+/// NVD's CVE API 2.0 base URL (query parameters are added per page).
+pub const NVD_URL: &str = "https://services.nvd.nist.gov/rest/json/cves/2.0";
+
+/// Every source `hull db update` knows.
 pub const SOURCES: &[Upstream] = &[
     alpine!("3.17", "main"),
     alpine!("3.17", "community"),
@@ -70,17 +120,24 @@ pub const SOURCES: &[Upstream] = &[
         name: "debian-dsa",
         url: "https://salsa.debian.org/security-tracker-team/security-tracker/-/raw/master/data/DSA/list",
         mirror_path: "debian/DSA/list",
+        kind: Kind::File,
     },
     Upstream {
         name: "debian-dla",
         url: "https://salsa.debian.org/security-tracker-team/security-tracker/-/raw/master/data/DLA/list",
         mirror_path: "debian/DLA/list",
+        kind: Kind::File,
     },
     Upstream {
         name: "debian-tracker",
         url: "https://security-tracker.debian.org/tracker/data/json",
         mirror_path: "debian/tracker.json",
+        kind: Kind::File,
     },
+    redhat_oval!("6"),
+    redhat_oval!("7"),
+    redhat_oval!("8"),
+    redhat_oval!("9"),
     osv!("PyPI"),
     osv!("npm"),
     osv!("crates.io"),
@@ -89,6 +146,12 @@ pub const SOURCES: &[Upstream] = &[
     osv!("RubyGems"),
     osv!("Packagist"),
     osv!("NuGet"),
+    Upstream {
+        name: "nvd",
+        url: NVD_URL,
+        mirror_path: "nvd/cves/2.0",
+        kind: Kind::NvdApi,
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -111,10 +174,42 @@ pub enum Progress<'a> {
         done: u64,
         total: Option<u64>,
     },
+    /// A paged source (NVD) received a page: `done` of `total` records of the
+    /// current query, `page` counted from 1.
+    Records {
+        source: &'a str,
+        page: u64,
+        done: u64,
+        total: u64,
+    },
     Done {
         source: &'a str,
         outcome: &'a str,
     },
+}
+
+/// NVD API settings.
+#[derive(Debug, Clone, Default)]
+pub struct NvdOptions {
+    /// Sent as the `apiKey` header (the CLI takes it from `NVD_API_KEY`).
+    pub api_key: Option<String>,
+    /// Pause between pages. `None`: NVD's published limits, 6 s without a key (5
+    /// requests per 30 s) and 0.6 s with one (50 per 30 s).
+    pub page_delay: Option<std::time::Duration>,
+    /// `resultsPerPage` asked for; 0 means NVD's maximum, 2000.
+    pub results_per_page: u32,
+    /// Current time as Unix seconds (injected by tests); `None` reads the clock.
+    pub now_unix: Option<u64>,
+}
+
+impl NvdOptions {
+    fn delay(&self) -> Duration {
+        self.page_delay.unwrap_or(if self.api_key.is_some() {
+            Duration::from_millis(600)
+        } else {
+            Duration::from_secs(6)
+        })
+    }
 }
 
 /// Options for one update run.
@@ -122,13 +217,15 @@ pub enum Progress<'a> {
 pub struct Options {
     /// Replace upstream hosts with `BASE/<mirror_path>`.
     pub mirror: Option<String>,
-    /// Sources to refresh (names or name prefixes such as `osv:` or `alpine`); empty = all.
+    /// Sources to refresh (names or name prefixes such as `osv:` or `alpine`); empty =
+    /// all, except NVD until one NVD update has succeeded.
     pub only: Vec<String>,
     pub attempts: u32,
     pub backoff: Duration,
     pub timeout: Duration,
     /// Recorded as the update time (injected for deterministic tests).
     pub now: String,
+    pub nvd: NvdOptions,
 }
 
 impl Default for Options {
@@ -140,6 +237,7 @@ impl Default for Options {
             backoff: Duration::from_millis(500),
             timeout: Duration::from_secs(120),
             now: String::new(),
+            nvd: NvdOptions::default(),
         }
     }
 }
@@ -153,6 +251,7 @@ pub struct SourceResult {
     pub outcome: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Records stored for the source after the run.
     pub records: i64,
     pub skipped: Vec<Skipped>,
 }
@@ -188,21 +287,37 @@ enum Fetched {
     NotModified,
 }
 
+/// One GET of [`fetch`].
+struct Get<'a> {
+    source: &'a str,
+    url: &'a str,
+    /// Validators of the last good download, for a conditional request.
+    prev: Option<&'a SourceInfo>,
+    /// NVD: send `apiKey`, and treat 403 as rate limiting (retry), as NVD answers
+    /// 403 when a client goes over its limit.
+    nvd_key: Option<Option<&'a str>>,
+    /// Report byte progress (off for NVD pages, which report records instead).
+    bytes_progress: bool,
+    /// Shortest wait before a retry (NVD: its page delay, so a rate-limited client
+    /// does not come back sooner than NVD allows).
+    min_backoff: Duration,
+}
+
 fn fetch(
     agent: &ureq::Agent,
-    src: &str,
-    url: &str,
-    prev: Option<&SourceInfo>,
+    get: &Get<'_>,
     opts: &Options,
     progress: &dyn Fn(Progress<'_>),
 ) -> Result<Fetched, String> {
+    let (src, url) = (get.source, get.url);
     let mut last_err = String::new();
     for attempt in 0..opts.attempts.max(1) {
         if attempt > 0 {
-            std::thread::sleep(opts.backoff * 2u32.saturating_pow(attempt - 1));
+            let base = opts.backoff.max(get.min_backoff);
+            std::thread::sleep(base * 2u32.saturating_pow(attempt - 1));
         }
         let mut req = agent.get(url);
-        if let Some(p) = prev.filter(|p| p.status == "ok") {
+        if let Some(p) = get.prev.filter(|p| p.status == "ok") {
             if let Some(e) = &p.etag {
                 req = req.set("If-None-Match", e);
             }
@@ -210,9 +325,14 @@ fn fetch(
                 req = req.set("If-Modified-Since", lm);
             }
         }
+        if let Some(Some(key)) = get.nvd_key {
+            req = req.set("apiKey", key);
+        }
         let resp = match req.call() {
             Ok(r) => r,
-            Err(ureq::Error::Status(code, _)) if code >= 500 || code == 429 => {
+            Err(ureq::Error::Status(code, _))
+                if code >= 500 || code == 429 || (code == 403 && get.nvd_key.is_some()) =>
+            {
                 last_err = format!("{url}: HTTP {code}");
                 continue;
             }
@@ -239,11 +359,13 @@ fn fetch(
                 Ok(0) => break,
                 Ok(n) => {
                     bytes.extend_from_slice(&buf[..n]);
-                    progress(Progress::Bytes {
-                        source: src,
-                        done: bytes.len() as u64,
-                        total,
-                    });
+                    if get.bytes_progress {
+                        progress(Progress::Bytes {
+                            source: src,
+                            done: bytes.len() as u64,
+                            total,
+                        });
+                    }
                 }
                 Err(e) => {
                     failed = Some(format!("{url}: truncated download: {e}"));
@@ -316,8 +438,22 @@ pub fn run(
     opts: &Options,
     progress: &dyn Fn(Progress<'_>),
 ) -> Result<(Vec<SourceResult>, Option<WriteReport>), UpdateError> {
-    let sources = selected(&opts.only)?;
     let previous = store::sources_at(db_path)?;
+    let mut sources = selected(&opts.only)?;
+    if opts.only.is_empty() {
+        // NVD joins a plain update once an NVD update has succeeded (it left a sync
+        // time); NVD pages put in by `hull db import` do not start a full download.
+        sources.retain(|s| {
+            s.kind != Kind::NvdApi
+                || previous.iter().any(|p| {
+                    p.name == s.name
+                        && p.last_modified
+                            .as_deref()
+                            .and_then(unix_of_rfc3339)
+                            .is_some()
+                })
+        });
+    }
     let agent = ureq::AgentBuilder::new()
         .timeout_connect(Duration::from_secs(20))
         .timeout(opts.timeout)
@@ -335,8 +471,36 @@ pub fn run(
             url: &url,
         });
         let prev = previous.iter().find(|p| p.name == s.name);
-        let outcome = match fetch(&agent, s.name, &url, prev, opts, progress) {
-            Ok(Fetched::NotModified) => SourceResult {
+        let fetched = match s.kind {
+            Kind::File => fetch(
+                &agent,
+                &Get {
+                    source: s.name,
+                    url: &url,
+                    prev,
+                    nvd_key: None,
+                    bytes_progress: true,
+                    min_backoff: Duration::ZERO,
+                },
+                opts,
+                progress,
+            )
+            .and_then(|f| match f {
+                Fetched::NotModified => Ok(None),
+                Fetched::Body {
+                    bytes,
+                    etag,
+                    last_modified,
+                } => parse_download(s.name, &url, &bytes).map(|mut data| {
+                    data.etag = etag;
+                    data.last_modified = last_modified;
+                    Some(data)
+                }),
+            }),
+            Kind::NvdApi => nvd_update(&agent, s.name, &url, prev, opts, progress),
+        };
+        let outcome = match fetched {
+            Ok(None) => SourceResult {
                 name: s.name.into(),
                 url: url.clone(),
                 outcome: "not-modified".into(),
@@ -344,30 +508,21 @@ pub fn run(
                 records: prev.map(|p| p.records).unwrap_or(0),
                 skipped: vec![],
             },
-            Ok(Fetched::Body {
-                bytes,
-                etag,
-                last_modified,
-            }) => match parse_download(s.name, &url, &bytes) {
-                Ok(mut data) => {
-                    data.etag = etag;
-                    data.last_modified = last_modified;
-                    let r = SourceResult {
-                        name: s.name.into(),
-                        url: url.clone(),
-                        outcome: "updated".into(),
-                        error: None,
-                        records: data.advisories.len() as i64,
-                        skipped: data.skipped.clone(),
-                    };
-                    updates.push(SourceUpdate {
-                        name: s.name.into(),
-                        result: Ok(data),
-                    });
-                    r
-                }
-                Err(e) => failed(s.name, &url, e, prev, &mut updates),
-            },
+            Ok(Some(data)) => {
+                let r = SourceResult {
+                    name: s.name.into(),
+                    url: url.clone(),
+                    outcome: "updated".into(),
+                    error: None,
+                    records: data.advisories.len() as i64,
+                    skipped: data.skipped.clone(),
+                };
+                updates.push(SourceUpdate {
+                    name: s.name.into(),
+                    result: Ok(data),
+                });
+                r
+            }
             Err(e) => failed(s.name, &url, e, prev, &mut updates),
         };
         progress(Progress::Done {
@@ -381,6 +536,13 @@ pub fn run(
     } else {
         Some(store::write(db_path, updates, &opts.now)?)
     };
+    // A merged (incremental) source holds more than this run fetched: report the
+    // stored totals.
+    for o in report.iter().flat_map(|r| &r.sources) {
+        if let Some(r) = results.iter_mut().find(|r| r.name == o.name) {
+            r.records = o.records;
+        }
+    }
     Ok((results, report))
 }
 
@@ -404,5 +566,192 @@ fn failed(
         error: Some(error),
         records: prev.map(|p| p.records).unwrap_or(0),
         skipped: vec![],
+    }
+}
+
+/// NVD's largest `lastModStartDate`..`lastModEndDate` range is 120 days; a day less
+/// keeps clear of the edge.
+const NVD_WINDOW_SECS: u64 = 119 * 86_400;
+
+/// `resultsPerPage` NVD allows at most.
+const NVD_MAX_PAGE: u32 = 2000;
+
+/// Fetch NVD: every CVE on the first run, else the CVEs modified since the last
+/// successful run, in windows. `Ok(None)` when there is nothing to ask for yet.
+/// The sync time is kept in the source's `last_modified` column (RFC 3339): the
+/// start of the run, so records changed while paging are asked for again next time.
+fn nvd_update(
+    agent: &ureq::Agent,
+    name: &str,
+    base: &str,
+    prev: Option<&SourceInfo>,
+    opts: &Options,
+    progress: &dyn Fn(Progress<'_>),
+) -> Result<Option<SourceData>, String> {
+    let now = opts.nvd.now_unix.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    });
+    let since = prev
+        .and_then(|p| p.last_modified.as_deref())
+        .and_then(unix_of_rfc3339);
+    let windows: Vec<Option<(u64, u64)>> = match since {
+        None => vec![None],
+        Some(since) if since >= now => return Ok(None),
+        Some(since) => {
+            let mut w = Vec::new();
+            let mut start = since;
+            while start < now {
+                let end = (start + NVD_WINDOW_SECS).min(now);
+                w.push(Some((start, end)));
+                start = end;
+            }
+            w
+        }
+    };
+    let per_page = match opts.nvd.results_per_page {
+        0 => NVD_MAX_PAGE,
+        n => n.min(NVD_MAX_PAGE),
+    };
+    let mut data = SourceData {
+        origin: base.to_string(),
+        formats: vec![feed::Format::NvdJson],
+        merge: since.is_some(),
+        last_modified: Some(hull_model::rfc3339_utc(now)),
+        ..SourceData::default()
+    };
+    // Index by id: NVD may move a CVE between pages while we page (a record modified
+    // mid-run); the last copy wins and the store sees each id once.
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut page_no = 0u64;
+    for window in windows {
+        let mut start = 0u64;
+        loop {
+            if page_no > 0 {
+                std::thread::sleep(opts.nvd.delay());
+            }
+            page_no += 1;
+            let mut url = format!("{base}?startIndex={start}&resultsPerPage={per_page}");
+            if let Some((from, to)) = window {
+                url.push_str(&format!(
+                    "&lastModStartDate={}&lastModEndDate={}",
+                    nvd_date(from),
+                    nvd_date(to)
+                ));
+            }
+            let get = Get {
+                source: name,
+                url: &url,
+                prev: None,
+                nvd_key: Some(opts.nvd.api_key.as_deref()),
+                bytes_progress: false,
+                min_backoff: opts.nvd.delay(),
+            };
+            let bytes = match fetch(agent, &get, opts, progress)? {
+                Fetched::Body { bytes, .. } => bytes,
+                Fetched::NotModified => return Err(format!("{url}: unexpected 304")),
+            };
+            let text = std::str::from_utf8(&bytes).map_err(|e| format!("{url}: not UTF-8: {e}"))?;
+            let (parsed, page) = feed::nvd::parse_page(&url, text).map_err(|e| e.to_string())?;
+            for adv in parsed.advisories {
+                match index.get(&adv.id) {
+                    Some(&i) => data.advisories[i] = adv,
+                    None => {
+                        index.insert(adv.id.clone(), data.advisories.len());
+                        data.advisories.push(adv);
+                    }
+                }
+            }
+            data.skipped.extend(parsed.skipped);
+            data.remove.extend(parsed.rejected);
+            let done = page.start_index.max(start) + page.results;
+            progress(Progress::Records {
+                source: name,
+                page: page_no,
+                done: done.min(page.total_results),
+                total: page.total_results,
+            });
+            if done >= page.total_results {
+                break;
+            }
+            if page.results == 0 {
+                // An empty page before the end would loop forever.
+                return Err(format!(
+                    "{url}: empty page at startIndex {start} of {} results",
+                    page.total_results
+                ));
+            }
+            start = done;
+        }
+    }
+    // A CVE rejected in one window and re-published in a later one stays.
+    data.remove.retain(|id| !index.contains_key(id));
+    Ok(Some(data))
+}
+
+/// NVD's extended ISO-8601 form with an explicit, URL-encoded UTC offset
+/// (`2024-01-31T12:00:00.000%2B00:00`), as its API documentation shows.
+fn nvd_date(unix: u64) -> String {
+    let s = hull_model::rfc3339_utc(unix);
+    format!("{}.000%2B00:00", s.trim_end_matches('Z'))
+}
+
+/// Unix seconds of `YYYY-MM-DDTHH:MM:SSZ` (the form [`hull_model::rfc3339_utc`]
+/// writes); `None` for anything else.
+fn unix_of_rfc3339(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[19] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    // Days from civil (the inverse of the formatter's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_round_trip_and_nvd_dates() {
+        for t in [0u64, 951_782_400, 1_700_000_000, 4_107_542_399] {
+            assert_eq!(unix_of_rfc3339(&hull_model::rfc3339_utc(t)), Some(t));
+        }
+        for bad in [
+            "",
+            "2024-01-01",
+            "2024-13-01T00:00:00Z",
+            "2024-01-01T00:00:00+01:00",
+        ] {
+            assert_eq!(unix_of_rfc3339(bad), None, "{bad}");
+        }
+        assert_eq!(nvd_date(951_782_400), "2000-02-29T00:00:00.000%2B00:00");
+    }
+
+    #[test]
+    fn sources_are_unique_and_selectable() {
+        let mut names: Vec<_> = SOURCES.iter().map(|s| s.name).collect();
+        names.sort();
+        let n = names.len();
+        names.dedup();
+        assert_eq!(names.len(), n);
+        let rh = selected(&["redhat".into()]).unwrap();
+        assert_eq!(rh.len(), 4);
+        assert!(rh.iter().all(|s| s.url.ends_with(".oval.xml.bz2")));
+        assert_eq!(selected(&["nvd".into()]).unwrap()[0].kind, Kind::NvdApi);
     }
 }

@@ -9,7 +9,25 @@ use hull_model::{Advisory, Severity};
 
 use super::{syntax, FeedError, Format, Parsed, Skipped};
 
+/// Paging fields of an API 2.0 response (absent in single records: then one page
+/// holding everything).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Page {
+    /// `totalResults`: records matching the query, over all pages.
+    pub total_results: u64,
+    /// `startIndex` of this page.
+    pub start_index: u64,
+    /// Records in this page's `vulnerabilities` list (rejected and malformed included):
+    /// the caller advances `startIndex` by this.
+    pub results: u64,
+}
+
 pub fn parse(file: &str, text: &str) -> Result<Parsed, FeedError> {
+    parse_page(file, text).map(|(parsed, _)| parsed)
+}
+
+/// Parse one API 2.0 response and its paging fields.
+pub fn parse_page(file: &str, text: &str) -> Result<(Parsed, Page), FeedError> {
     let doc: serde_json::Value =
         serde_json::from_str(text).map_err(|e| syntax(file, Format::NvdJson, e))?;
     let mut out = Parsed {
@@ -27,6 +45,13 @@ pub fn parse(file: &str, text: &str) -> Result<Parsed, FeedError> {
             ))
         }
     };
+    let count = records.len() as u64;
+    let field = |k: &str| doc.get(k).and_then(|v| v.as_u64());
+    let page = Page {
+        total_results: field("totalResults").unwrap_or(count),
+        start_index: field("startIndex").unwrap_or(0),
+        results: count,
+    };
     for (i, cve) in records.into_iter().enumerate() {
         let Some(id) = cve
             .get("id")
@@ -41,6 +66,7 @@ pub fn parse(file: &str, text: &str) -> Result<Parsed, FeedError> {
             continue;
         };
         if cve.get("vulnStatus").and_then(|s| s.as_str()) == Some("Rejected") {
+            out.rejected.push(id.to_string());
             continue;
         }
         let (severity, vector) = pick_metric(cve.get("metrics"));
@@ -76,7 +102,7 @@ pub fn parse(file: &str, text: &str) -> Result<Parsed, FeedError> {
             affected: vec![],
         });
     }
-    Ok(out)
+    Ok((out, page))
 }
 
 /// (severity, vector) of the preferred metric.
@@ -142,5 +168,19 @@ mod tests {
         assert_eq!(a.summary.as_deref(), Some("Express XSS"));
         assert!(a.affected.is_empty());
         assert_eq!(p.skipped.len(), 1);
+        assert_eq!(p.rejected, vec!["CVE-2000-1"]);
+        let (_, page) = parse_page(
+            "t",
+            r#"{"resultsPerPage":2,"startIndex":4,"totalResults":9,"format":"NVD_CVE","vulnerabilities":[{"cve":{"id":"CVE-1"}},{"cve":{"id":"CVE-2"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            page,
+            Page {
+                total_results: 9,
+                start_index: 4,
+                results: 2
+            }
+        );
     }
 }

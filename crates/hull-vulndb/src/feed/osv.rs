@@ -200,6 +200,7 @@ pub fn record(rec: &serde_json::Value) -> Result<Advisory, String> {
             .collect();
         let namespace = namespace_of(eco);
         let package = normalize_name(&namespace, name);
+        let row_severity = ubuntu_priority(aff);
         let fix = ranges
             .iter()
             .flat_map(|r| r.events.iter())
@@ -215,9 +216,17 @@ pub fn record(rec: &serde_json::Value) -> Result<Advisory, String> {
             fix,
             fix_advisory: None,
             module: None,
-            severity: None,
+            severity: row_severity,
             binary_name: false,
         });
+    }
+    if severity == Severity::Unknown {
+        // A USN has no record-level severity: its worst CVE priority stands for it.
+        severity = affected
+            .iter()
+            .filter_map(|a| a.severity)
+            .max()
+            .unwrap_or(Severity::Unknown);
     }
     let references = rec
         .get("references")
@@ -243,6 +252,23 @@ pub fn record(rec: &serde_json::Value) -> Result<Advisory, String> {
         references,
         affected,
     })
+}
+
+/// The Ubuntu priority of an `affected[]` entry of a USN record: the highest of the
+/// per-CVE priorities Ubuntu lists in `database_specific.cves_map` (`untriaged` and
+/// unknown words count as nothing).
+fn ubuntu_priority(aff: &serde_json::Value) -> Option<Severity> {
+    aff.get("database_specific")?
+        .get("cves_map")?
+        .get("cves")?
+        .as_array()?
+        .iter()
+        .filter_map(|c| c.get("severity")?.as_array())
+        .flatten()
+        .filter(|s| s.get("type").and_then(|t| t.as_str()) == Some("Ubuntu"))
+        .filter_map(|s| s.get("score")?.as_str()?.parse::<Severity>().ok())
+        .filter(|s| *s != Severity::Unknown)
+        .max()
 }
 
 /// OSV ecosystem string -> hull namespace.
@@ -302,6 +328,24 @@ mod tests {
         assert_eq!(namespace_of("Alpine:v3.18").as_str(), "alpine:3.18");
         assert_eq!(namespace_of("Ubuntu:14.04:LTS").as_str(), "ubuntu:14.04");
         assert_eq!(namespace_of("crates.io").as_str(), "cargo");
+    }
+
+    #[test]
+    fn usn_priorities_from_cves_map() {
+        let j = r#"{"id":"USN-1-1","modified":"x","upstream":["UBUNTU-CVE-2014-1","UBUNTU-CVE-2014-2"],
+          "affected":[{"package":{"ecosystem":"Ubuntu:14.04:LTS","name":"openjdk-7"},
+            "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"7u55"}]}],
+            "database_specific":{"cves_map":{"ecosystem":"Ubuntu:14.04:LTS","cves":[
+              {"id":"CVE-2014-1","severity":[{"type":"Ubuntu","score":"medium"}]},
+              {"id":"CVE-2014-2","severity":[{"type":"Ubuntu","score":"high"},{"type":"CVSS_V3","score":"CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:N/I:N/A:L"}]},
+              {"id":"CVE-2014-3","severity":[{"type":"Ubuntu","score":"untriaged"}]}]}}},
+           {"package":{"ecosystem":"Ubuntu:12.04:LTS","name":"openjdk-7"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}]}]}"#;
+        let p = parse(Format::OsvJson, "t", j).unwrap();
+        let a = &p.advisories[0];
+        assert_eq!(a.affected[0].severity, Some(Severity::High));
+        assert_eq!(a.affected[1].severity, None);
+        assert_eq!(a.severity, Severity::High);
+        assert_eq!(a.aliases, vec!["CVE-2014-1", "CVE-2014-2"]);
     }
 
     #[test]

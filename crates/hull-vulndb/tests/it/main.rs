@@ -8,6 +8,7 @@ use hull_vulndb::feed;
 use hull_vulndb::import::read_path;
 use hull_vulndb::store::{self, SourceUpdate};
 
+mod cvss_tests;
 mod store_tests;
 mod update_tests;
 
@@ -183,6 +184,21 @@ fn oval_keeps_module_streams() {
 }
 
 #[test]
+fn usn_carries_ubuntu_priorities() {
+    let Some(c) = corpus() else { return };
+    let advs = read_ok(&c.join("feeds/ubuntu/osv/usn/USN-2187-1.json"));
+    let a = &advs[0];
+    // Its 24 CVEs are rated `low` or `medium` by Ubuntu: the worst stands for the row.
+    assert_eq!(
+        a.affected[0].namespace,
+        Namespace::distro("ubuntu", "14.04")
+    );
+    assert_eq!(a.affected[0].severity, Some(hull_model::Severity::Medium));
+    assert_eq!(a.severity, hull_model::Severity::Medium);
+    assert_eq!(a.aliases.len(), 24);
+}
+
+#[test]
 fn detection_ignores_non_feed_files() {
     assert_eq!(feed::detect("README.md", b"# Advisory DB\n"), None);
     assert_eq!(feed::detect("SHA256SUMS", b"abc  file\n"), None);
@@ -203,6 +219,8 @@ fn fuzz_seeds_replay_without_panics() {
         "feed_rustsec",
         "feed_redhat_api",
         "feed_debian_tracker",
+        "feed_blob",
+        "cvss_vector",
     ] {
         let dir = seeds.join(target);
         let Ok(rd) = std::fs::read_dir(&dir) else {
@@ -242,6 +260,12 @@ fn fuzz_seeds_replay_without_panics() {
             }
             for bytes in &variants {
                 let _ = feed::parse_any("seed", bytes);
+                let _ = hull_vulndb::import::for_each_blob("seed", bytes, &mut |_, _| {});
+                if let Ok(s) = std::str::from_utf8(bytes) {
+                    if let Some(score) = hull_vulndb::cvss::base_score(s) {
+                        assert!((0.0..=10.0).contains(&score), "{s}");
+                    }
+                }
                 for f in [
                     feed::Format::AlpineJson,
                     feed::Format::AlpineYaml,

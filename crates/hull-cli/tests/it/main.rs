@@ -37,40 +37,13 @@ fn stderr(o: &Output) -> String {
 }
 
 fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("HULL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    if dir.join("images").is_dir() {
-        return Some(dir);
-    }
-    if required() {
-        panic!("corpus not found at {}", dir.display());
-    }
-    eprintln!("SKIP: corpus not found at {}", dir.display());
-    None
-}
-
-fn required() -> bool {
-    std::env::var("HULL_REQUIRE_CORPUS").is_ok_and(|v| v == "1")
+    hull_testkit::corpus_with("images")
 }
 
 /// A tool the test needs (skopeo, umoci, docker-registry): missing → skip loudly, or fail
 /// under HULL_REQUIRE_CORPUS=1 (CI installs them from .ci/apt/hull-cli.txt).
 fn tool(name: &str) -> bool {
-    let found = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {name}"))
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        if required() {
-            panic!("`{name}` not installed (Debian package listed in .ci/apt/hull-cli.txt)");
-        }
-        eprintln!("SKIP: `{name}` not installed");
-    }
-    found
+    hull_testkit::tool(name, ".ci/apt/hull-cli.txt")
 }
 
 fn run(cmd: &mut Command) {

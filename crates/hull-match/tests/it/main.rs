@@ -15,21 +15,9 @@ use serde_json::Value;
 
 mod app_debian;
 
+/// The shared corpus (`None` after a loud SKIP; a failure under HULL_REQUIRE_CORPUS=1).
 pub fn corpus() -> Option<PathBuf> {
-    let p = std::env::var_os("HULL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    if p.join("expected").is_dir() {
-        return Some(p);
-    }
-    if std::env::var("HULL_REQUIRE_CORPUS").as_deref() == Ok("1") {
-        panic!(
-            "corpus not found at {} and HULL_REQUIRE_CORPUS=1",
-            p.display()
-        );
-    }
-    eprintln!("SKIP: corpus not found at {}", p.display());
-    None
+    hull_testkit::corpus_with("expected")
 }
 
 /// Import `paths` into a fresh database in `dir`.

@@ -12,23 +12,9 @@ mod cvss_tests;
 mod store_tests;
 mod update_tests;
 
-/// `$HULL_CORPUS`, else `../shared/corpus` from the workspace root; `None` (with a loud
-/// SKIP) when absent, unless `HULL_REQUIRE_CORPUS=1`.
+/// The shared corpus (`None` after a loud SKIP; a failure under HULL_REQUIRE_CORPUS=1).
 pub fn corpus() -> Option<PathBuf> {
-    let p = std::env::var_os("HULL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    if p.join("feeds").is_dir() {
-        return Some(p);
-    }
-    if std::env::var("HULL_REQUIRE_CORPUS").as_deref() == Ok("1") {
-        panic!(
-            "corpus not found at {} and HULL_REQUIRE_CORPUS=1",
-            p.display()
-        );
-    }
-    eprintln!("SKIP: corpus not found at {}", p.display());
-    None
+    hull_testkit::corpus_with("feeds")
 }
 
 fn read_ok(path: &Path) -> Vec<hull_model::Advisory> {

@@ -310,8 +310,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let stop = Arc::new(AtomicBool::new(false));
     let ctl = SourceCtl {
         stop: stop.clone(),
-        stats: Arc::default(),
-        ready: Arc::default(),
+        ..SourceCtl::default()
     };
     let stats = ctl.stats.clone();
     metrics.set_drop_probe(Box::new(move || stats.snapshot()));
@@ -357,8 +356,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             )),
         };
     }
+    // What the source can see (e.g. whether the fallback has file opens).
+    let notes: String = ctl.notes().iter().map(|n| format!(", {n}")).collect();
     eprintln!(
-        "hull monitor: source={chosen}{why}, rules={enabled} enabled ({} errors), metrics={metrics_url}",
+        "hull monitor: source={chosen}{why}{notes}, rules={enabled} enabled ({} errors), metrics={metrics_url}",
         errors.len()
     );
 

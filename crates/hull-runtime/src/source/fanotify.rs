@@ -9,6 +9,14 @@
 //!   `FAN_MARK_MOUNT` for `FAN_OPEN | FAN_CLOSE_WRITE`. Marking is idempotent, so an
 //!   exec into an already marked container costs one `fanotify_mark` call; a mount id
 //!   the kernel reused for a new container is therefore never mistaken for marked.
+//! - A runtime's init process forks into a new mount namespace, pivots into the
+//!   container root a few milliseconds later and only then execs the container's
+//!   program. [`Fanotify::watch_new_process`] (called on fork) remembers such processes
+//!   while their root is still the host's, and [`Fanotify::poll_pending`] marks their
+//!   root as soon as it changes — before the container's first exec, so its first
+//!   opens are seen even when the monitor is slow to be scheduled. A namespace whose
+//!   processes keep the host root for a second (systemd's private mounts) is remembered
+//!   and not polled again.
 //! - [`Fanotify::read`] drains the queue. Each event carries an open descriptor of the
 //!   file: its path comes from `readlink /proc/self/fd/N` and its mount from
 //!   `/proc/self/fdinfo/N`, and the descriptor is always closed (an [`OwnedFd`]).
@@ -16,8 +24,8 @@
 //! Limits (documented in docs/monitor.md): events carry no open flags, so a file
 //! opened for writing is reported as a read at open (`FAN_OPEN`) and as a write when it
 //! is closed (`FAN_CLOSE_WRITE`); only the root mount of each container is marked (not
-//! volumes); a container's opens in the instant between its first exec and the mark
-//! are not seen; the kernel queue holds 16384 events, overflow is counted as a drop.
+//! volumes); a container whose init already pivoted before the monitor saw its fork
+//! may do its first opens before the mark; the kernel queue holds 16384 events, overflow is counted as a drop.
 //!
 //! Wire format (include/uapi/linux/fanotify.h): a sequence of
 //! `fanotify_event_metadata { event_len: u32, vers: u8, reserved: u8,
@@ -129,13 +137,30 @@ pub struct FileEvent {
     pub mount_cgroup: String,
 }
 
+/// A process in a new mount namespace that has not changed its root yet.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    pid: u32,
+    mntns: u64,
+    until: std::time::Instant,
+}
+
+/// How long a new mount namespace is watched for a root change.
+const PENDING_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+const MAX_PENDING: usize = 64;
+
 /// An initialised fanotify group.
 pub struct Fanotify {
     fd: OwnedFd,
     self_pid: i32,
     /// (st_dev, st_ino) of the monitor's own root directory.
     self_root: (u64, u64),
+    /// Inode of the monitor's mount namespace.
+    self_mntns: u64,
     mounts: HashMap<u64, MountInfo>,
+    pending: Vec<Pending>,
+    /// Mount namespaces that kept the host root past [`PENDING_FOR`].
+    plain_ns: std::collections::HashSet<u64>,
     /// Overflow events seen (each means the kernel dropped events).
     pub overflows: u64,
 }
@@ -163,9 +188,70 @@ impl Fanotify {
             fd,
             self_pid: std::process::id() as i32,
             self_root: stat_key("/")?,
+            self_mntns: stat_key("/proc/self/ns/mnt").map(|k| k.1).unwrap_or(0),
             mounts: HashMap::new(),
+            pending: Vec::new(),
+            plain_ns: Default::default(),
             overflows: 0,
         })
+    }
+
+    /// A new process (fork): mark its root now if it is already a container root, or
+    /// watch it for a while if it is in a new mount namespace that still has the host
+    /// root (a runtime's init before `pivot_root`).
+    pub fn watch_new_process(&mut self, pid: u32) -> io::Result<Option<u64>> {
+        let Ok((_, ns)) = stat_key(&format!("/proc/{pid}/ns/mnt")) else {
+            return Ok(None);
+        };
+        if ns == self.self_mntns || self.plain_ns.contains(&ns) {
+            return Ok(None);
+        }
+        let marked = self.watch_process(pid)?;
+        if marked.is_none()
+            && self.pending.len() < MAX_PENDING
+            && !self.pending.iter().any(|p| p.mntns == ns)
+        {
+            self.pending.push(Pending {
+                pid,
+                mntns: ns,
+                until: std::time::Instant::now() + PENDING_FOR,
+            });
+        }
+        Ok(marked)
+    }
+
+    /// Processes waiting for their root to change (the caller polls more often while
+    /// there are some).
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Check the watched processes; mark the roots that changed. Errors other than
+    /// "process gone" are returned (the first one) after every process was checked.
+    pub fn poll_pending(&mut self) -> io::Result<()> {
+        let now = std::time::Instant::now();
+        let mut first_err = None;
+        let pending = std::mem::take(&mut self.pending);
+        for p in pending {
+            match self.watch_process(p.pid) {
+                Ok(Some(_)) => {}
+                Ok(None) if now < p.until => self.pending.push(p),
+                Ok(None) => {
+                    if self.plain_ns.len() > 4096 {
+                        self.plain_ns.clear();
+                    }
+                    self.plain_ns.insert(p.mntns);
+                }
+                Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {}
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        match first_err {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     pub fn raw_fd(&self) -> i32 {
@@ -221,10 +307,11 @@ impl Fanotify {
             // rebuilt from the next execs, and events in between use the opener's pid.
             self.mounts.clear();
         }
+        let cgroup = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default();
         self.mounts.insert(
             mnt,
             MountInfo {
-                cgroup: String::new(),
+                cgroup,
                 root: root_path,
             },
         );
@@ -251,11 +338,8 @@ impl Fanotify {
             let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
                 continue;
             };
-            if let Ok(Some(mnt)) = self.watch_process(pid) {
+            if let Ok(Some(_)) = self.watch_process(pid) {
                 n += 1;
-                if let Ok(cg) = std::fs::read_to_string(format!("/proc/{pid}/cgroup")) {
-                    self.set_cgroup(mnt, &cg);
-                }
             }
         }
         n

@@ -97,6 +97,8 @@ pub struct Opts {
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
+/// Set by SIGHUP: reload the rule files at the next pipeline slice.
+static RELOAD: AtomicBool = AtomicBool::new(false);
 
 /// `30`, `30s`, `5m`, `1h` -> seconds.
 fn parse_duration(s: &str) -> Option<f64> {
@@ -164,11 +166,33 @@ extern "C" fn on_signal(_: libc::c_int) {
     STOP.store(true, Ordering::SeqCst);
 }
 
+extern "C" fn on_hangup(_: libc::c_int) {
+    RELOAD.store(true, Ordering::SeqCst);
+}
+
 fn install_signals() {
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    // SAFETY: the handlers only store to atomics, which is async-signal-safe.
     unsafe {
         libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
         libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGHUP, on_hangup as *const () as libc::sighandler_t);
+    }
+}
+
+/// SIGHUP: compile the rule files again; a set with errors is not used (the running
+/// rules stay) and each error is printed with its file:line:column.
+fn reload_rules(pipeline: &mut Pipeline, args: &Opts) {
+    match pipeline.reload_rules(!args.no_default_rules, &args.rules) {
+        Ok(enabled) => eprintln!("hull monitor: rules reloaded, {enabled} enabled"),
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("hull: rule error: {e}");
+            }
+            eprintln!(
+                "hull monitor: rule reload failed ({} errors); keeping the previous rules",
+                errors.len()
+            );
+        }
     }
 }
 
@@ -394,6 +418,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             || pipeline.source_ended
         {
             break;
+        }
+        // Between slices: events keep queueing in the source channel meanwhile.
+        if RELOAD.swap(false, Ordering::SeqCst) {
+            reload_rules(&mut pipeline, &args);
         }
     }
     stop.store(true, Ordering::Relaxed);

@@ -676,3 +676,126 @@ fn learn_writes_working_minimal_seccomp_profile() {
         String::from_utf8_lossy(&third.stderr)
     );
 }
+
+/// SIGHUP reloads the rule files: a rewritten rule fires from then on; a broken file is
+/// reported with file:line:column and the previous rules stay. Events come through a
+/// FIFO replay, so the monitor keeps running between steps (no root needed).
+#[test]
+fn sighup_reloads_rules_and_keeps_old_rules_on_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let fifo = dir.join("events.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: c is a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let rules = dir.join("custom.yaml");
+    let rule = |name: &str, comm: &str| {
+        format!("- rule: {name}\n  desc: test\n  condition: evt.type = exec and proc.name = {comm}\n  output: ran %proc.name\n  priority: notice\n")
+    };
+    std::fs::write(&rules, rule("old-rule", "aaa")).unwrap();
+    let alerts = dir.join("alerts.jsonl");
+    let port = free_port();
+    let err = dir.join("monitor.err");
+    let child = Command::new(HULL)
+        .args(["monitor", "--no-default-rules", "--replay"])
+        .arg(&fifo)
+        .arg("--rules")
+        .arg(&rules)
+        .arg("--alerts")
+        .arg(&alerts)
+        .args(["--metrics-addr", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    let mut mon = Monitor { child };
+    // Opening the FIFO for writing waits until the monitor opened it for reading.
+    let mut events = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    let wait_for = |what: &dyn Fn() -> bool, label: &str| {
+        let t = Instant::now();
+        while !what() {
+            assert!(
+                t.elapsed() < Duration::from_secs(20),
+                "timed out waiting for {label}; monitor: {}",
+                std::fs::read_to_string(&err).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let rules_fired = || -> Vec<String> {
+        read_alerts(&alerts)
+            .iter()
+            .filter_map(|a| a["rule"].as_str().map(String::from))
+            .collect()
+    };
+    let mut send = |comm: &str| {
+        writeln!(
+            events,
+            "{{\"type\":\"exec\",\"pid\":7,\"comm\":\"{comm}\"}}"
+        )
+        .unwrap();
+        events.flush().unwrap();
+    };
+    let hup = |mon: &Monitor| {
+        // SAFETY: signalling our own, still running child.
+        unsafe { libc::kill(mon.child.id() as i32, libc::SIGHUP) };
+    };
+    let stderr_has = |s: &str| {
+        std::fs::read_to_string(&err)
+            .unwrap_or_default()
+            .contains(s)
+    };
+
+    send("aaa");
+    wait_for(&|| rules_fired() == ["old-rule"], "the first rule");
+
+    std::fs::write(&rules, rule("new-rule", "bbb")).unwrap();
+    hup(&mon);
+    wait_for(&|| stderr_has("rules reloaded, 1 enabled"), "the reload");
+    send("aaa");
+    send("bbb");
+    wait_for(&|| rules_fired().len() == 2, "the new rule");
+    assert_eq!(rules_fired(), ["old-rule", "new-rule"]);
+
+    // Broken: an unknown field on line 7. The running rules stay.
+    std::fs::write(
+        &rules,
+        format!(
+            "{}- rule: broken\n  condition: proc.nmae = x\n  output: x\n  priority: notice\n",
+            rule("never-loaded", "ccc")
+        ),
+    )
+    .unwrap();
+    hup(&mon);
+    wait_for(
+        &|| stderr_has("keeping the previous rules"),
+        "the failed reload",
+    );
+    let log = std::fs::read_to_string(&err).unwrap();
+    assert!(
+        log.contains("custom.yaml:7:14: rule `broken`: unknown field `proc.nmae`"),
+        "{log}"
+    );
+    send("ccc");
+    send("bbb");
+    wait_for(&|| rules_fired().len() == 3, "the kept rule");
+    assert_eq!(rules_fired(), ["old-rule", "new-rule", "new-rule"]);
+    let body = http_get(port, "/metrics").expect("metrics reachable");
+    assert!(
+        body.contains("hull_rules_reload_total{result=\"ok\"} 1"),
+        "{body}"
+    );
+    assert!(
+        body.contains("hull_rules_reload_total{result=\"error\"} 1"),
+        "{body}"
+    );
+
+    // End of the FIFO ends the replay: a clean exit.
+    drop(events);
+    let status = mon.child.wait().unwrap();
+    assert!(
+        status.success(),
+        "{}",
+        std::fs::read_to_string(&err).unwrap()
+    );
+}

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use hull_runtime::metrics::{self, Metrics};
-use hull_runtime::output::{HttpUrl, JsonLines, Webhook};
+use hull_runtime::output::{JsonLines, Webhook, WebhookTarget};
 use hull_runtime::pipeline::Pipeline;
 use hull_runtime::rules::{Engine, Priority};
 use hull_runtime::source::{self, SourceCtl, SourceMsg};
@@ -59,9 +59,13 @@ pub struct Opts {
     /// Also record every event (after attribution) as JSON lines, replayable later.
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
-    /// POST each alert as JSON to this http:// URL (bounded queue, retries).
+    /// POST each alert as JSON to this http:// or https:// URL (bounded queue, retries).
     #[arg(long, value_name = "URL")]
     webhook: Option<String>,
+    /// Also trust the CA certificates in this PEM file for an https webhook (an
+    /// internal CA); the public web roots stay trusted.
+    #[arg(long, value_name = "FILE", env = "HULL_WEBHOOK_CA")]
+    webhook_ca: Option<PathBuf>,
     /// Alerts waiting for the webhook before new ones are dropped (and counted).
     #[arg(long, default_value_t = 1024)]
     webhook_queue: usize,
@@ -309,13 +313,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     if let Some(u) = &args.webhook {
-        let url = HttpUrl::parse(u).map_err(anyhow::Error::msg)?;
-        let w = Webhook::start(
-            url,
-            args.webhook_queue.max(1),
+        let target = WebhookTarget::new(
+            u,
+            args.webhook_ca.as_deref(),
             Duration::from_secs(args.webhook_timeout.max(1)),
-            3,
-        );
+        )?;
+        let w = Webhook::start(target, args.webhook_queue.max(1), 3);
         let st = w.stats.clone();
         metrics.add_output(
             "webhook",

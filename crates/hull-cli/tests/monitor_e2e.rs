@@ -799,3 +799,24 @@ fn sighup_reloads_rules_and_keeps_old_rules_on_error() {
         std::fs::read_to_string(&err).unwrap()
     );
 }
+
+/// A webhook CA file that cannot be used stops the monitor at start with one clear
+/// line and exit code 2 (not at the first alert).
+#[test]
+fn bad_webhook_ca_is_a_start_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let events = tmp.path().join("e.jsonl");
+    std::fs::write(&events, "").unwrap();
+    let ca = tmp.path().join("ca.pem");
+    std::fs::write(&ca, "no certificate here\n").unwrap();
+    let out = Command::new(HULL)
+        .args(["monitor", "--no-metrics", "--replay"])
+        .arg(&events)
+        .args(["--webhook", "https://127.0.0.1:1/hook", "--webhook-ca"])
+        .arg(&ca)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("holds no PEM certificate"), "{err}");
+}

@@ -200,9 +200,27 @@ fn scenario(source: &str, expected: &[&str], with_prometheus: bool) {
         &bundle,
         &runc,
         &bb,
-        "cat /etc/shadow >/dev/null; echo x > /etc/x; echo y > /bin/x; \
+        "cat /etc/shadow >/dev/null; cat /run/secrets/kubernetes.io/serviceaccount/token; \
+         echo x > /etc/x; echo y > /bin/x; \
          nc -w 1 127.0.0.1 9 </dev/null; su nobody -s /bin/sh -c 'id; sleep 0.5'; sleep 1; true",
     );
+    // A Kubernetes-style service-account token, bind-mounted read-only from the host: a
+    // mount of its own inside the container (the fallback must mark it too).
+    let sa = dir.join("serviceaccount");
+    std::fs::create_dir_all(&sa).unwrap();
+    std::fs::write(sa.join("token"), "hull-e2e-token\n").unwrap();
+    let cfg_path = bundle.join("config.json");
+    let mut cfg: Value = serde_json::from_slice(&std::fs::read(&cfg_path).unwrap()).unwrap();
+    cfg["mounts"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "destination": "/run/secrets/kubernetes.io/serviceaccount",
+            "type": "bind",
+            "source": sa.to_str().unwrap(),
+            "options": ["rbind", "ro"]
+        }));
+    std::fs::write(&cfg_path, serde_json::to_vec_pretty(&cfg).unwrap()).unwrap();
     let alerts = dir.join("alerts.jsonl");
     let record = dir.join("events.jsonl");
     let port = free_port();
@@ -258,7 +276,11 @@ fn scenario(source: &str, expected: &[&str], with_prometheus: bool) {
         "runc run failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("uid=65534"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("uid=65534") && stdout.contains("hull-e2e-token"),
+        "{stdout}"
+    );
 
     // Wait for the alerts to be written.
     let t = Instant::now();
@@ -316,11 +338,16 @@ fn scenario(source: &str, expected: &[&str], with_prometheus: bool) {
         "{uid}"
     );
     if expected.contains(&"sensitive-file-read") {
-        let a = mine
+        let read: Vec<&str> = mine
             .iter()
-            .find(|a| a["rule"] == "sensitive-file-read")
-            .unwrap();
-        assert_eq!(a["fields"]["fd.name"], "/etc/shadow");
+            .filter(|a| a["rule"] == "sensitive-file-read")
+            .filter_map(|a| a["fields"]["fd.name"].as_str())
+            .collect();
+        assert!(read.contains(&"/etc/shadow"), "{read:?}");
+        assert!(
+            read.contains(&"/run/secrets/kubernetes.io/serviceaccount/token"),
+            "{read:?}"
+        );
     }
     if expected.contains(&"write-below-etc") {
         let w: Vec<&str> = mine

@@ -17,14 +17,20 @@
 //!   opens are seen even when the monitor is slow to be scheduled. A namespace whose
 //!   processes keep the host root for a second (systemd's private mounts) is remembered
 //!   and not polled again.
+//! - The container's other mounts (volumes, Kubernetes service-account token tmpfs,
+//!   `/etc/hosts` bind mounts) are marked too, from `/proc/<pid>/mountinfo`, when its
+//!   root mount is first seen. Their paths are opened with `openat2(RESOLVE_IN_ROOT)`
+//!   below the container's root, so a symlink planted in the container cannot make the
+//!   monitor mark a host mount. Kernel pseudo-filesystems (`proc`, `sysfs`, `cgroup`…)
+//!   and anything below `/proc`, `/sys` and `/dev` are left alone.
 //! - [`Fanotify::read`] drains the queue. Each event carries an open descriptor of the
 //!   file: its path comes from `readlink /proc/self/fd/N` and its mount from
 //!   `/proc/self/fdinfo/N`, and the descriptor is always closed (an [`OwnedFd`]).
 //!
 //! Limits (documented in docs/monitor.md): events carry no open flags, so a file
 //! opened for writing is reported as a read at open (`FAN_OPEN`) and as a write when it
-//! is closed (`FAN_CLOSE_WRITE`); only the root mount of each container is marked (not
-//! volumes); a container whose init already pivoted before the monitor saw its fork
+//! is closed (`FAN_CLOSE_WRITE`); mounts a container makes after its start are not
+//! marked; a container whose init already pivoted before the monitor saw its fork
 //! may do its first opens before the mark; the kernel queue holds 16384 events, overflow is counted as a drop.
 //!
 //! Wire format (include/uapi/linux/fanotify.h): a sequence of
@@ -114,6 +120,104 @@ pub fn container_path(path: &str, root: &str) -> String {
         _ => path.to_string(),
     }
 }
+
+/// One line of `/proc/<pid>/mountinfo` (proc(5)): what hull needs of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountEntry {
+    pub mount_id: u64,
+    /// Mount point relative to the process's root, octal escapes decoded.
+    pub mount_point: String,
+    pub fs_type: String,
+}
+
+/// Parse `/proc/<pid>/mountinfo`; malformed lines are skipped.
+/// Line shape: `id parent major:minor root mount-point options [optional…] - fstype source super-options`.
+pub fn parse_mountinfo(text: &str) -> Vec<MountEntry> {
+    text.lines()
+        .filter_map(|line| {
+            let mut f = line.split(' ');
+            let mount_id = f.next()?.parse().ok()?;
+            let mount_point = unescape_octal(f.nth(3)?);
+            // Optional fields end at a lone "-"; the filesystem type follows.
+            let fs_type = f.skip_while(|x| *x != "-").nth(1)?.to_string();
+            Some(MountEntry {
+                mount_id,
+                mount_point,
+                fs_type,
+            })
+        })
+        .collect()
+}
+
+/// Undo the kernel's `\ooo` escapes (space, tab, newline, backslash) in mountinfo.
+fn unescape_octal(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let oct = b
+            .get(i + 1..i + 4)
+            .filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)));
+        match (b[i], oct) {
+            (b'\\', Some(d)) => {
+                let v = d.iter().fold(0u32, |acc, c| acc * 8 + u32::from(c - b'0'));
+                out.push(u8::try_from(v).unwrap_or(b'?'));
+                i += 4;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Filesystems whose opens say nothing about the workload (or are not files at all).
+const PSEUDO_FS: &[&str] = &[
+    "proc",
+    "sysfs",
+    "cgroup",
+    "cgroup2",
+    "devpts",
+    "mqueue",
+    "devtmpfs",
+    "securityfs",
+    "debugfs",
+    "tracefs",
+    "bpf",
+    "fusectl",
+    "configfs",
+    "pstore",
+    "hugetlbfs",
+    "binfmt_misc",
+    "autofs",
+    "nsfs",
+    "efivarfs",
+    "selinuxfs",
+    "rpc_pipefs",
+];
+
+/// Mounts of a container worth marking besides its root: real data (volumes, secrets,
+/// bind-mounted files), not kernel interfaces.
+pub fn data_mounts(entries: &[MountEntry]) -> Vec<&MountEntry> {
+    let under = |p: &str, dir: &str| p == dir || p.starts_with(&format!("{dir}/"));
+    entries
+        .iter()
+        .filter(|e| e.mount_point != "/" && e.mount_point.starts_with('/'))
+        .filter(|e| !PSEUDO_FS.contains(&e.fs_type.as_str()))
+        .filter(|e| {
+            !["/proc", "/sys", "/dev"]
+                .iter()
+                .any(|d| under(&e.mount_point, d))
+        })
+        .take(MAX_SUBMOUNTS)
+        .collect()
+}
+
+/// Other mounts marked per container, at most (a container with thousands of mounts
+/// must not stall the source).
+const MAX_SUBMOUNTS: usize = 64;
 
 /// What the monitor learned about a marked mount.
 #[derive(Debug, Clone, Default)]
@@ -308,14 +412,76 @@ impl Fanotify {
             self.mounts.clear();
         }
         let cgroup = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default();
-        self.mounts.insert(
-            mnt,
-            MountInfo {
-                cgroup,
-                root: root_path,
-            },
-        );
+        let first_time = !self.mounts.contains_key(&mnt);
+        let info = MountInfo {
+            cgroup,
+            root: root_path,
+        };
+        if first_time {
+            self.mark_submounts(pid, &dir, mnt, &info);
+        }
+        self.mounts.insert(mnt, info);
         Ok(Some(mnt))
+    }
+
+    /// Mark the data mounts below a container root (`root_fd`, the open root of `pid`).
+    /// Best-effort: a mount that cannot be opened or marked is skipped.
+    fn mark_submounts(&mut self, pid: u32, root_fd: &OwnedFd, root_mnt: u64, info: &MountInfo) {
+        let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/mountinfo")) else {
+            return;
+        };
+        for e in data_mounts(&parse_mountinfo(&text)) {
+            if e.mount_id == root_mnt {
+                continue;
+            }
+            let Ok(rel) = CString::new(e.mount_point.trim_start_matches('/')) else {
+                continue;
+            };
+            // SAFETY: open_how is plain data; zeroed is a valid value to fill in.
+            let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+            how.flags = (libc::O_PATH | libc::O_CLOEXEC) as u64;
+            how.resolve = libc::RESOLVE_IN_ROOT | libc::RESOLVE_NO_MAGICLINKS;
+            // SAFETY: valid descriptor, NUL-terminated path, correctly sized open_how.
+            let fd = unsafe {
+                libc::syscall(
+                    libc::SYS_openat2,
+                    root_fd.as_raw_fd(),
+                    rel.as_ptr(),
+                    &how as *const libc::open_how,
+                    std::mem::size_of::<libc::open_how>(),
+                )
+            };
+            if fd < 0 {
+                continue;
+            }
+            // SAFETY: a new descriptor returned by openat2, owned here.
+            let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+            // fanotify_mark does not take O_PATH descriptors directly; the magic link
+            // of the descriptor names exactly the (mount, dentry) it holds.
+            let Ok(link) = CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())) else {
+                continue;
+            };
+            // SAFETY: valid descriptor and NUL-terminated path.
+            let rc = unsafe {
+                libc::fanotify_mark(
+                    self.fd.as_raw_fd(),
+                    FAN_MARK_ADD | FAN_MARK_MOUNT,
+                    FAN_OPEN | FAN_CLOSE_WRITE,
+                    libc::AT_FDCWD,
+                    link.as_ptr(),
+                )
+            };
+            if rc < 0 {
+                continue;
+            }
+            if let Some(m) =
+                std::fs::read_to_string(format!("/proc/self/fdinfo/{}", fd.as_raw_fd()))
+                    .ok()
+                    .and_then(|t| parse_fdinfo_mnt_id(&t))
+            {
+                self.mounts.insert(m, info.clone());
+            }
+        }
     }
 
     /// Remember the cgroup of a process using mount `mnt`.
@@ -524,6 +690,58 @@ mod tests {
         for (path, root, want) in cases {
             assert_eq!(container_path(path, root), want, "{path} {root}");
         }
+    }
+
+    #[test]
+    fn mountinfo_lines_and_data_mounts() {
+        let text = "\
+2187 2101 254:0 /tmp/b/rootfs / rw,relatime - ext4 /dev/vda rw
+2188 2187 0:60 / /proc rw,nosuid - proc proc rw
+2189 2187 0:61 / /dev rw,nosuid - tmpfs tmpfs rw,size=65536k
+2190 2189 0:62 / /dev/pts rw - devpts devpts rw
+2191 2187 0:63 / /sys ro - sysfs sysfs ro
+2192 2187 0:70 / /run/secrets/kubernetes.io/serviceaccount ro,relatime shared:5 master:1 - tmpfs tmpfs rw
+2193 2187 254:0 /var/lib/x/hosts /etc/hosts rw - ext4 /dev/vda rw
+2194 2187 254:0 /data /my\\040data rw - ext4 /dev/vda rw
+2195 2187 0:64 / /sys/fs/cgroup ro - cgroup2 cgroup rw
+garbage line
+2196 2187 0:71 / /tmp rw - tmpfs tmpfs rw
+";
+        let all = parse_mountinfo(text);
+        assert_eq!(all.len(), 10);
+        assert_eq!(
+            all[5],
+            MountEntry {
+                mount_id: 2192,
+                mount_point: "/run/secrets/kubernetes.io/serviceaccount".into(),
+                fs_type: "tmpfs".into()
+            }
+        );
+        assert_eq!(all[7].mount_point, "/my data");
+        let data: Vec<&str> = data_mounts(&all)
+            .iter()
+            .map(|e| e.mount_point.as_str())
+            .collect();
+        assert_eq!(
+            data,
+            [
+                "/run/secrets/kubernetes.io/serviceaccount",
+                "/etc/hosts",
+                "/my data",
+                "/tmp"
+            ]
+        );
+        assert_eq!(unescape_octal("a\\134b\\011c\\9"), "a\\b\tc\\9");
+        assert_eq!(unescape_octal("end\\04"), "end\\04");
+        assert!(parse_mountinfo("1 2 3 4").is_empty());
+        let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/corpus/mountinfo");
+        let mut n = 0;
+        for f in std::fs::read_dir(seeds).into_iter().flatten().flatten() {
+            let raw = std::fs::read(f.path()).unwrap();
+            let _ = data_mounts(&parse_mountinfo(&String::from_utf8_lossy(&raw)));
+            n += 1;
+        }
+        assert!(n > 0, "fuzz seeds missing at {seeds}");
     }
 
     #[test]

@@ -227,6 +227,10 @@ pub struct MountInfo {
     pub cgroup: String,
     /// `readlink /proc/<pid>/root` when marked.
     pub root: String,
+    /// (mount namespace inode, root directory inode): the kernel reuses mount ids, so
+    /// a known id with another identity is a new container whose other mounts still
+    /// need marks.
+    ident: (u64, u64),
 }
 
 /// One open observed through fanotify.
@@ -267,6 +271,8 @@ pub struct Fanotify {
     plain_ns: std::collections::HashSet<u64>,
     /// Overflow events seen (each means the kernel dropped events).
     pub overflows: u64,
+    /// Read buffer, reused.
+    buf: Vec<u8>,
 }
 
 fn stat_key(path: &str) -> io::Result<(u64, u64)> {
@@ -297,6 +303,7 @@ impl Fanotify {
             pending: Vec::new(),
             plain_ns: Default::default(),
             overflows: 0,
+            buf: Vec::new(),
         })
     }
 
@@ -367,7 +374,8 @@ impl Fanotify {
     /// process may exit at any point: errors are for the caller to ignore or report.
     pub fn watch_process(&mut self, pid: u32) -> io::Result<Option<u64>> {
         let root = format!("/proc/{pid}/root");
-        if stat_key(&root)? == self.self_root {
+        let root_key = stat_key(&root)?;
+        if root_key == self.self_root {
             return Ok(None);
         }
         let c = CString::new(root.clone()).map_err(io::Error::other)?;
@@ -412,10 +420,15 @@ impl Fanotify {
             self.mounts.clear();
         }
         let cgroup = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default();
-        let first_time = !self.mounts.contains_key(&mnt);
+        let mntns = stat_key(&format!("/proc/{pid}/ns/mnt"))
+            .map(|k| k.1)
+            .unwrap_or(0);
+        let ident = (mntns, root_key.1);
+        let first_time = self.mounts.get(&mnt).is_none_or(|m| m.ident != ident);
         let info = MountInfo {
             cgroup,
             root: root_path,
+            ident,
         };
         if first_time {
             self.mark_submounts(pid, &dir, mnt, &info);
@@ -514,7 +527,14 @@ impl Fanotify {
     /// Drain the queue (non-blocking) into `out`. Returns the number of records read;
     /// `Ok(0)` when the queue was empty.
     pub fn read(&mut self, out: &mut Vec<FileEvent>) -> io::Result<usize> {
-        let mut buf = vec![0u8; 64 * 1024];
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.resize(64 * 1024, 0);
+        let r = self.read_into(&mut buf, out);
+        self.buf = buf;
+        r
+    }
+
+    fn read_into(&mut self, buf: &mut [u8], out: &mut Vec<FileEvent>) -> io::Result<usize> {
         let mut total = 0;
         loop {
             // SAFETY: buf is a valid writable buffer of buf.len() bytes.

@@ -80,6 +80,14 @@ fn u16_at(b: &[u8], off: usize) -> Option<u16> {
 /// Decode every `proc_event` in one datagram (several netlink messages may be packed).
 /// Truncated or foreign messages are skipped, never trusted.
 pub fn parse_datagram(buf: &[u8]) -> Vec<ProcEvent> {
+    parse_datagram_timed(buf)
+        .into_iter()
+        .map(|(_, ev)| ev)
+        .collect()
+}
+
+/// [`parse_datagram`] with each event's kernel timestamp (`CLOCK_MONOTONIC` ns).
+pub fn parse_datagram_timed(buf: &[u8]) -> Vec<(u64, ProcEvent)> {
     let mut out = Vec::new();
     let mut off = 0usize;
     while off + NLMSG_HDR <= buf.len() {
@@ -102,7 +110,7 @@ pub fn parse_datagram(buf: &[u8]) -> Vec<ProcEvent> {
     out
 }
 
-fn parse_cn_msg(b: &[u8]) -> Option<ProcEvent> {
+fn parse_cn_msg(b: &[u8]) -> Option<(u64, ProcEvent)> {
     let idx = u32_at(b, 0)?;
     let val = u32_at(b, 4)?;
     if idx != CN_IDX_PROC || val != CN_VAL_PROC {
@@ -111,8 +119,9 @@ fn parse_cn_msg(b: &[u8]) -> Option<ProcEvent> {
     let data_len = u16_at(b, 16)? as usize;
     let ev = b.get(CN_MSG..CN_MSG + data_len)?;
     let what = u32_at(ev, 0)?;
+    let ts = u64::from_ne_bytes(ev.get(8..16)?.try_into().ok()?);
     let d = 16; // after what, cpu, timestamp_ns
-    Some(match what {
+    let pe = match what {
         PROC_EVENT_FORK => ProcEvent::Fork {
             parent_tgid: u32_at(ev, d + 4)?,
             child_pid: u32_at(ev, d + 8)?,
@@ -142,7 +151,8 @@ fn parse_cn_msg(b: &[u8]) -> Option<ProcEvent> {
             code: u32_at(ev, d + 8)?,
         },
         other => ProcEvent::Other(other),
-    })
+    };
+    Some((ts, pe))
 }
 
 /// What the source remembers per process: enough to fill fork/exit/uid events and
@@ -324,9 +334,11 @@ pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl) -> Result<(), SourceError>
             }
         }
         // Open events are read first but turned into events only after the netlink
-        // queue is drained again: the exec (and exit) of the opener were queued before
-        // its open was read, so its name and arguments are known by then.
+        // queue is drained again up to the moment of the read: the exec (and exit) of
+        // the opener were queued before its open was read, so its name and arguments
+        // are known by then, and process events stamped after the read come later.
         files.clear();
+        let read_at = monotonic_ns();
         if let Some(f) = fan.as_mut() {
             if let Err(e) = f.read(&mut files) {
                 let _ = tx.try_send(SourceMsg::Diagnostic(format!(
@@ -373,7 +385,17 @@ pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl) -> Result<(), SourceError>
                 }
             }
             let n = n as usize;
-            for pe in parse_datagram(buf.get(..n).unwrap_or(&[])) {
+            for (ts, pe) in parse_datagram_timed(buf.get(..n).unwrap_or(&[])) {
+                // Every open just read happened before `read_at`: a process event
+                // after it must not lend its (new) name to those opens.
+                if ts > read_at && !files.is_empty() {
+                    for fe in files.drain(..) {
+                        let ev = open_event(fe, &procfs, &mut known, &exited);
+                        if !send(&tx, &ctl, ev) {
+                            return Ok(());
+                        }
+                    }
+                }
                 // Mark first: the new program may open files within microseconds.
                 let mut mnt = None;
                 if let Some(f) = fan.as_mut() {
@@ -413,6 +435,17 @@ pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl) -> Result<(), SourceError>
         exited.clear();
     }
     Ok(())
+}
+
+/// `CLOCK_MONOTONIC` in ns: the clock of the proc connector's event timestamps.
+fn monotonic_ns() -> u64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: t is a valid timespec to write into.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) };
+    (t.tv_sec.max(0) as u64) * 1_000_000_000 + t.tv_nsec.max(0) as u64
 }
 
 /// Count a failed fanotify mark; report the first one (later ones only count).

@@ -847,3 +847,38 @@ fn bad_webhook_ca_is_a_start_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("holds no PEM certificate"), "{err}");
 }
+
+/// Without CAP_SYS_ADMIN (dropped from the bounding set) fanotify cannot be used: the
+/// fallback still runs with process events, and says so in its banner.
+#[test]
+fn fallback_without_fanotify_keeps_running_and_says_so() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        skip_or_fail("not root");
+        return;
+    }
+    let Some(setpriv) = which("setpriv") else {
+        skip_or_fail("setpriv (util-linux) not installed");
+        return;
+    };
+    let out = Command::new(setpriv)
+        .args(["--bounding-set", "-sys_admin", HULL])
+        .args([
+            "monitor",
+            "--source",
+            "fallback",
+            "--duration",
+            "1",
+            "--no-metrics",
+        ])
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("source=fallback, opens=off (fanotify_init: Operation not permitted"),
+        "{err}"
+    );
+    assert!(err.contains("fanotify unavailable"), "{err}");
+}

@@ -284,11 +284,13 @@ pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl) -> Result<(), SourceError>
             Some(f)
         }
         Err(e) => {
-            let msg = format!("opens=off (fanotify_init: {e}; exec/uid/ptrace events only)");
             let _ = tx.try_send(SourceMsg::Diagnostic(format!(
-                "fallback source cannot see file opens: {msg}"
+                "fallback source: fanotify unavailable ({e}); file opens are not seen, \
+                 process events (exec, fork, exit, uid/gid changes, ptrace) are"
             )));
-            ctl.note(msg);
+            ctl.note(format!(
+                "opens=off (fanotify_init: {e}; exec/uid/ptrace events only)"
+            ));
             None
         }
     };

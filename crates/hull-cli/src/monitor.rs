@@ -318,7 +318,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.webhook_ca.as_deref(),
             Duration::from_secs(args.webhook_timeout.max(1)),
         )?;
-        let w = Webhook::start(target, args.webhook_queue.max(1), 3);
+        let w = Webhook::start(target, args.webhook_queue.max(1), 3)
+            .context("cannot start the webhook sender")?;
         let st = w.stats.clone();
         metrics.add_output(
             "webhook",
@@ -429,6 +430,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     stop.store(true, Ordering::Relaxed);
     let source_result = handle.join();
+    // Alerts still queued for the webhook get a bounded grace period (retries included).
+    if let Some(w) = pipeline.webhook.take() {
+        let wait = Duration::from_secs(args.webhook_timeout.max(1) * 2);
+        let left = w.finish(wait);
+        if left > 0 {
+            eprintln!(
+                "hull monitor: webhook: {left} alerts not delivered at exit (counted as dropped)"
+            );
+        }
+    }
     metrics_stop.store(true, Ordering::Relaxed);
     eprintln!(
         "hull monitor: {n} events in {:.1}s; drops: {:?}",

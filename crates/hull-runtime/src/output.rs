@@ -250,21 +250,62 @@ fn tls_config_with_ca(path: &std::path::Path) -> Result<rustls::ClientConfig, We
 
 /// Webhook sender thread handle.
 pub struct Webhook {
-    tx: SyncSender<String>,
+    tx: Option<SyncSender<String>>,
     pub stats: Arc<OutputStats>,
+    /// Alerts accepted into the queue / alerts the sender is done with (delivered or
+    /// given up): the difference is what is still waiting.
+    queued: AtomicU64,
+    settled: Arc<AtomicU64>,
+    handle: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Webhook {
     /// Start the sender thread. `queue` bounds alerts waiting to be posted.
-    pub fn start(target: WebhookTarget, queue: usize, retries: u32) -> Webhook {
+    pub fn start(target: WebhookTarget, queue: usize, retries: u32) -> std::io::Result<Webhook> {
         let (tx, rx) = sync_channel::<String>(queue);
         let stats: Arc<OutputStats> = Arc::default();
-        let st = stats.clone();
-        std::thread::Builder::new()
+        let settled: Arc<AtomicU64> = Arc::default();
+        let (st, done) = (stats.clone(), settled.clone());
+        let handle = std::thread::Builder::new()
             .name("hull-webhook".into())
-            .spawn(move || sender(target, rx, st, retries))
-            .expect("spawning a thread only fails when the process is out of resources");
-        Webhook { tx, stats }
+            .spawn(move || sender(target, rx, st, done, retries))?;
+        Ok(Webhook {
+            tx: Some(tx),
+            stats,
+            queued: AtomicU64::new(0),
+            settled,
+            handle: Some(handle),
+        })
+    }
+
+    /// Alerts queued and not yet delivered or given up.
+    pub fn pending(&self) -> u64 {
+        self.queued
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.settled.load(Ordering::Relaxed))
+    }
+
+    /// At exit: stop accepting alerts and give the queue up to `wait` to drain (posts
+    /// still retry as usual). Alerts left after that are counted as dropped; returns
+    /// how many.
+    pub fn finish(mut self, wait: Duration) -> u64 {
+        drop(self.tx.take());
+        let deadline = std::time::Instant::now() + wait;
+        while let Some(h) = &self.handle {
+            if h.is_finished() {
+                if let Some(h) = self.handle.take() {
+                    let _ = h.join();
+                }
+                break;
+            }
+            if std::time::Instant::now() >= deadline {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let left = self.pending();
+        self.stats.dropped.fetch_add(left, Ordering::Relaxed);
+        left
     }
 
     /// Queue an alert; never blocks. A full queue counts a drop.
@@ -272,8 +313,14 @@ impl Webhook {
         let Ok(body) = serde_json::to_string(alert) else {
             return;
         };
-        match self.tx.try_send(body) {
-            Ok(()) => {}
+        let Some(tx) = &self.tx else {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        match tx.try_send(body) {
+            Ok(()) => {
+                self.queued.fetch_add(1, Ordering::Relaxed);
+            }
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                 self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             }
@@ -281,7 +328,13 @@ impl Webhook {
     }
 }
 
-fn sender(target: WebhookTarget, rx: Receiver<String>, st: Arc<OutputStats>, retries: u32) {
+fn sender(
+    target: WebhookTarget,
+    rx: Receiver<String>,
+    st: Arc<OutputStats>,
+    settled: Arc<AtomicU64>,
+    retries: u32,
+) {
     for body in rx {
         let mut delay = Duration::from_millis(100);
         let mut ok = false;
@@ -311,6 +364,7 @@ fn sender(target: WebhookTarget, rx: Receiver<String>, st: Arc<OutputStats>, ret
         } else {
             st.dropped.fetch_add(1, Ordering::Relaxed);
         }
+        settled.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -505,7 +559,7 @@ mod tests {
 
         // Trusting the test CA: delivered, the body is the alert JSON.
         let t = WebhookTarget::new(&url, Some(&ca), Duration::from_secs(5)).unwrap();
-        let w = Webhook::start(t, 8, 2);
+        let w = Webhook::start(t, 8, 2).unwrap();
         w.send(&alert(42));
         wait_until(|| w.stats.written.load(Ordering::Relaxed) == 1);
         assert_eq!(w.stats.written.load(Ordering::Relaxed), 1);
@@ -517,7 +571,7 @@ mod tests {
         // Without the CA the certificate is refused: retried, then counted as dropped,
         // and nothing reached the server.
         let t = WebhookTarget::new(&url, None, Duration::from_secs(5)).unwrap();
-        let w = Webhook::start(t, 8, 1);
+        let w = Webhook::start(t, 8, 1).unwrap();
         w.send(&alert(43));
         wait_until(|| w.stats.dropped.load(Ordering::Relaxed) == 1);
         assert_eq!(w.stats.dropped.load(Ordering::Relaxed), 1);
@@ -547,13 +601,21 @@ mod tests {
             WebhookTarget::new(&url, None, Duration::from_millis(300)).unwrap(),
             4,
             1,
-        );
+        )
+        .unwrap();
         let t = std::time::Instant::now();
         for i in 0..1000 {
             w.send(&alert(i));
         }
         assert!(t.elapsed() < Duration::from_millis(200), "send blocked");
         assert!(w.stats.dropped.load(Ordering::Relaxed) >= 990);
+        // At exit the hanging endpoint gets a short grace period; what is still queued
+        // is then counted as dropped: all 1000 alerts are accounted for.
+        let stats = w.stats.clone();
+        let left = w.finish(Duration::from_millis(100));
+        assert!((1..=5).contains(&left), "{left}");
+        assert!(stats.dropped.load(Ordering::Relaxed) >= 1000);
+        assert_eq!(stats.written.load(Ordering::Relaxed), 0);
 
         // A server answering 500 then 200: retries deliver.
         let srv = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -576,14 +638,15 @@ mod tests {
             WebhookTarget::new(&url, None, Duration::from_secs(2)).unwrap(),
             16,
             3,
-        );
+        )
+        .unwrap();
         w.send(&alert(1));
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while w.stats.written.load(Ordering::Relaxed) == 0 && std::time::Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        assert_eq!(w.stats.written.load(Ordering::Relaxed), 1);
-        assert_eq!(w.stats.retried.load(Ordering::Relaxed), 1);
+        // Exit right away: finish waits for the retry to deliver.
+        let stats = w.stats.clone();
+        assert_eq!(w.finish(Duration::from_secs(5)), 0);
+        assert_eq!(stats.written.load(Ordering::Relaxed), 1);
+        assert_eq!(stats.retried.load(Ordering::Relaxed), 1);
+        assert_eq!(stats.dropped.load(Ordering::Relaxed), 0);
         assert_eq!(hits.load(Ordering::SeqCst), 2);
     }
 }

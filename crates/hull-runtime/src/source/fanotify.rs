@@ -31,7 +31,9 @@
 //! opened for writing is reported as a read at open (`FAN_OPEN`) and as a write when it
 //! is closed (`FAN_CLOSE_WRITE`); mounts a container makes after its start are not
 //! marked; a container whose init already pivoted before the monitor saw its fork
-//! may do its first opens before the mark; the kernel queue holds 16384 events, overflow is counted as a drop.
+//! may do its first opens before the mark; the kernel merges identical events (same
+//! file, same process) still waiting in its queue; the queue holds 16384 events, and
+//! overflow is counted as a drop.
 //!
 //! Wire format (include/uapi/linux/fanotify.h): a sequence of
 //! `fanotify_event_metadata { event_len: u32, vers: u8, reserved: u8,
@@ -269,7 +271,8 @@ pub struct Fanotify {
     pending: Vec<Pending>,
     /// Mount namespaces that kept the host root past [`PENDING_FOR`].
     plain_ns: std::collections::HashSet<u64>,
-    /// Overflow events seen (each means the kernel dropped events).
+    /// Events lost: queue overflows, and events whose file the kernel could not open
+    /// for us.
     pub overflows: u64,
     /// Read buffer, reused.
     buf: Vec<u8>,
@@ -528,7 +531,9 @@ impl Fanotify {
     /// `Ok(0)` when the queue was empty.
     pub fn read(&mut self, out: &mut Vec<FileEvent>) -> io::Result<usize> {
         let mut buf = std::mem::take(&mut self.buf);
-        buf.resize(64 * 1024, 0);
+        // Each record read holds a new descriptor: 8 KiB (at most 341 records) stays
+        // well inside the usual 1024-descriptor limit.
+        buf.resize(8 * 1024, 0);
         let r = self.read_into(&mut buf, out);
         self.buf = buf;
         r
@@ -549,6 +554,12 @@ impl Fanotify {
                 let e = io::Error::last_os_error();
                 return match e.raw_os_error() {
                     Some(libc::EAGAIN) | Some(libc::EINTR) => Ok(total),
+                    // The kernel could not open the file for the event (descriptor limit,
+                    // memory): that event is lost, the next ones are not.
+                    Some(libc::EMFILE) | Some(libc::ENFILE) | Some(libc::ENOMEM) => {
+                        self.overflows += 1;
+                        Ok(total)
+                    }
                     _ => Err(e),
                 };
             }
@@ -560,7 +571,7 @@ impl Fanotify {
             for r in recs {
                 self.convert(r, out);
             }
-            if total > 100_000 {
+            if total > 10_000 {
                 // Let the caller serve the netlink socket too.
                 return Ok(total);
             }

@@ -44,7 +44,8 @@ pub struct Opts {
     /// eBPF: also report file opens of host processes (default: containers only).
     #[arg(long)]
     host_opens: bool,
-    /// Extra rule file (repeatable; later definitions override earlier ones).
+    /// Extra rule file (repeatable; later definitions override earlier ones). SIGHUP
+    /// reloads all rule files; a set with errors is rejected and the running rules stay.
     #[arg(long = "rules", value_name = "FILE")]
     rules: Vec<PathBuf>,
     /// Do not load the built-in ruleset.

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use hull_runtime::metrics::{self, Metrics};
-use hull_runtime::output::{HttpUrl, JsonLines, Webhook};
+use hull_runtime::output::{JsonLines, Webhook, WebhookTarget};
 use hull_runtime::pipeline::Pipeline;
 use hull_runtime::rules::{Engine, Priority};
 use hull_runtime::source::{self, SourceCtl, SourceMsg};
@@ -44,7 +44,8 @@ pub struct Opts {
     /// eBPF: also report file opens of host processes (default: containers only).
     #[arg(long)]
     host_opens: bool,
-    /// Extra rule file (repeatable; later definitions override earlier ones).
+    /// Extra rule file (repeatable; later definitions override earlier ones). SIGHUP
+    /// reloads all rule files; a set with errors is rejected and the running rules stay.
     #[arg(long = "rules", value_name = "FILE")]
     rules: Vec<PathBuf>,
     /// Do not load the built-in ruleset.
@@ -59,9 +60,13 @@ pub struct Opts {
     /// Also record every event (after attribution) as JSON lines, replayable later.
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
-    /// POST each alert as JSON to this http:// URL (bounded queue, retries).
+    /// POST each alert as JSON to this http:// or https:// URL (bounded queue, retries).
     #[arg(long, value_name = "URL")]
     webhook: Option<String>,
+    /// Also trust the CA certificates in this PEM file for an https webhook (an
+    /// internal CA); the public web roots stay trusted.
+    #[arg(long, value_name = "FILE", env = "HULL_WEBHOOK_CA")]
+    webhook_ca: Option<PathBuf>,
     /// Alerts waiting for the webhook before new ones are dropped (and counted).
     #[arg(long, default_value_t = 1024)]
     webhook_queue: usize,
@@ -97,6 +102,8 @@ pub struct Opts {
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
+/// Set by SIGHUP: reload the rule files at the next pipeline slice.
+static RELOAD: AtomicBool = AtomicBool::new(false);
 
 /// `30`, `30s`, `5m`, `1h` -> seconds.
 fn parse_duration(s: &str) -> Option<f64> {
@@ -164,11 +171,33 @@ extern "C" fn on_signal(_: libc::c_int) {
     STOP.store(true, Ordering::SeqCst);
 }
 
+extern "C" fn on_hangup(_: libc::c_int) {
+    RELOAD.store(true, Ordering::SeqCst);
+}
+
 fn install_signals() {
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    // SAFETY: the handlers only store to atomics, which is async-signal-safe.
     unsafe {
         libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
         libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGHUP, on_hangup as *const () as libc::sighandler_t);
+    }
+}
+
+/// SIGHUP: compile the rule files again; a set with errors is not used (the running
+/// rules stay) and each error is printed with its file:line:column.
+fn reload_rules(pipeline: &mut Pipeline, args: &Opts) {
+    match pipeline.reload_rules(!args.no_default_rules, &args.rules) {
+        Ok(enabled) => eprintln!("hull monitor: rules reloaded, {enabled} enabled"),
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("hull: rule error: {e}");
+            }
+            eprintln!(
+                "hull monitor: rule reload failed ({} errors); keeping the previous rules",
+                errors.len()
+            );
+        }
     }
 }
 
@@ -285,13 +314,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     if let Some(u) = &args.webhook {
-        let url = HttpUrl::parse(u).map_err(anyhow::Error::msg)?;
-        let w = Webhook::start(
-            url,
-            args.webhook_queue.max(1),
+        let target = WebhookTarget::new(
+            u,
+            args.webhook_ca.as_deref(),
             Duration::from_secs(args.webhook_timeout.max(1)),
-            3,
-        );
+        )?;
+        let w = Webhook::start(target, args.webhook_queue.max(1), 3)
+            .context("cannot start the webhook sender")?;
         let st = w.stats.clone();
         metrics.add_output(
             "webhook",
@@ -310,8 +339,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let stop = Arc::new(AtomicBool::new(false));
     let ctl = SourceCtl {
         stop: stop.clone(),
-        stats: Arc::default(),
-        ready: Arc::default(),
+        ..SourceCtl::default()
     };
     let stats = ctl.stats.clone();
     metrics.set_drop_probe(Box::new(move || stats.snapshot()));
@@ -357,8 +385,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             )),
         };
     }
+    // What the source can see (e.g. whether the fallback has file opens).
+    let notes: String = ctl.notes().iter().map(|n| format!(", {n}")).collect();
     eprintln!(
-        "hull monitor: source={chosen}{why}, rules={enabled} enabled ({} errors), metrics={metrics_url}",
+        "hull monitor: source={chosen}{why}{notes}, rules={enabled} enabled ({} errors), metrics={metrics_url}",
         errors.len()
     );
 
@@ -394,9 +424,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         {
             break;
         }
+        // Between slices: events keep queueing in the source channel meanwhile.
+        if RELOAD.swap(false, Ordering::SeqCst) {
+            reload_rules(&mut pipeline, &args);
+        }
     }
     stop.store(true, Ordering::Relaxed);
     let source_result = handle.join();
+    // Alerts still queued for the webhook get a bounded grace period (retries included).
+    if let Some(w) = pipeline.webhook.take() {
+        let wait = Duration::from_secs(args.webhook_timeout.max(1) * 2);
+        let left = w.finish(wait);
+        if left > 0 {
+            eprintln!(
+                "hull monitor: webhook: {left} alerts not delivered at exit (counted as dropped)"
+            );
+        }
+    }
     metrics_stop.store(true, Ordering::Relaxed);
     eprintln!(
         "hull monitor: {n} events in {:.1}s; drops: {:?}",

@@ -200,9 +200,27 @@ fn scenario(source: &str, expected: &[&str], with_prometheus: bool) {
         &bundle,
         &runc,
         &bb,
-        "cat /etc/shadow >/dev/null; echo x > /etc/x; echo y > /bin/x; \
+        "cat /etc/shadow >/dev/null; cat /run/secrets/kubernetes.io/serviceaccount/token; \
+         echo x > /etc/x; echo y > /bin/x; \
          nc -w 1 127.0.0.1 9 </dev/null; su nobody -s /bin/sh -c 'id; sleep 0.5'; sleep 1; true",
     );
+    // A Kubernetes-style service-account token, bind-mounted read-only from the host: a
+    // mount of its own inside the container (the fallback must mark it too).
+    let sa = dir.join("serviceaccount");
+    std::fs::create_dir_all(&sa).unwrap();
+    std::fs::write(sa.join("token"), "hull-e2e-token\n").unwrap();
+    let cfg_path = bundle.join("config.json");
+    let mut cfg: Value = serde_json::from_slice(&std::fs::read(&cfg_path).unwrap()).unwrap();
+    cfg["mounts"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "destination": "/run/secrets/kubernetes.io/serviceaccount",
+            "type": "bind",
+            "source": sa.to_str().unwrap(),
+            "options": ["rbind", "ro"]
+        }));
+    std::fs::write(&cfg_path, serde_json::to_vec_pretty(&cfg).unwrap()).unwrap();
     let alerts = dir.join("alerts.jsonl");
     let record = dir.join("events.jsonl");
     let port = free_port();
@@ -222,6 +240,10 @@ fn scenario(source: &str, expected: &[&str], with_prometheus: bool) {
     );
     let banner = std::fs::read_to_string(dir.join("monitor.err")).unwrap();
     assert!(banner.contains(&format!("source={source}")), "{banner}");
+    if source == "fallback" {
+        // File opens come from fanotify marks (root, so fanotify must be available).
+        assert!(banner.contains("opens=fanotify"), "{banner}");
+    }
 
     // The same actions on the host, under a marker argument so their pids can be found
     // in the recording. Host files are created in unique names and removed.
@@ -254,7 +276,11 @@ fn scenario(source: &str, expected: &[&str], with_prometheus: bool) {
         "runc run failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("uid=65534"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("uid=65534") && stdout.contains("hull-e2e-token"),
+        "{stdout}"
+    );
 
     // Wait for the alerts to be written.
     let t = Instant::now();
@@ -312,11 +338,18 @@ fn scenario(source: &str, expected: &[&str], with_prometheus: bool) {
         "{uid}"
     );
     if expected.contains(&"sensitive-file-read") {
-        let a = mine
+        let read: Vec<&str> = mine
             .iter()
-            .find(|a| a["rule"] == "sensitive-file-read")
-            .unwrap();
-        assert_eq!(a["fields"]["fd.name"], "/etc/shadow");
+            .filter(|a| a["rule"] == "sensitive-file-read")
+            .filter_map(|a| a["fields"]["fd.name"].as_str())
+            .collect();
+        assert!(read.contains(&"/etc/shadow"), "{read:?}");
+        assert!(
+            read.contains(&"/run/secrets/kubernetes.io/serviceaccount/token"),
+            "{read:?}"
+        );
+    }
+    if expected.contains(&"write-below-etc") {
         let w: Vec<&str> = mine
             .iter()
             .filter(|a| {
@@ -327,6 +360,8 @@ fn scenario(source: &str, expected: &[&str], with_prometheus: bool) {
             .filter_map(|a| a["fields"]["fd.name"].as_str())
             .collect();
         assert!(w.contains(&"/etc/x") && w.contains(&"/bin/x"), "{w:?}");
+    }
+    if expected.contains(&"outbound-connection-in-container") {
         let c = mine
             .iter()
             .find(|a| a["rule"] == "outbound-connection-in-container")
@@ -442,12 +477,20 @@ fn ebpf_runc_scenario_prometheus_and_replay() {
     );
 }
 
-/// Fallback source (BPF not used): exec/shell and uid-change alerts.
+/// Fallback source (BPF not used): exec/shell and uid-change alerts from the netlink
+/// proc connector; the /etc/shadow read and the /etc/x, /bin/x writes from fanotify
+/// marks on the container's root mount (connects are not seen without eBPF).
 #[test]
 fn fallback_runc_scenario_and_replay() {
     scenario(
         "fallback",
-        &["shell-in-container", "uid-change-in-container"],
+        &[
+            "shell-in-container",
+            "sensitive-file-read",
+            "write-below-etc",
+            "write-below-binary-dir",
+            "uid-change-in-container",
+        ],
         false,
     );
 }
@@ -659,4 +702,271 @@ fn learn_writes_working_minimal_seccomp_profile() {
         "{}",
         String::from_utf8_lossy(&third.stderr)
     );
+}
+
+/// SIGHUP reloads the rule files: a rewritten rule fires from then on; a broken file is
+/// reported with file:line:column and the previous rules stay. Events come through a
+/// FIFO replay, so the monitor keeps running between steps (no root needed).
+#[test]
+fn sighup_reloads_rules_and_keeps_old_rules_on_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let fifo = dir.join("events.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: c is a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let rules = dir.join("custom.yaml");
+    let rule = |name: &str, comm: &str| {
+        format!("- rule: {name}\n  desc: test\n  condition: evt.type = exec and proc.name = {comm}\n  output: ran %proc.name\n  priority: notice\n")
+    };
+    std::fs::write(&rules, rule("old-rule", "aaa")).unwrap();
+    let alerts = dir.join("alerts.jsonl");
+    let port = free_port();
+    let err = dir.join("monitor.err");
+    let child = Command::new(HULL)
+        .args(["monitor", "--no-default-rules", "--replay"])
+        .arg(&fifo)
+        .arg("--rules")
+        .arg(&rules)
+        .arg("--alerts")
+        .arg(&alerts)
+        .args(["--metrics-addr", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    let mut mon = Monitor { child };
+    // Opening the FIFO for writing waits until the monitor opened it for reading.
+    let mut events = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    let wait_for = |what: &dyn Fn() -> bool, label: &str| {
+        let t = Instant::now();
+        while !what() {
+            assert!(
+                t.elapsed() < Duration::from_secs(20),
+                "timed out waiting for {label}; monitor: {}",
+                std::fs::read_to_string(&err).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let rules_fired = || -> Vec<String> {
+        read_alerts(&alerts)
+            .iter()
+            .filter_map(|a| a["rule"].as_str().map(String::from))
+            .collect()
+    };
+    let mut send = |comm: &str| {
+        writeln!(
+            events,
+            "{{\"type\":\"exec\",\"pid\":7,\"comm\":\"{comm}\"}}"
+        )
+        .unwrap();
+        events.flush().unwrap();
+    };
+    let hup = |mon: &Monitor| {
+        // SAFETY: signalling our own, still running child.
+        unsafe { libc::kill(mon.child.id() as i32, libc::SIGHUP) };
+    };
+    let stderr_has = |s: &str| {
+        std::fs::read_to_string(&err)
+            .unwrap_or_default()
+            .contains(s)
+    };
+
+    send("aaa");
+    wait_for(&|| rules_fired() == ["old-rule"], "the first rule");
+
+    std::fs::write(&rules, rule("new-rule", "bbb")).unwrap();
+    hup(&mon);
+    wait_for(&|| stderr_has("rules reloaded, 1 enabled"), "the reload");
+    send("aaa");
+    send("bbb");
+    wait_for(&|| rules_fired().len() == 2, "the new rule");
+    assert_eq!(rules_fired(), ["old-rule", "new-rule"]);
+
+    // Broken: an unknown field on line 7. The running rules stay.
+    std::fs::write(
+        &rules,
+        format!(
+            "{}- rule: broken\n  condition: proc.nmae = x\n  output: x\n  priority: notice\n",
+            rule("never-loaded", "ccc")
+        ),
+    )
+    .unwrap();
+    hup(&mon);
+    wait_for(
+        &|| stderr_has("keeping the previous rules"),
+        "the failed reload",
+    );
+    let log = std::fs::read_to_string(&err).unwrap();
+    assert!(
+        log.contains("custom.yaml:7:14: rule `broken`: unknown field `proc.nmae`"),
+        "{log}"
+    );
+    send("ccc");
+    send("bbb");
+    wait_for(&|| rules_fired().len() == 3, "the kept rule");
+    assert_eq!(rules_fired(), ["old-rule", "new-rule", "new-rule"]);
+    let body = http_get(port, "/metrics").expect("metrics reachable");
+    assert!(
+        body.contains("hull_rules_reload_total{result=\"ok\"} 1"),
+        "{body}"
+    );
+    assert!(
+        body.contains("hull_rules_reload_total{result=\"error\"} 1"),
+        "{body}"
+    );
+
+    // End of the FIFO ends the replay: a clean exit.
+    drop(events);
+    let status = mon.child.wait().unwrap();
+    assert!(
+        status.success(),
+        "{}",
+        std::fs::read_to_string(&err).unwrap()
+    );
+}
+
+/// A webhook CA file that cannot be used stops the monitor at start with one clear
+/// line and exit code 2 (not at the first alert).
+#[test]
+fn bad_webhook_ca_is_a_start_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let events = tmp.path().join("e.jsonl");
+    std::fs::write(&events, "").unwrap();
+    let ca = tmp.path().join("ca.pem");
+    std::fs::write(&ca, "no certificate here\n").unwrap();
+    let out = Command::new(HULL)
+        .args(["monitor", "--no-metrics", "--replay"])
+        .arg(&events)
+        .args(["--webhook", "https://127.0.0.1:1/hook", "--webhook-ca"])
+        .arg(&ca)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("holds no PEM certificate"), "{err}");
+}
+
+/// Without CAP_SYS_ADMIN (dropped from the bounding set) fanotify cannot be used: the
+/// fallback still runs with process events, and says so in its banner.
+#[test]
+fn fallback_without_fanotify_keeps_running_and_says_so() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        skip_or_fail("not root");
+        return;
+    }
+    let Some(setpriv) = which("setpriv") else {
+        skip_or_fail("setpriv (util-linux) not installed");
+        return;
+    };
+    let out = Command::new(setpriv)
+        .args(["--bounding-set", "-sys_admin", HULL])
+        .args([
+            "monitor",
+            "--source",
+            "fallback",
+            "--duration",
+            "1",
+            "--no-metrics",
+        ])
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("source=fallback, opens=off (fanotify_init: Operation not permitted"),
+        "{err}"
+    );
+    assert!(err.contains("fanotify unavailable"), "{err}");
+}
+
+/// `--webhook https://…` with `--webhook-ca`: the real binary posts each alert over TLS
+/// to a loopback server whose certificate comes from a CA made in the test; without
+/// the CA option the same server is refused and the alert counted as dropped.
+#[test]
+fn https_webhook_with_internal_ca() {
+    use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &ca, &ca_key)
+        .unwrap();
+    let cfg = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![leaf.der().clone()],
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+    )
+    .unwrap();
+    let cfg = std::sync::Arc::new(cfg);
+    let srv = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = srv.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for tcp in srv.incoming().flatten() {
+            let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
+            let conn = rustls::ServerConnection::new(cfg.clone()).unwrap();
+            let mut tls = rustls::StreamOwned::new(conn, tcp);
+            let mut req = Vec::new();
+            let mut buf = [0u8; 4096];
+            // Read until the JSON body is complete (a refused handshake just ends).
+            while !req.ends_with(b"}") {
+                match tls.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => req.extend_from_slice(&buf[..n]),
+                }
+            }
+            if req.ends_with(b"}") {
+                let _ = tls.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+                let _ = tls.flush();
+                let text = String::from_utf8_lossy(&req).to_string();
+                let _ = tx.send(text.split_once("\r\n\r\n").unwrap_or_default().1.into());
+            }
+        }
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let ca_file = tmp.path().join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    let events = tmp.path().join("e.jsonl");
+    std::fs::write(
+        &events,
+        "{\"type\":\"exec\",\"pid\":5,\"comm\":\"sh\",\"container\":{\"id\":\"c1\"}}\n",
+    )
+    .unwrap();
+    let url = format!("https://127.0.0.1:{port}/hook");
+    let run = |extra: &[&std::ffi::OsStr]| {
+        Command::new(HULL)
+            .args(["monitor", "--no-metrics", "--webhook", &url, "--replay"])
+            .arg(&events)
+            .args(extra)
+            .args(["--webhook-timeout", "2"])
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--webhook-ca".as_ref(), ca_file.as_os_str()]);
+    assert!(out.status.success());
+    let body = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("alert posted over https");
+    let alert: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(alert["rule"], "shell-in-container");
+    assert_eq!(alert["container_id"], "c1");
+
+    // The public roots alone do not trust the test CA: nothing is delivered.
+    let out = run(&[]);
+    assert!(out.status.success());
+    assert!(rx.recv_timeout(Duration::from_millis(500)).is_err());
 }

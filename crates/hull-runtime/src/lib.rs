@@ -1,7 +1,7 @@
 //! Runtime monitor: watch what processes in running containers do and raise alerts.
 //!
-//! Pipeline: an event **source** ([`source`]: eBPF, netlink proc connector + `/proc`
-//! fallback, or a JSON-lines replay) produces [`event::Event`]s; **attribution**
+//! Pipeline: an event **source** ([`source`]: eBPF, a fallback made of the netlink proc
+//! connector + `/proc` + fanotify marks on container mounts, or a JSON-lines replay) produces [`event::Event`]s; **attribution**
 //! ([`attribution`]) names the container from the cgroup path and runtime state; the
 //! **rule engine** ([`rules`], Falco-shaped YAML compiled once) turns events into
 //! [`rules::Alert`]s; **outputs** ([`output`]) write JSON lines and webhooks, and

@@ -31,6 +31,7 @@ pub const METRIC_NAMES: &[&str] = &[
     "hull_rules_loaded",
     "hull_source_info",
     "hull_diagnostics_total",
+    "hull_rules_reload_total",
 ];
 
 /// Histogram bucket bounds for per-event rule evaluation time, seconds.
@@ -48,6 +49,8 @@ struct Inner {
     diagnostics: u64,
     rule_load_errors: u64,
     rules_loaded: u64,
+    /// Rule reloads (SIGHUP): [ok, error].
+    reloads: [u64; 2],
 }
 
 /// Output counters are read at scrape time from these.
@@ -112,6 +115,11 @@ impl Metrics {
         let mut i = self.lock();
         i.rules_loaded = loaded as u64;
         i.rule_load_errors = errors as u64;
+    }
+
+    /// Count a rule reload (`hull_rules_reload_total{result="ok|error"}`).
+    pub fn rules_reload(&self, ok: bool) {
+        self.lock().reloads[usize::from(!ok)] += 1;
     }
 
     pub fn diagnostic(&self) {
@@ -187,6 +195,12 @@ impl Metrics {
         let _ = writeln!(s, "hull_source_info{{source=\"{}\"}} 1", esc(&self.source));
         let _ = writeln!(s, "# HELP hull_rules_loaded Rules compiled and loaded.\n# TYPE hull_rules_loaded gauge\nhull_rules_loaded {}", i.rules_loaded);
         let _ = writeln!(s, "# HELP hull_rule_load_errors Rule file problems at load.\n# TYPE hull_rule_load_errors gauge\nhull_rule_load_errors {}", i.rule_load_errors);
+        let _ = writeln!(s, "# HELP hull_rules_reload_total Rule reloads (SIGHUP), by result; on error the previous rules stay.\n# TYPE hull_rules_reload_total counter");
+        let _ = writeln!(
+            s,
+            "hull_rules_reload_total{{result=\"ok\"}} {}\nhull_rules_reload_total{{result=\"error\"}} {}",
+            i.reloads[0], i.reloads[1]
+        );
         let _ = writeln!(
             s,
             "# HELP hull_events_total Events processed, by type.\n# TYPE hull_events_total counter"

@@ -7,11 +7,11 @@
 //! - [`Webhook`] posts from its own thread, fed by a bounded queue with `try_send`:
 //!   a hanging or failing endpoint fills the queue, further alerts are counted as
 //!   dropped, and the pipeline never waits. Each post has connect/read timeouts and a
-//!   few retries with backoff.
+//!   few retries with backoff. `http://` and `https://` (rustls; the public web roots
+//!   plus an optional extra CA file for internal CAs).
 
 use std::collections::VecDeque;
-use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
@@ -109,94 +109,203 @@ impl JsonLines {
     }
 }
 
-/// `http://host:port/path` parsed (https is not supported: put a local relay in front).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpUrl {
-    pub host: String,
-    pub port: u16,
-    pub path: String,
+/// A problem with the webhook configuration (found at start, before any alert).
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error("webhook url `{url}` must start with http:// or https://")]
+    Scheme { url: String },
+    #[error("webhook url `{url}` has no host")]
+    NoHost { url: String },
+    #[error("cannot read webhook CA file {path}: {source}")]
+    CaRead {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("webhook CA file {path} holds no PEM certificate")]
+    CaEmpty { path: String },
+    #[error("webhook CA file {path}: {message}")]
+    CaInvalid { path: String, message: String },
+    #[error("--webhook-ca needs an https:// webhook url, not `{url}`")]
+    CaWithoutTls { url: String },
 }
 
-impl HttpUrl {
-    pub fn parse(url: &str) -> Result<HttpUrl, String> {
+/// Where alerts are posted: an `http://` or `https://` URL and the HTTP agent to use.
+/// https verifies the server against the public web roots plus, when given, the
+/// certificates of a PEM CA file (an internal CA).
+#[derive(Clone)]
+pub struct WebhookTarget {
+    url: String,
+    agent: ureq::Agent,
+}
+
+impl std::fmt::Debug for WebhookTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookTarget")
+            .field("url", &self.url)
+            .finish()
+    }
+}
+
+impl WebhookTarget {
+    /// Check the URL, load `ca_file` (PEM, one or more certificates) and build the agent.
+    /// `timeout` bounds connecting, sending and reading the answer of each attempt.
+    pub fn new(
+        url: &str,
+        ca_file: Option<&std::path::Path>,
+        timeout: Duration,
+    ) -> Result<WebhookTarget, WebhookError> {
+        let https = url.starts_with("https://");
         let rest = url
-            .strip_prefix("http://")
-            .ok_or_else(|| format!("webhook url `{url}` must start with http://"))?;
-        let (hostport, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/"),
-        };
-        let (host, port) = match hostport.rsplit_once(':') {
-            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (
-                h.trim_start_matches('[').trim_end_matches(']'),
-                p.parse::<u16>()
-                    .map_err(|_| format!("bad port in webhook url `{url}`"))?,
-            ),
-            _ => (hostport, 80),
-        };
-        if host.is_empty() {
-            return Err(format!("webhook url `{url}` has no host"));
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .ok_or_else(|| WebhookError::Scheme {
+                url: url.to_string(),
+            })?;
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = host.rsplit_once('@').map(|(_, h)| h).unwrap_or(host);
+        if host.is_empty() || host.starts_with(':') {
+            return Err(WebhookError::NoHost {
+                url: url.to_string(),
+            });
         }
-        Ok(HttpUrl {
-            host: host.to_string(),
-            port,
-            path: path.to_string(),
+        // No redirects: a webhook answering 3xx is misconfigured, and following it would
+        // turn the POST into a GET (the alert would be lost while looking delivered).
+        let mut builder = ureq::AgentBuilder::new()
+            .timeout_connect(timeout)
+            .timeout_read(timeout)
+            .timeout_write(timeout)
+            .redirects(0)
+            .user_agent("hull-monitor");
+        if let Some(ca) = ca_file {
+            if !https {
+                return Err(WebhookError::CaWithoutTls {
+                    url: url.to_string(),
+                });
+            }
+            builder = builder.tls_config(Arc::new(tls_config_with_ca(ca)?));
+        }
+        Ok(WebhookTarget {
+            url: url.to_string(),
+            agent: builder.build(),
         })
     }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Post `body` once. Ok(status) for any HTTP answer, Err for transport failures
+    /// (refused, timeout, TLS verification, bad URL).
+    pub fn post(&self, body: &[u8]) -> Result<u16, String> {
+        match self
+            .agent
+            .post(&self.url)
+            .set("Content-Type", "application/json")
+            .send_bytes(body)
+        {
+            Ok(resp) => Ok(resp.status()),
+            Err(ureq::Error::Status(code, _)) => Ok(code),
+            Err(ureq::Error::Transport(t)) => Err(t.to_string()),
+        }
+    }
 }
 
-/// Post `body` once; Ok(status code).
-pub fn http_post(url: &HttpUrl, body: &[u8], timeout: Duration) -> std::io::Result<u16> {
-    let addr = (url.host.as_str(), url.port)
-        .to_socket_addrs()?
-        .next()
-        .ok_or_else(|| std::io::Error::other("host did not resolve"))?;
-    let mut s = TcpStream::connect_timeout(&addr, timeout)?;
-    s.set_read_timeout(Some(timeout))?;
-    s.set_write_timeout(Some(timeout))?;
-    let head = format!(
-        "POST {} HTTP/1.1\r\nHost: {}:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nUser-Agent: hull-monitor\r\n\r\n",
-        url.path,
-        url.host,
-        url.port,
-        body.len()
-    );
-    s.write_all(head.as_bytes())?;
-    s.write_all(body)?;
-    let mut resp = Vec::new();
-    let mut buf = [0u8; 1024];
-    // Only the status line matters.
-    while !resp.windows(2).any(|w| w == b"\r\n") && resp.len() < 8192 {
-        let n = s.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        resp.extend_from_slice(&buf[..n]);
+/// Public web roots plus every certificate in the PEM file `path`.
+fn tls_config_with_ca(path: &std::path::Path) -> Result<rustls::ClientConfig, WebhookError> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::CertificateDer;
+    let shown = path.display().to_string();
+    let pem = std::fs::read(path).map_err(|source| WebhookError::CaRead {
+        path: shown.clone(),
+        source,
+    })?;
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let mut added = 0;
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        let cert = cert.map_err(|e| WebhookError::CaInvalid {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        roots.add(cert).map_err(|e| WebhookError::CaInvalid {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        added += 1;
     }
-    let line = String::from_utf8_lossy(&resp);
-    line.split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| std::io::Error::other("no HTTP status line"))
+    if added == 0 {
+        return Err(WebhookError::CaEmpty { path: shown });
+    }
+    // The ring provider, as ureq's own default configuration uses.
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map(|b| b.with_root_certificates(roots).with_no_client_auth())
+        .map_err(|e| WebhookError::CaInvalid {
+            path: shown,
+            message: e.to_string(),
+        })
 }
 
 /// Webhook sender thread handle.
 pub struct Webhook {
-    tx: SyncSender<String>,
+    tx: Option<SyncSender<String>>,
     pub stats: Arc<OutputStats>,
+    /// Alerts accepted into the queue / alerts the sender is done with (delivered or
+    /// given up): the difference is what is still waiting.
+    queued: AtomicU64,
+    settled: Arc<AtomicU64>,
+    handle: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Webhook {
     /// Start the sender thread. `queue` bounds alerts waiting to be posted.
-    pub fn start(url: HttpUrl, queue: usize, timeout: Duration, retries: u32) -> Webhook {
+    pub fn start(target: WebhookTarget, queue: usize, retries: u32) -> std::io::Result<Webhook> {
         let (tx, rx) = sync_channel::<String>(queue);
         let stats: Arc<OutputStats> = Arc::default();
-        let st = stats.clone();
-        std::thread::Builder::new()
+        let settled: Arc<AtomicU64> = Arc::default();
+        let (st, done) = (stats.clone(), settled.clone());
+        let handle = std::thread::Builder::new()
             .name("hull-webhook".into())
-            .spawn(move || sender(url, rx, st, timeout, retries))
-            .expect("spawning a thread only fails when the process is out of resources");
-        Webhook { tx, stats }
+            .spawn(move || sender(target, rx, st, done, retries))?;
+        Ok(Webhook {
+            tx: Some(tx),
+            stats,
+            queued: AtomicU64::new(0),
+            settled,
+            handle: Some(handle),
+        })
+    }
+
+    /// Alerts queued and not yet delivered or given up.
+    pub fn pending(&self) -> u64 {
+        self.queued
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.settled.load(Ordering::Relaxed))
+    }
+
+    /// At exit: stop accepting alerts and give the queue up to `wait` to drain (posts
+    /// still retry as usual). Alerts left after that are counted as dropped; returns
+    /// how many.
+    pub fn finish(mut self, wait: Duration) -> u64 {
+        drop(self.tx.take());
+        let deadline = std::time::Instant::now() + wait;
+        while let Some(h) = &self.handle {
+            if h.is_finished() {
+                if let Some(h) = self.handle.take() {
+                    let _ = h.join();
+                }
+                break;
+            }
+            if std::time::Instant::now() >= deadline {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let left = self.pending();
+        self.stats.dropped.fetch_add(left, Ordering::Relaxed);
+        left
     }
 
     /// Queue an alert; never blocks. A full queue counts a drop.
@@ -204,8 +313,14 @@ impl Webhook {
         let Ok(body) = serde_json::to_string(alert) else {
             return;
         };
-        match self.tx.try_send(body) {
-            Ok(()) => {}
+        let Some(tx) = &self.tx else {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        match tx.try_send(body) {
+            Ok(()) => {
+                self.queued.fetch_add(1, Ordering::Relaxed);
+            }
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                 self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             }
@@ -214,10 +329,10 @@ impl Webhook {
 }
 
 fn sender(
-    url: HttpUrl,
+    target: WebhookTarget,
     rx: Receiver<String>,
     st: Arc<OutputStats>,
-    timeout: Duration,
+    settled: Arc<AtomicU64>,
     retries: u32,
 ) {
     for body in rx {
@@ -229,7 +344,7 @@ fn sender(
                 std::thread::sleep(delay);
                 delay = (delay * 2).min(Duration::from_secs(2));
             }
-            match http_post(&url, body.as_bytes(), timeout) {
+            match target.post(body.as_bytes()) {
                 Ok(code) if (200..300).contains(&code) => {
                     ok = true;
                     break;
@@ -249,6 +364,7 @@ fn sender(
         } else {
             st.dropped.fetch_add(1, Ordering::Relaxed);
         }
+        settled.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -256,6 +372,7 @@ fn sender(
 mod tests {
     use super::*;
     use crate::rules::Priority;
+    use std::io::Read;
     use std::net::TcpListener;
     use std::sync::Mutex;
 
@@ -320,19 +437,152 @@ mod tests {
     }
 
     #[test]
-    fn url_parsing() {
-        assert_eq!(
-            HttpUrl::parse("http://127.0.0.1:8080/hook").unwrap(),
-            HttpUrl {
-                host: "127.0.0.1".into(),
-                port: 8080,
-                path: "/hook".into()
+    fn webhook_configuration_errors() {
+        let t = Duration::from_secs(1);
+        for ok in [
+            "http://127.0.0.1:8080/hook",
+            "https://hooks.example/x?y=1",
+            "http://h",
+        ] {
+            assert!(WebhookTarget::new(ok, None, t).is_ok(), "{ok}");
+        }
+        let err = |u: &str, ca: Option<&std::path::Path>| {
+            WebhookTarget::new(u, ca, t).unwrap_err().to_string()
+        };
+        assert!(err("ftp://x", None).contains("must start with http:// or https://"));
+        assert!(err("http://:80/", None).contains("has no host"));
+        assert!(err("https:///x", None).contains("has no host"));
+        let tmp = tempfile::tempdir().unwrap();
+        let missing = tmp.path().join("nope.pem");
+        assert!(err("https://h", Some(&missing)).starts_with("cannot read webhook CA file"));
+        let empty = tmp.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        assert!(err("https://h", Some(&empty)).contains("holds no PEM certificate"));
+        let garbage = tmp.path().join("garbage.pem");
+        std::fs::write(
+            &garbage,
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        assert!(err("https://h", Some(&garbage)).starts_with("webhook CA file"));
+        assert!(err("http://h", Some(&empty)).contains("needs an https://"));
+    }
+
+    /// A loopback https server with a certificate signed by a fresh test CA; returns
+    /// the CA's PEM, the port and the bodies received.
+    fn tls_server() -> (String, u16, Arc<Mutex<Vec<String>>>) {
+        use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "hull test CA");
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let key = rcgen::KeyPair::generate().unwrap();
+        let leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+            .unwrap()
+            .signed_by(&key, &ca, &ca_key)
+            .unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let cfg = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![leaf.der().clone()],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+            )
+            .unwrap();
+        let cfg = Arc::new(cfg);
+        let srv = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = srv.local_addr().unwrap().port();
+        let bodies: Arc<Mutex<Vec<String>>> = Arc::default();
+        let b2 = bodies.clone();
+        std::thread::spawn(move || {
+            for tcp in srv.incoming().flatten() {
+                let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
+                let conn = rustls::ServerConnection::new(cfg.clone()).unwrap();
+                let mut tls = rustls::StreamOwned::new(conn, tcp);
+                let mut req = Vec::new();
+                let mut buf = [0u8; 4096];
+                // Headers, then Content-Length bytes of body (a failed handshake ends it).
+                let body = loop {
+                    match std::io::Read::read(&mut tls, &mut buf) {
+                        Ok(0) | Err(_) => break None,
+                        Ok(n) => req.extend_from_slice(&buf[..n]),
+                    }
+                    let text = String::from_utf8_lossy(&req).to_string();
+                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                        let len: usize = head
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().to_string())
+                            })
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or(0);
+                        if body.len() >= len {
+                            break Some(body.to_string());
+                        }
+                    }
+                };
+                if let Some(body) = body {
+                    b2.lock().unwrap().push(body);
+                    let _ = tls.write_all(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
+                    let _ = tls.flush();
+                    tls.conn.send_close_notify();
+                    let _ = tls.flush();
+                }
             }
-        );
-        assert_eq!(HttpUrl::parse("http://example").unwrap().port, 80);
-        assert!(HttpUrl::parse("https://x").is_err());
-        assert!(HttpUrl::parse("http://:80/").is_err());
-        assert!(HttpUrl::parse("http://h:99999/").is_err());
+        });
+        (ca.pem(), port, bodies)
+    }
+
+    fn wait_until(what: impl Fn() -> bool) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !what() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    #[test]
+    fn https_webhook_with_extra_ca() {
+        let (ca_pem, port, bodies) = tls_server();
+        let tmp = tempfile::tempdir().unwrap();
+        let ca = tmp.path().join("ca.pem");
+        std::fs::write(&ca, &ca_pem).unwrap();
+        let url = format!("https://127.0.0.1:{port}/hook");
+
+        // Trusting the test CA: delivered, the body is the alert JSON.
+        let t = WebhookTarget::new(&url, Some(&ca), Duration::from_secs(5)).unwrap();
+        let w = Webhook::start(t, 8, 2).unwrap();
+        w.send(&alert(42));
+        wait_until(|| w.stats.written.load(Ordering::Relaxed) == 1);
+        assert_eq!(w.stats.written.load(Ordering::Relaxed), 1);
+        let got = bodies.lock().unwrap().clone();
+        assert_eq!(got.len(), 1);
+        let a: Alert = serde_json::from_str(&got[0]).unwrap();
+        assert_eq!(a.ts_ns, 42);
+
+        // Without the CA the certificate is refused: retried, then counted as dropped,
+        // and nothing reached the server.
+        let t = WebhookTarget::new(&url, None, Duration::from_secs(5)).unwrap();
+        let w = Webhook::start(t, 8, 1).unwrap();
+        w.send(&alert(43));
+        wait_until(|| w.stats.dropped.load(Ordering::Relaxed) == 1);
+        assert_eq!(w.stats.dropped.load(Ordering::Relaxed), 1);
+        assert_eq!(w.stats.written.load(Ordering::Relaxed), 0);
+        assert_eq!(w.stats.write_errors.load(Ordering::Relaxed), 2);
+        assert_eq!(bodies.lock().unwrap().len(), 1);
+        let err = WebhookTarget::new(&url, None, Duration::from_secs(5))
+            .unwrap()
+            .post(b"{}")
+            .unwrap_err();
+        assert!(err.to_lowercase().contains("certificate"), "{err}");
     }
 
     #[test]
@@ -346,14 +596,26 @@ mod tests {
                 conns.push(c);
             }
         });
-        let url = HttpUrl::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
-        let w = Webhook::start(url, 4, Duration::from_millis(300), 1);
+        let url = format!("http://127.0.0.1:{port}/");
+        let w = Webhook::start(
+            WebhookTarget::new(&url, None, Duration::from_millis(300)).unwrap(),
+            4,
+            1,
+        )
+        .unwrap();
         let t = std::time::Instant::now();
         for i in 0..1000 {
             w.send(&alert(i));
         }
         assert!(t.elapsed() < Duration::from_millis(200), "send blocked");
         assert!(w.stats.dropped.load(Ordering::Relaxed) >= 990);
+        // At exit the hanging endpoint gets a short grace period; what is still queued
+        // is then counted as dropped: all 1000 alerts are accounted for.
+        let stats = w.stats.clone();
+        let left = w.finish(Duration::from_millis(100));
+        assert!((1..=5).contains(&left), "{left}");
+        assert!(stats.dropped.load(Ordering::Relaxed) >= 1000);
+        assert_eq!(stats.written.load(Ordering::Relaxed), 0);
 
         // A server answering 500 then 200: retries deliver.
         let srv = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -371,15 +633,20 @@ mod tests {
                 );
             }
         });
-        let url = HttpUrl::parse(&format!("http://127.0.0.1:{port}/x")).unwrap();
-        let w = Webhook::start(url, 16, Duration::from_secs(2), 3);
+        let url = format!("http://127.0.0.1:{port}/x");
+        let w = Webhook::start(
+            WebhookTarget::new(&url, None, Duration::from_secs(2)).unwrap(),
+            16,
+            3,
+        )
+        .unwrap();
         w.send(&alert(1));
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while w.stats.written.load(Ordering::Relaxed) == 0 && std::time::Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        assert_eq!(w.stats.written.load(Ordering::Relaxed), 1);
-        assert_eq!(w.stats.retried.load(Ordering::Relaxed), 1);
+        // Exit right away: finish waits for the retry to deliver.
+        let stats = w.stats.clone();
+        assert_eq!(w.finish(Duration::from_secs(5)), 0);
+        assert_eq!(stats.written.load(Ordering::Relaxed), 1);
+        assert_eq!(stats.retried.load(Ordering::Relaxed), 1);
+        assert_eq!(stats.dropped.load(Ordering::Relaxed), 0);
         assert_eq!(hits.load(Ordering::SeqCst), 2);
     }
 }

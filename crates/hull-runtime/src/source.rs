@@ -6,9 +6,12 @@
 //!   buffers (the best source: sees opens, connects and credential changes).
 //! - [`proc_connector`]: the fallback — netlink process connector (exec, fork, exit,
 //!   uid/gid changes, ptrace) plus `/proc` reads for names, arguments and cgroups.
+//! - [`fanotify`]: file opens for the fallback, from fanotify marks on container root
+//!   mounts.
 //! - [`procfs`]: the `/proc` readers both live sources share.
 
 pub mod ebpf;
+pub mod fanotify;
 pub mod proc_connector;
 pub mod procfs;
 pub mod replay;
@@ -68,6 +71,9 @@ pub struct SourceCtl {
     pub stats: Arc<SourceStats>,
     /// Set by the source once it is subscribed/attached (events from then on are seen).
     pub ready: Arc<AtomicBool>,
+    /// What the source can and cannot see (`opens=fanotify`, `opens=off (...)`),
+    /// written before `ready` and shown in the start banner.
+    pub notes: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl SourceCtl {
@@ -81,6 +87,16 @@ impl SourceCtl {
 
     pub fn stopped(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
+    }
+
+    pub fn note(&self, text: impl Into<String>) {
+        if let Ok(mut n) = self.notes.lock() {
+            n.push(text.into());
+        }
+    }
+
+    pub fn notes(&self) -> Vec<String> {
+        self.notes.lock().map(|n| n.clone()).unwrap_or_default()
     }
 }
 

@@ -1,7 +1,8 @@
 //! Fallback source: the netlink process connector (`NETLINK_CONNECTOR`, `CN_IDX_PROC`),
 //! which works wherever BPF cannot load. The kernel multicasts one `proc_event` per
 //! fork, exec, uid/gid change, ptrace and exit; names, arguments, cgroups and stdio
-//! are then read from `/proc`. It cannot see opens or connects (use eBPF for those).
+//! are then read from `/proc`. File opens come from [`super::fanotify`] marks on
+//! container root mounts (when fanotify is permitted); connects are not seen (use eBPF).
 //!
 //! Wire format (include/uapi/linux/connector.h, cn_proc.h): `nlmsghdr` (16 bytes) +
 //! `cn_msg` (idx, val, seq, ack: u32; len, flags: u16 — 20 bytes) + `proc_event`
@@ -12,6 +13,7 @@ use std::io;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{SyncSender, TrySendError};
 
+use super::fanotify::{Fanotify, FileEvent};
 use super::procfs::ProcFs;
 use super::{SourceCtl, SourceError, SourceMsg};
 use crate::event::{now_ns, Event, EventType};
@@ -78,6 +80,14 @@ fn u16_at(b: &[u8], off: usize) -> Option<u16> {
 /// Decode every `proc_event` in one datagram (several netlink messages may be packed).
 /// Truncated or foreign messages are skipped, never trusted.
 pub fn parse_datagram(buf: &[u8]) -> Vec<ProcEvent> {
+    parse_datagram_timed(buf)
+        .into_iter()
+        .map(|(_, ev)| ev)
+        .collect()
+}
+
+/// [`parse_datagram`] with each event's kernel timestamp (`CLOCK_MONOTONIC` ns).
+pub fn parse_datagram_timed(buf: &[u8]) -> Vec<(u64, ProcEvent)> {
     let mut out = Vec::new();
     let mut off = 0usize;
     while off + NLMSG_HDR <= buf.len() {
@@ -100,7 +110,7 @@ pub fn parse_datagram(buf: &[u8]) -> Vec<ProcEvent> {
     out
 }
 
-fn parse_cn_msg(b: &[u8]) -> Option<ProcEvent> {
+fn parse_cn_msg(b: &[u8]) -> Option<(u64, ProcEvent)> {
     let idx = u32_at(b, 0)?;
     let val = u32_at(b, 4)?;
     if idx != CN_IDX_PROC || val != CN_VAL_PROC {
@@ -109,8 +119,9 @@ fn parse_cn_msg(b: &[u8]) -> Option<ProcEvent> {
     let data_len = u16_at(b, 16)? as usize;
     let ev = b.get(CN_MSG..CN_MSG + data_len)?;
     let what = u32_at(ev, 0)?;
+    let ts = u64::from_ne_bytes(ev.get(8..16)?.try_into().ok()?);
     let d = 16; // after what, cpu, timestamp_ns
-    Some(match what {
+    let pe = match what {
         PROC_EVENT_FORK => ProcEvent::Fork {
             parent_tgid: u32_at(ev, d + 4)?,
             child_pid: u32_at(ev, d + 8)?,
@@ -140,7 +151,8 @@ fn parse_cn_msg(b: &[u8]) -> Option<ProcEvent> {
             code: u32_at(ev, d + 8)?,
         },
         other => ProcEvent::Other(other),
-    })
+    };
+    Some((ts, pe))
 }
 
 /// What the source remembers per process: enough to fill fork/exit/uid events and
@@ -243,51 +255,261 @@ pub fn available() -> Result<(), SourceError> {
 /// Run until the stop flag is set. Events are sent with `try_send`: when the pipeline
 /// is behind, the event is counted as dropped (buffer `netlink-queue`) instead of
 /// stalling the socket (which would make the kernel drop silently).
+///
+/// File opens come from [`Fanotify`] when it can be initialised (root): every exec'd
+/// process with a container root gets its root mount marked before anything else is
+/// done with its event, to keep the window in which its opens are unseen small. Without
+/// fanotify the source keeps running with process events only and says so in
+/// [`SourceCtl::notes`].
 pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl) -> Result<(), SourceError> {
     let sock = open_socket()?;
-    ctl.set_ready();
     ctl.stats.declare("netlink");
     ctl.stats.declare("netlink-queue");
+    // A container's root mount can only be marked once its first exec is seen, and
+    // that program starts opening files at once: on a busy host the time this thread
+    // waits for a CPU decides whether those opens are seen. Like auditd's
+    // `priority_boost`, run this (light) thread at a higher priority; best-effort.
+    // SAFETY: setpriority on our own thread id has no memory arguments.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, -10);
+    }
+    let mut fan = match Fanotify::init() {
+        Ok(mut f) => {
+            let n = f.watch_running();
+            ctl.stats.declare("fanotify");
+            ctl.note(format!(
+                "opens=fanotify ({n} running container processes marked)"
+            ));
+            Some(f)
+        }
+        Err(e) => {
+            let _ = tx.try_send(SourceMsg::Diagnostic(format!(
+                "fallback source: fanotify unavailable ({e}); file opens are not seen, \
+                 process events (exec, fork, exit, uid/gid changes, ptrace) are"
+            )));
+            ctl.note(format!(
+                "opens=off (fanotify_init: {e}; exec/uid/ptrace events only)"
+            ));
+            None
+        }
+    };
+    ctl.set_ready();
     let procfs = ProcFs::default();
     let mut known: HashMap<u32, Known> = HashMap::new();
+    let mut exited: Vec<(u32, Known)> = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
+    let mut files = Vec::new();
+    let mut mark_errors = 0u64;
+    let mut overflows_seen = 0u64;
     while !ctl.stopped() {
-        // SAFETY: buf is a valid writable buffer of buf.len() bytes.
-        let n = unsafe { libc::recv(sock.0, buf.as_mut_ptr() as *mut libc::c_void, buf.len(), 0) };
-        if n < 0 {
+        let mut fds = [
+            libc::pollfd {
+                fd: sock.0,
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: fan.as_ref().map(|f| f.raw_fd()).unwrap_or(-1),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        // While a new container's init may be about to pivot, look every millisecond.
+        let pending = fan.as_ref().is_some_and(|f| f.has_pending());
+        let timeout = if pending { 1 } else { 200 };
+        // SAFETY: fds is a valid array of 2 pollfd; a negative fd is ignored by poll.
+        let rc = unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout) };
+        if rc < 0 {
             let e = io::Error::last_os_error();
-            match e.raw_os_error() {
-                Some(libc::EAGAIN) | Some(libc::EINTR) => continue,
-                // The kernel dropped messages: socket buffer overflow.
-                Some(libc::ENOBUFS) => {
-                    ctl.stats.drop_n("netlink", 1);
-                    let _ = tx.try_send(SourceMsg::Diagnostic(
-                        "netlink proc connector overflowed; events were lost".into(),
-                    ));
-                    continue;
-                }
-                _ => {
-                    return Err(SourceError::Netlink {
-                        step: "recv",
-                        source: e,
-                    })
-                }
-            }
-        }
-        let n = n as usize;
-        for pe in parse_datagram(buf.get(..n).unwrap_or(&[])) {
-            let Some(ev) = to_event(pe, &procfs, &mut known) else {
+            if e.raw_os_error() == Some(libc::EINTR) {
                 continue;
-            };
-            ctl.stats.events.fetch_add(1, Ordering::Relaxed);
-            match tx.try_send(SourceMsg::Event(Box::new(ev))) {
-                Ok(()) => {}
-                Err(TrySendError::Full(_)) => ctl.stats.drop_n("netlink-queue", 1),
-                Err(TrySendError::Disconnected(_)) => return Ok(()),
+            }
+            return Err(SourceError::Netlink {
+                step: "poll",
+                source: e,
+            });
+        }
+        if let Some(f) = fan.as_mut().filter(|f| f.has_pending()) {
+            if let Err(e) = f.poll_pending() {
+                mark_error(&tx, &ctl, &mut mark_errors, e);
             }
         }
+        // Open events are read first but turned into events only after the netlink
+        // queue is drained again up to the moment of the read: the exec (and exit) of
+        // the opener were queued before its open was read, so its name and arguments
+        // are known by then, and process events stamped after the read come later.
+        files.clear();
+        let read_at = monotonic_ns();
+        if let Some(f) = fan.as_mut() {
+            if let Err(e) = f.read(&mut files) {
+                let _ = tx.try_send(SourceMsg::Diagnostic(format!(
+                    "fanotify read failed ({e}); file opens are no longer seen"
+                )));
+                fan = None;
+            } else if f.overflows > overflows_seen {
+                ctl.stats.drop_n("fanotify", f.overflows - overflows_seen);
+                overflows_seen = f.overflows;
+                let _ = tx.try_send(SourceMsg::Diagnostic(
+                    "fanotify queue overflowed; file open events were lost".into(),
+                ));
+            }
+        }
+        // Drain netlink (bounded so a fork storm cannot starve the open events).
+        for _ in 0..256 {
+            // SAFETY: buf is a valid writable buffer of buf.len() bytes.
+            let n = unsafe {
+                libc::recv(
+                    sock.0,
+                    buf.as_mut_ptr() as *mut libc::c_void,
+                    buf.len(),
+                    libc::MSG_DONTWAIT,
+                )
+            };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                match e.raw_os_error() {
+                    Some(libc::EAGAIN) | Some(libc::EINTR) => break,
+                    // The kernel dropped messages: socket buffer overflow.
+                    Some(libc::ENOBUFS) => {
+                        ctl.stats.drop_n("netlink", 1);
+                        let _ = tx.try_send(SourceMsg::Diagnostic(
+                            "netlink proc connector overflowed; events were lost".into(),
+                        ));
+                        continue;
+                    }
+                    _ => {
+                        return Err(SourceError::Netlink {
+                            step: "recv",
+                            source: e,
+                        })
+                    }
+                }
+            }
+            let n = n as usize;
+            for (ts, pe) in parse_datagram_timed(buf.get(..n).unwrap_or(&[])) {
+                // Every open just read happened before `read_at`: a process event
+                // after it must not lend its (new) name to those opens.
+                if ts > read_at && !files.is_empty() {
+                    for fe in files.drain(..) {
+                        let ev = open_event(fe, &procfs, &mut known, &exited);
+                        if !send(&tx, &ctl, ev) {
+                            return Ok(());
+                        }
+                    }
+                }
+                // Mark first: the new program may open files within microseconds.
+                let mut mnt = None;
+                if let Some(f) = fan.as_mut() {
+                    let r = match pe {
+                        ProcEvent::Exec { tgid, .. } => f.watch_process(tgid),
+                        ProcEvent::Fork {
+                            child_pid,
+                            child_tgid,
+                            ..
+                        } if child_pid == child_tgid => f.watch_new_process(child_tgid),
+                        _ => Ok(None),
+                    };
+                    match r {
+                        Ok(m) => mnt = m,
+                        // The process already exited: nothing left to watch.
+                        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {}
+                        Err(e) => mark_error(&tx, &ctl, &mut mark_errors, e),
+                    }
+                }
+                let Some(ev) = to_event(pe, &procfs, &mut known, &mut exited) else {
+                    continue;
+                };
+                if let (Some(m), Some(f)) = (mnt, fan.as_mut()) {
+                    f.set_cgroup(m, &ev.cgroup);
+                }
+                if !send(&tx, &ctl, ev) {
+                    return Ok(());
+                }
+            }
+        }
+        for fe in files.drain(..) {
+            let ev = open_event(fe, &procfs, &mut known, &exited);
+            if !send(&tx, &ctl, ev) {
+                return Ok(());
+            }
+        }
+        exited.clear();
     }
     Ok(())
+}
+
+/// `CLOCK_MONOTONIC` in ns: the clock of the proc connector's event timestamps.
+fn monotonic_ns() -> u64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: t is a valid timespec to write into.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) };
+    (t.tv_sec.max(0) as u64) * 1_000_000_000 + t.tv_nsec.max(0) as u64
+}
+
+/// Count a failed fanotify mark; report the first one (later ones only count).
+fn mark_error(tx: &SyncSender<SourceMsg>, ctl: &SourceCtl, errors: &mut u64, e: io::Error) {
+    *errors += 1;
+    ctl.stats.drop_n("fanotify-mark", 1);
+    if *errors == 1 {
+        let _ = tx.try_send(SourceMsg::Diagnostic(format!(
+            "cannot mark a container root mount for file opens: {e}"
+        )));
+    }
+}
+
+/// Hand one event to the pipeline; false when the pipeline is gone.
+fn send(tx: &SyncSender<SourceMsg>, ctl: &SourceCtl, ev: Event) -> bool {
+    ctl.stats.events.fetch_add(1, Ordering::Relaxed);
+    match tx.try_send(SourceMsg::Event(Box::new(ev))) {
+        Ok(()) => true,
+        Err(TrySendError::Full(_)) => {
+            ctl.stats.drop_n("netlink-queue", 1);
+            true
+        }
+        Err(TrySendError::Disconnected(_)) => false,
+    }
+}
+
+/// An `open` event from fanotify, with the opener's details from what the netlink side
+/// knows (including processes that exited in this round), else from `/proc`, else only
+/// the cgroup recorded for the container's mount.
+fn open_event(
+    fe: FileEvent,
+    procfs: &ProcFs,
+    known: &mut HashMap<u32, Known>,
+    exited: &[(u32, Known)],
+) -> Event {
+    let mut ev = Event::new(EventType::Open, fe.pid);
+    if let Some(k) = known.get(&fe.pid) {
+        fill(&mut ev, k);
+    } else if let Some((_, k)) = exited.iter().rev().find(|(p, _)| *p == fe.pid) {
+        fill(&mut ev, k);
+    } else {
+        let i = procfs.read(fe.pid);
+        if i.alive {
+            let k = Known {
+                comm: i.comm,
+                exe: i.exe,
+                args: i.args,
+                ppid: i.ppid,
+                euid: i.euid,
+                cgroup: i.cgroup,
+            };
+            fill(&mut ev, &k);
+            known.insert(fe.pid, k);
+        }
+    }
+    if ev.cgroup.is_empty() {
+        ev.cgroup = fe.mount_cgroup;
+    }
+    ev.path = fe.path;
+    ev.write = fe.write;
+    ev.ts_ns = now_ns();
+    ev
 }
 
 fn fill(ev: &mut Event, k: &Known) {
@@ -313,7 +535,14 @@ fn lookup<'a>(pid: u32, procfs: &ProcFs, known: &'a mut HashMap<u32, Known>) -> 
     })
 }
 
-fn to_event(pe: ProcEvent, procfs: &ProcFs, known: &mut HashMap<u32, Known>) -> Option<Event> {
+/// `exited` receives what was known about processes that exited, for open events of
+/// the same round.
+fn to_event(
+    pe: ProcEvent,
+    procfs: &ProcFs,
+    known: &mut HashMap<u32, Known>,
+    exited: &mut Vec<(u32, Known)>,
+) -> Option<Event> {
     let ts = now_ns();
     let mut ev = match pe {
         // A non-leader thread that execs becomes the leader: the tgid is the process.
@@ -405,6 +634,7 @@ fn to_event(pe: ProcEvent, procfs: &ProcFs, known: &mut HashMap<u32, Known>) -> 
             let mut ev = Event::new(EventType::Exit, tgid);
             if let Some(k) = known.remove(&tgid) {
                 fill(&mut ev, &k);
+                exited.push((tgid, k));
             }
             ev
         }
@@ -521,6 +751,7 @@ mod tests {
     fn uid_change_tracks_previous_uid() {
         let procfs = ProcFs::new("/nonexistent-proc");
         let mut known = HashMap::new();
+        let mut exited = Vec::new();
         known.insert(
             50,
             Known {
@@ -538,6 +769,7 @@ mod tests {
             },
             &procfs,
             &mut known,
+            &mut exited,
         )
         .unwrap();
         assert_eq!(ev.kind, Some(EventType::Setuid));
@@ -550,7 +782,12 @@ mod tests {
             ruid: 65534,
             euid: 65534,
         };
-        assert_eq!(to_event(again, &procfs, &mut known).unwrap().prev_uid, None);
+        assert_eq!(
+            to_event(again, &procfs, &mut known, &mut exited)
+                .unwrap()
+                .prev_uid,
+            None
+        );
         // Fork inherits, exit forgets.
         let f = to_event(
             ProcEvent::Fork {
@@ -560,6 +797,7 @@ mod tests {
             },
             &procfs,
             &mut known,
+            &mut exited,
         )
         .unwrap();
         assert_eq!((f.ppid, f.uid, f.pcomm.as_str()), (50, 65534, "setuidgid"));
@@ -571,9 +809,39 @@ mod tests {
             },
             &procfs,
             &mut known,
+            &mut exited,
         )
         .unwrap();
         assert_eq!(x.comm, "setuidgid");
         assert!(!known.contains_key(&51));
+        // An open read after the exit still names the process and its container.
+        let fe = FileEvent {
+            pid: 51,
+            path: "/etc/shadow".into(),
+            write: false,
+            mount_cgroup: "0::/ctr\n".into(),
+        };
+        let o = open_event(fe.clone(), &procfs, &mut known, &exited);
+        assert_eq!(
+            (o.kind, o.comm.as_str()),
+            (Some(EventType::Open), "setuidgid")
+        );
+        assert_eq!((o.path.as_str(), o.write), ("/etc/shadow", false));
+        // Unknown and gone: only the mount's cgroup is left for attribution.
+        let o = open_event(
+            FileEvent {
+                pid: 99,
+                write: true,
+                ..fe
+            },
+            &procfs,
+            &mut known,
+            &[],
+        );
+        assert_eq!(
+            (o.cgroup.as_str(), o.comm.as_str(), o.write),
+            ("0::/ctr\n", "", true)
+        );
+        assert!(!known.contains_key(&99));
     }
 }

@@ -1,0 +1,1 @@
+//! hull-server integration tests.

@@ -83,6 +83,10 @@ fn respond(app: &App, req: tiny_http::Request, reply: Reply) {
     if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", reply.content_type) {
         resp = resp.with_header(h);
     }
+    // JSON errors echo what the client sent: never let a browser sniff them as HTML.
+    if let Ok(h) = tiny_http::Header::from_bytes("X-Content-Type-Options", "nosniff") {
+        resp = resp.with_header(h);
+    }
     // Pages show user-supplied names: forbid scripts outright, whatever escaping missed.
     if let Ok(h) = tiny_http::Header::from_bytes(
         "Content-Security-Policy",

@@ -275,7 +275,7 @@ mod tests {
     #[test]
     fn tag_order() {
         let mut tags = ["1.10", "v1.2", "1.2-rc.2", "1.2-rc.10", "1.9.1", "2"];
-        tags.sort_by(|a, b| parse_tag(a).cmp(&parse_tag(b)));
+        tags.sort_by_key(|t| parse_tag(t));
         assert_eq!(
             tags,
             ["1.2-rc.2", "1.2-rc.10", "v1.2", "1.9.1", "1.10", "2"]

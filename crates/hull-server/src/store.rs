@@ -9,7 +9,7 @@
 //! Inventories are stored once per distinct content (keyed by SHA-256), so a rescan
 //! that adds a scan row does not copy the inventory again.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -717,13 +717,4 @@ impl Store for SqliteStore {
         .map(|_| ())
         .map_err(self.err())
     }
-}
-
-/// Counts of findings per scan grouped by severity, for callers holding rows.
-pub fn count_rows(rows: &[FindingRow]) -> BTreeMap<Severity, u64> {
-    let mut m = BTreeMap::new();
-    for r in rows {
-        *m.entry(r.severity).or_insert(0) += 1;
-    }
-    m
 }

@@ -8,7 +8,7 @@
 //!   with `hull_report::read_sbom`; the reference again comes from the inventory.
 //!
 //! The reference taken from an inventory is its first `repo_tags` entry, else its
-//! target without the transport prefix (`registry:host/app:1.2` → `host/app`, `1.2`).
+//! `registry:` target without the prefix (`registry:host/app:1.2` → `host/app`, `1.2`).
 //! Every name is validated here ([`ImageRef::new`]): these strings end up in URLs,
 //! SQL parameters and HTML, so only the reference grammar's characters are let in.
 
@@ -85,7 +85,17 @@ impl ImageRef {
         s
     }
 
-    /// The reference an inventory names: its first repo tag, else its target.
+    /// Parse `repository[:tag][@digest]` as users write it (`hull image --server-image`).
+    pub fn parse(reference: &str) -> Result<Self, UploadError> {
+        let (name, digest) = match reference.split_once('@') {
+            Some((n, d)) => (n, Some(d)),
+            None => (reference, None),
+        };
+        let (repo, tag) = split_tag(name);
+        ImageRef::new(repo, tag, digest)
+    }
+
+    /// The reference an inventory names: its first repo tag, else its registry target.
     pub fn from_inventory(inv: &Inventory) -> Result<Self, UploadError> {
         let digest = inv.image.manifest_digest.as_ref().map(|d| d.as_str());
         let name = inv
@@ -94,12 +104,11 @@ impl ImageRef {
             .first()
             .map(String::as_str)
             .or_else(|| {
+                // Only registry targets name an image; a file path is not a name.
                 let t = inv.image.target.as_str();
-                // `transport:rest`: drop a known transport prefix only.
                 match t.split_once(':') {
-                    Some((tr, rest)) if TRANSPORTS.contains(&tr) => Some(rest),
-                    _ if t.is_empty() => None,
-                    _ => Some(t),
+                    Some(("registry" | "docker", rest)) => Some(rest),
+                    _ => None,
                 }
             })
             .ok_or(UploadError::NoReference)?;
@@ -108,17 +117,6 @@ impl ImageRef {
         ImageRef::new(repo, tag, digest)
     }
 }
-
-const TRANSPORTS: &[&str] = &[
-    "registry",
-    "docker",
-    "oci",
-    "oci-archive",
-    "docker-archive",
-    "dir",
-    "rootfs",
-    "inventory",
-];
 
 /// `host:5000/app:1.2` → (`host:5000/app`, `Some("1.2")`): a `:` after the last `/`.
 fn split_tag(name: &str) -> (&str, Option<&str>) {

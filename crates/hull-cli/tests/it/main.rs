@@ -3,6 +3,7 @@
 //! docker-archive, unpacked rootfs, a real loopback registry), in every output format,
 //! and on hostile images built here.
 
+mod server;
 mod vulndb;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -167,16 +167,24 @@ impl App {
         let up = upload::parse(body)?;
         let db = rescan::open(&self.config.vulndb)?;
         let findings = rescan::findings_of(&up.inventory, db.as_ref())?;
-        let rec = self.store.record_scan(
-            &up.image,
-            NewScan {
-                kind: ScanKind::Push,
-                scanned_at: now_secs(),
-                inventory: &up.inventory,
-                findings: &findings,
-                vulndb: db.as_ref().map(|d| &d.identity),
-            },
-        )?;
+        let rec = self
+            .store
+            .record_scan(
+                &up.image,
+                NewScan {
+                    kind: ScanKind::Push,
+                    scanned_at: now_secs(),
+                    inventory: &up.inventory,
+                    findings: &findings,
+                    vulndb: db.as_ref().map(|d| &d.identity),
+                    rescan_of: None,
+                },
+            )?
+            .ok_or(StoreError::Corrupt {
+                what: "scan",
+                id: 0,
+                reason: "a push was not recorded".into(),
+            })?;
         self.counters.scans_received.fetch_add(1, Ordering::Relaxed);
         self.after_record(&up.image, &rec);
         Ok((up.image, rec))
@@ -217,22 +225,44 @@ impl App {
             new_findings: 0,
             scans: vec![],
         };
-        for latest in self.store.latest_inventories()? {
-            let findings = rescan::findings_of(&latest.inventory, Some(&db))?;
-            let rec = self.store.record_scan(
-                &latest.image,
-                NewScan {
-                    kind: ScanKind::Rescan,
-                    scanned_at: now_secs(),
-                    inventory: &latest.inventory,
-                    findings: &findings,
-                    vulndb: Some(&db.identity),
-                },
-            )?;
-            out.images += 1;
-            out.new_findings += rec.new_findings.len();
-            out.scans.push(rec.scan.id);
-            self.after_record(&latest.image, &rec);
+        // A push that lands while this runs makes the rescan of its image stale (not
+        // recorded); that push may have been matched against the previous database,
+        // so stale images are taken again, a bounded number of times.
+        let mut pending: Option<std::collections::BTreeSet<i64>> = None;
+        for _pass in 0..3 {
+            let mut stale = std::collections::BTreeSet::new();
+            for latest in self.store.latest_inventories()? {
+                if pending
+                    .as_ref()
+                    .is_some_and(|p| !p.contains(&latest.image_id))
+                {
+                    continue;
+                }
+                let findings = rescan::findings_of(&latest.inventory, Some(&db))?;
+                let rec = self.store.record_scan(
+                    &latest.image,
+                    NewScan {
+                        kind: ScanKind::Rescan,
+                        scanned_at: now_secs(),
+                        inventory: &latest.inventory,
+                        findings: &findings,
+                        vulndb: Some(&db.identity),
+                        rescan_of: Some(latest.scan_id),
+                    },
+                )?;
+                let Some(rec) = rec else {
+                    stale.insert(latest.image_id);
+                    continue;
+                };
+                out.images += 1;
+                out.new_findings += rec.new_findings.len();
+                out.scans.push(rec.scan.id);
+                self.after_record(&latest.image, &rec);
+            }
+            if stale.is_empty() {
+                break;
+            }
+            pending = Some(stale);
         }
         self.store.set_meta(META_VULNDB, &db.identity.fingerprint)?;
         self.counters.rescans.fetch_add(1, Ordering::Relaxed);

@@ -76,6 +76,10 @@ pub struct NewScan<'a> {
     pub findings: &'a [Finding],
     /// `None` when no vulnerability database was available (nothing was matched).
     pub vulndb: Option<&'a crate::rescan::DbIdentity>,
+    /// For rescans: the scan whose inventory was re-matched. When the image has a newer
+    /// scan by now (a push landed during the rescan), the rescan result is stale and
+    /// is not recorded, so an older inventory never becomes the latest again.
+    pub rescan_of: Option<i64>,
 }
 
 /// Findings per severity, highest first in JSON.
@@ -201,6 +205,8 @@ pub struct StoredScan {
 #[derive(Debug, Clone)]
 pub struct LatestInventory {
     pub image_id: i64,
+    /// The scan this inventory comes from.
+    pub scan_id: i64,
     pub image: ImageRef,
     pub inventory: Inventory,
 }
@@ -210,7 +216,12 @@ pub struct LatestInventory {
 pub trait Store: Send + Sync {
     /// Record a scan of `image` (creating the image version on first sight) and its
     /// findings, marking those absent from the image's previous scan as new.
-    fn record_scan(&self, image: &ImageRef, scan: NewScan<'_>) -> Result<Recorded, StoreError>;
+    /// `Ok(None)` only for a stale rescan (see [`NewScan::rescan_of`]).
+    fn record_scan(
+        &self,
+        image: &ImageRef,
+        scan: NewScan<'_>,
+    ) -> Result<Option<Recorded>, StoreError>;
     /// Every image version, by repository then first sight.
     fn versions(&self, repository: Option<&str>) -> Result<Vec<Version>, StoreError>;
     fn scan(&self, id: i64) -> Result<Option<StoredScan>, StoreError>;
@@ -431,7 +442,11 @@ fn finding_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FindingRow> {
 }
 
 impl Store for SqliteStore {
-    fn record_scan(&self, image: &ImageRef, scan: NewScan<'_>) -> Result<Recorded, StoreError> {
+    fn record_scan(
+        &self,
+        image: &ImageRef,
+        scan: NewScan<'_>,
+    ) -> Result<Option<Recorded>, StoreError> {
         let err = self.err();
         let inv_json = serde_json::to_string(scan.inventory).map_err(|e| StoreError::Corrupt {
             what: "inventory",
@@ -482,6 +497,9 @@ impl Store for SqliteStore {
             )
             .optional()
             .map_err(&err)?;
+        if scan.rescan_of.is_some() && previous.map(|p| p.0) != scan.rescan_of {
+            return Ok(None);
+        }
         // Only a previous *matched* scan is a baseline: after a scan without a
         // database, everything would look new.
         let baseline: Option<BTreeSet<FindingKey>> = match previous {
@@ -563,12 +581,12 @@ impl Store for SqliteStore {
                 reason: "vanished inside its own transaction".into(),
             })?;
         tx.commit().map_err(&err)?;
-        Ok(Recorded {
+        Ok(Some(Recorded {
             image_id,
             scan: summary,
             had_previous: baseline.is_some(),
             new_findings: new_rows,
-        })
+        }))
     }
 
     fn versions(&self, repository: Option<&str>) -> Result<Vec<Version>, StoreError> {
@@ -645,7 +663,7 @@ impl Store for SqliteStore {
         let conn = self.lock();
         let mut stmt = conn
             .prepare(
-                "SELECT i.id, i.repository, i.tag, i.digest, v.json FROM images i \
+                "SELECT i.id, i.repository, i.tag, i.digest, v.json, s.id FROM images i \
                  JOIN scans s ON s.id = (SELECT MAX(id) FROM scans WHERE image_id = i.id) \
                  JOIN inventories v ON v.id = s.inventory_id ORDER BY i.id",
             )
@@ -656,12 +674,13 @@ impl Store for SqliteStore {
                     r.get::<_, i64>(0)?,
                     image_ref(r.get(1)?, r.get(2)?, r.get(3)?),
                     r.get::<_, String>(4)?,
+                    r.get::<_, i64>(5)?,
                 ))
             })
             .map_err(&err)?;
         let mut out = Vec::new();
         for row in rows {
-            let (image_id, image, json) = row.map_err(&err)?;
+            let (image_id, image, json, scan_id) = row.map_err(&err)?;
             let inventory = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
                 what: "inventory of image",
                 id: image_id,
@@ -669,6 +688,7 @@ impl Store for SqliteStore {
             })?;
             out.push(LatestInventory {
                 image_id,
+                scan_id,
                 image,
                 inventory,
             });

@@ -310,3 +310,80 @@ fn client_push_round_trip_and_errors() {
     let e = hull_server::client::push("ftp://x", None, &inv).unwrap_err();
     assert!(e.to_string().contains("must start with http"), "{e}");
 }
+
+#[test]
+fn store_refuses_stale_rescans() {
+    use hull_server::store::{NewScan, ScanKind};
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+    let image = hull_server::upload::ImageRef::new("app", Some("1"), None).unwrap();
+    let (a, b) = (
+        inventory("app:1", vec![npm("x", "1.0.0")]),
+        inventory("app:1", vec![npm("x", "2.0.0")]),
+    );
+    let scan = |inv, rescan_of: Option<i64>| NewScan {
+        kind: if rescan_of.is_some() {
+            ScanKind::Rescan
+        } else {
+            ScanKind::Push
+        },
+        scanned_at: 1_800_000_000,
+        inventory: inv,
+        findings: &[],
+        vulndb: None,
+        rescan_of,
+    };
+    let first = store.record_scan(&image, scan(&a, None)).unwrap().unwrap();
+    let second = store.record_scan(&image, scan(&b, None)).unwrap().unwrap();
+    // A rescan based on the first scan lands after the second push: dropped.
+    assert!(store
+        .record_scan(&image, scan(&a, Some(first.scan.id)))
+        .unwrap()
+        .is_none());
+    let latest = store.latest_inventories().unwrap();
+    assert_eq!(latest.len(), 1);
+    assert_eq!(latest[0].scan_id, second.scan.id);
+    assert_eq!(latest[0].inventory.packages[0].version, "2.0.0");
+    assert!(store
+        .record_scan(&image, scan(&b, Some(second.scan.id)))
+        .unwrap()
+        .is_some());
+    // Equal inventories are stored once.
+    let conn = rusqlite::Connection::open(dir.path().join("s.db")).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT COUNT(*) FROM inventories", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 2);
+}
+
+#[test]
+fn dashboard_escapes_stored_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let vulndb = dir.path().join("hull.db");
+    let evil = "x<script>alert(1)</script>";
+    write_db(&vulndb, vec![], "2026-01-01T00:00:00Z");
+    let h = Harness::start(dir, vulndb.clone(), 1 << 20);
+    push(&h, &inventory("app:1", vec![npm(evil, "1.0.0")]));
+    write_db(
+        &vulndb,
+        vec![npm_advisory(
+            "GHSA-<b>-\"q\"",
+            evil,
+            "2.0.0",
+            Severity::Critical,
+        )],
+        "2026-02-01T00:00:00Z",
+    );
+    wait_for(20, "the rescan", || h.hooks.received().len() == 1);
+    let (code, html) = h.get("/");
+    assert_eq!(code, 200);
+    assert!(
+        html.contains("x&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+    assert!(html.contains("GHSA-&lt;b&gt;-&quot;q&quot;"), "{html}");
+    assert!(!html.contains("<script") && !html.contains("<b>"), "{html}");
+    let (code, html) = h.get("/images/app");
+    assert_eq!(code, 200);
+    assert!(!html.contains("<script"), "{html}");
+}

@@ -34,6 +34,20 @@ pub struct Args {
     /// Largest accepted upload, bytes.
     #[arg(long, default_value_t = hull_server::DEFAULT_MAX_BODY)]
     pub max_body: usize,
+    /// Audit the configuration files under DIR (as `hull config DIR`) on a schedule,
+    /// starting now (repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub audit_dir: Vec<PathBuf>,
+    /// Seconds between configuration audits.
+    #[arg(long, default_value_t = 3600.0, value_name = "SECS")]
+    pub audit_interval: f64,
+}
+
+fn seconds(flag: &str, secs: f64) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(secs)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .with_context(|| format!("{flag} must be a positive number of seconds"))
 }
 
 fn default_data_dir() -> PathBuf {
@@ -46,10 +60,11 @@ fn default_data_dir() -> PathBuf {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let interval = Duration::try_from_secs_f64(args.rescan_interval)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .context("--rescan-interval must be a positive number of seconds")?;
+    let interval = seconds("--rescan-interval", args.rescan_interval)?;
+    let audit_interval = seconds("--audit-interval", args.audit_interval)?;
+    for d in &args.audit_dir {
+        anyhow::ensure!(d.is_dir(), "--audit-dir {} is not a directory", d.display());
+    }
     let data = args.data.unwrap_or_else(default_data_dir);
     let store_path = data.join("server.db");
     let store = SqliteStore::open(&store_path)?;
@@ -68,6 +83,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             rescan_interval: interval,
             max_body: args.max_body,
             log: Arc::new(|line| eprintln!("hull server: {line}")),
+            audit_dirs: args.audit_dir,
+            audit_interval,
         },
     )?;
     let server = Server::start(Arc::new(app), &args.listen, args.workers)

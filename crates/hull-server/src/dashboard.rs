@@ -152,6 +152,20 @@ pub fn index(app: &App) -> Result<String, StoreError> {
         }
         b.push_str("</table>");
     }
+    if let Some(latest) = app.store.audits(1)?.into_iter().next() {
+        let _ = write!(
+            b,
+            "<h2>Configuration audit</h2><p>Last run <a href=\"/api/v1/audits/{}\">{}</a>: {} file(s), {} unreadable, {} new finding(s).</p>\
+             <table><tr>{}</tr><tr>{}</tr></table>",
+            latest.id,
+            escape(&latest.ran_at),
+            latest.files,
+            latest.errors,
+            latest.new_findings,
+            severity_headers(),
+            counts_cells(Some(&latest.counts))
+        );
+    }
     Ok(page("hull dashboard", &b))
 }
 

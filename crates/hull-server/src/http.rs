@@ -198,8 +198,17 @@ pub fn route(app: &App, method: &str, url: &str, body: Option<&[u8]>) -> Reply {
             Ok(o) => Reply::json(200, &serde_json::to_value(o).unwrap_or_default()),
             Err(e) => Reply::error(e.status(), &e.to_string()),
         },
+        "/api/v1/audits" if get => match app.store.audits(100) {
+            Ok(a) => Reply::json(200, &json!({ "audits": a })),
+            Err(e) => Reply::error(500, &e.to_string()),
+        },
+        "/api/v1/audits" if post => match app.run_audit() {
+            Ok(Some(rec)) => Reply::json(201, &json!(rec)),
+            Ok(None) => Reply::error(409, "no audit directory is configured (--audit-dir)"),
+            Err(e) => Reply::error(e.status(), &e.to_string()),
+        },
         "/" | "/index.html" | "/healthz" | "/metrics" | "/api/v1/images" | "/api/v1/scans"
-        | "/api/v1/rescan" => wrong_method(),
+        | "/api/v1/rescan" | "/api/v1/audits" => wrong_method(),
         _ => route_params(app, get, path, query)
             .unwrap_or_else(|| Reply::error(404, &format!("no such resource: {}", truncate(path)))),
     }
@@ -220,6 +229,24 @@ fn route_params(app: &App, get: bool, path: &str, query: &str) -> Option<Reply> 
             return Some(Reply::error(400, "scan id must be a number"));
         };
         return Some(scan_findings(app, id));
+    }
+    if let Some(id) = path.strip_prefix("/api/v1/audits/") {
+        if !get {
+            return Some(Reply::error(405, "only GET is allowed here"));
+        }
+        let Ok(id) = id.parse::<i64>() else {
+            return Some(Reply::error(400, "audit id must be a number"));
+        };
+        return Some(match app.store.audit(id) {
+            Ok(Some((summary, mut report))) => {
+                if let serde_json::Value::Object(m) = &mut report {
+                    m.insert("audit".into(), json!(summary));
+                }
+                Reply::json(200, &report)
+            }
+            Ok(None) => Reply::error(404, &format!("no audit {id}")),
+            Err(e) => Reply::error(500, &e.to_string()),
+        });
     }
     if let Some(rest) = path.strip_prefix("/api/v1/images/") {
         let (raw, what) = rest
@@ -317,6 +344,7 @@ pub const METRIC_NAMES: &[&str] = &[
     "hull_server_rescanned_images_total",
     "hull_server_rescan_errors_total",
     "hull_server_new_findings_total",
+    "hull_server_audits_total",
     "hull_server_webhook_sent_total",
     "hull_server_webhook_errors_total",
     "hull_server_webhook_dropped_total",
@@ -362,6 +390,11 @@ fn metrics(app: &App) -> String {
             "hull_server_new_findings_total",
             "Findings absent from the previous scan of their image.",
             c.new_findings.load(Ordering::Relaxed),
+        ),
+        (
+            "hull_server_audits_total",
+            "Completed configuration audit runs.",
+            c.audits.load(Ordering::Relaxed),
         ),
         (
             "hull_server_webhook_sent_total",

@@ -8,12 +8,13 @@
 //! [`notify::Notifier`]. [`Server::start`] serves the JSON API (`/api/v1/…`), the
 //! dashboard (`/`), `/healthz` and `/metrics` from a fixed number of worker threads
 //! (`tiny_http`, no async runtime) and runs a background thread that rescans every
-//! image's latest inventory when the database file is swapped ([`rescan`]).
+//! image's latest inventory when the database file is swapped ([`rescan`]), plus,
+//! when directories are configured, scheduled configuration audits ([`audit`]).
 //! [`client::push`] is what `hull image --server URL` uses.
 //!
 //! What it does not do (yet): PostgreSQL (the [`store::Store`] trait is the seam),
-//! authentication or TLS (bind to loopback or put a proxy in front), scheduled config
-//! audits, or pulling images itself: clients push inventories.
+//! authentication or TLS (bind to loopback or put a proxy in front), or pulling
+//! images itself: clients push inventories.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -26,6 +27,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod audit;
 pub mod client;
 pub mod dashboard;
 pub mod http;
@@ -67,6 +69,9 @@ pub struct Config {
     pub rescan_interval: Duration,
     pub max_body: usize,
     pub log: Log,
+    /// Directories whose configuration files are audited on a schedule (none: off).
+    pub audit_dirs: Vec<PathBuf>,
+    pub audit_interval: Duration,
 }
 
 impl Default for Config {
@@ -77,6 +82,8 @@ impl Default for Config {
             rescan_interval: Duration::from_secs(60),
             max_body: DEFAULT_MAX_BODY,
             log: Arc::new(|_| {}),
+            audit_dirs: Vec::new(),
+            audit_interval: Duration::from_secs(3600),
         }
     }
 }
@@ -117,6 +124,7 @@ pub struct Counters {
     pub rescanned_images: AtomicU64,
     pub rescan_errors: AtomicU64,
     pub new_findings: AtomicU64,
+    pub audits: AtomicU64,
     pub requests: Mutex<BTreeMap<u16, u64>>,
 }
 
@@ -278,6 +286,34 @@ impl App {
         Ok(out)
     }
 
+    /// Audit the `--audit-dir` directories now and record the run; `Ok(None)` when no
+    /// directory is configured.
+    pub fn run_audit(&self) -> Result<Option<store::AuditRecorded>, ApiError> {
+        if self.config.audit_dirs.is_empty() {
+            return Ok(None);
+        }
+        let run = audit::run(&self.config.audit_dirs);
+        let rec = self.store.record_audit(store::NewAudit {
+            ran_at: now_secs(),
+            files: run.files,
+            errors: run.errors,
+            report: &run.report,
+            findings: &run.findings,
+        })?;
+        self.counters.audits.fetch_add(1, Ordering::Relaxed);
+        self.log(&format!(
+            "audited {} configuration file(s) ({} unreadable): {} finding(s), {} new",
+            rec.summary.files,
+            rec.summary.errors,
+            rec.summary.counts.total(),
+            rec.new_findings.len()
+        ));
+        if let Some(line) = self.notifier.notify_audit(&rec) {
+            self.log(&line);
+        }
+        Ok(Some(rec))
+    }
+
     /// Rescan when the database file differs from the one last rescanned against.
     /// Returns the outcome when a rescan ran.
     pub fn check_vulndb(&self) -> Result<Option<RescanOutcome>, ApiError> {
@@ -366,6 +402,31 @@ impl Server {
                 reason: e.to_string(),
             })?;
         threads.push(watcher);
+        if !app.config.audit_dirs.is_empty() {
+            let (app3, stop3, wake3) = (app.clone(), stop.clone(), wake.clone());
+            let auditor = std::thread::Builder::new()
+                .name("hull-server-audit".into())
+                .spawn(move || loop {
+                    // First run at start, then every interval.
+                    if let Err(e) = app3.run_audit() {
+                        app3.log(&format!("audit failed: {e}"));
+                    }
+                    let (lock, cvar) = &*wake3;
+                    let guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+                    let (guard, _) = cvar
+                        .wait_timeout_while(guard, app3.config.audit_interval, |woken| !*woken)
+                        .unwrap_or_else(|p| p.into_inner());
+                    drop(guard);
+                    if stop3.load(Ordering::Relaxed) {
+                        return;
+                    }
+                })
+                .map_err(|e| ServerError::Bind {
+                    addr: addr.to_string(),
+                    reason: e.to_string(),
+                })?;
+            threads.push(auditor);
+        }
         Ok(Server {
             addr: bound,
             stop,

@@ -13,7 +13,7 @@ use std::time::Duration;
 use hull_runtime::output::{HttpUrl, Webhook};
 use serde::Serialize;
 
-use crate::store::{FindingRow, Recorded};
+use crate::store::{AuditRecorded, FindingRow, Recorded};
 use crate::upload::ImageRef;
 
 /// Notices waiting per webhook before further ones are dropped (and counted).
@@ -130,6 +130,36 @@ impl Notifier {
             } else {
                 String::new()
             }
+        ))
+    }
+
+    /// Queue a `new-audit-findings` notice when an audit run found something new;
+    /// returns the log line.
+    pub fn notify_audit(&self, rec: &AuditRecorded) -> Option<String> {
+        if rec.new_findings.is_empty() {
+            return None;
+        }
+        let body = serde_json::json!({
+            "kind": "new-audit-findings",
+            "audit_id": rec.summary.id,
+            "ran_at": rec.summary.ran_at,
+            "findings": rec.new_findings.iter().map(|r| serde_json::json!({
+                "id": r.check_id,
+                "severity": r.severity.as_str(),
+                "path": r.path,
+                "workload": r.workload,
+                "container": r.container,
+                "message": r.message,
+            })).collect::<Vec<_>>(),
+        })
+        .to_string();
+        for (_, h) in &self.hooks {
+            h.send_body(body.clone());
+        }
+        Some(format!(
+            "{} new configuration finding(s) in audit {}",
+            rec.new_findings.len(),
+            rec.summary.id
         ))
     }
 

@@ -231,6 +231,99 @@ pub trait Store: Send + Sync {
     fn recent_new_findings(&self, limit: usize) -> Result<Vec<NewFinding>, StoreError>;
     fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError>;
     fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError>;
+    /// Record a configuration audit run; findings absent from the previous run are new.
+    fn record_audit(&self, run: NewAudit<'_>) -> Result<AuditRecorded, StoreError>;
+    /// The newest audit runs, newest first.
+    fn audits(&self, limit: usize) -> Result<Vec<AuditSummary>, StoreError>;
+    /// One audit run with its per-file report (as `hull config --format json` files).
+    fn audit(&self, id: i64) -> Result<Option<(AuditSummary, serde_json::Value)>, StoreError>;
+}
+
+/// One configuration finding of an audit run, flattened.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct AuditRow {
+    pub path: String,
+    /// Check id (`k8s:privileged`).
+    pub check_id: String,
+    pub severity: Severity,
+    pub workload: String,
+    pub container: String,
+    pub message: String,
+    pub new: bool,
+}
+
+impl AuditRow {
+    fn key(&self) -> (&str, &str, &str, &str) {
+        (&self.path, &self.check_id, &self.workload, &self.container)
+    }
+}
+
+/// An audit run to record.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAudit<'a> {
+    pub ran_at: u64,
+    pub files: u64,
+    pub errors: u64,
+    pub report: &'a serde_json::Value,
+    pub findings: &'a [AuditRow],
+}
+
+/// An audit run, summarised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditSummary {
+    pub id: i64,
+    pub ran_at: String,
+    pub files: u64,
+    /// Files that could not be read or parsed.
+    pub errors: u64,
+    pub counts: Counts,
+    pub new_findings: u64,
+}
+
+/// What recording an audit produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditRecorded {
+    pub summary: AuditSummary,
+    pub had_previous: bool,
+    pub new_findings: Vec<AuditRow>,
+}
+
+fn audit_summary(conn: &Connection, id: i64) -> rusqlite::Result<Option<AuditSummary>> {
+    let row = conn
+        .query_row(
+            "SELECT ran_at, files, errors, new_findings FROM audits WHERE id = ?1",
+            params![id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((ran_at, files, errors, new)) = row else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT severity, COUNT(*) FROM audit_findings WHERE audit_id = ?1 GROUP BY severity",
+    )?;
+    let mut counts = Counts::default();
+    for row in stmt.query_map(params![id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })? {
+        let (sev, n) = row?;
+        counts.add(sev.parse().unwrap_or(Severity::Unknown), n.max(0) as u64);
+    }
+    Ok(Some(AuditSummary {
+        id,
+        ran_at,
+        files: files.max(0) as u64,
+        errors: errors.max(0) as u64,
+        counts,
+        new_findings: new.max(0) as u64,
+    }))
 }
 
 const SCHEMA: &str = "
@@ -252,6 +345,14 @@ CREATE TABLE IF NOT EXISTS findings(
   is_new INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS findings_scan ON findings(scan_id);
 CREATE INDEX IF NOT EXISTS findings_new ON findings(is_new, scan_id);
+CREATE TABLE IF NOT EXISTS audits(
+  id INTEGER PRIMARY KEY, ran_at TEXT NOT NULL, files INTEGER NOT NULL, errors INTEGER NOT NULL,
+  report_json TEXT NOT NULL, new_findings INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_findings(
+  audit_id INTEGER NOT NULL REFERENCES audits(id), path TEXT NOT NULL, check_id TEXT NOT NULL,
+  severity TEXT NOT NULL, workload TEXT NOT NULL, container TEXT NOT NULL, message TEXT NOT NULL,
+  is_new INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_findings_audit ON audit_findings(audit_id);
 ";
 
 /// The embedded SQLite store.
@@ -736,5 +837,128 @@ impl Store for SqliteStore {
         )
         .map(|_| ())
         .map_err(self.err())
+    }
+
+    fn record_audit(&self, run: NewAudit<'_>) -> Result<AuditRecorded, StoreError> {
+        let err = self.err();
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(&err)?;
+        let previous: Option<i64> = tx
+            .query_row("SELECT MAX(id) FROM audits", [], |r| r.get(0))
+            .map_err(&err)?;
+        let baseline: Option<BTreeSet<(String, String, String, String)>> = match previous {
+            Some(prev) => {
+                let mut stmt = tx
+                    .prepare("SELECT path, check_id, workload, container FROM audit_findings WHERE audit_id = ?1")
+                    .map_err(&err)?;
+                let rows = stmt
+                    .query_map(params![prev], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    })
+                    .map_err(&err)?;
+                Some(rows.collect::<Result<_, _>>().map_err(&err)?)
+            }
+            None => None,
+        };
+        let mut rows: Vec<AuditRow> = run.findings.to_vec();
+        rows.sort_by(|a, b| {
+            a.key()
+                .cmp(&b.key())
+                .then_with(|| a.message.cmp(&b.message))
+        });
+        rows.dedup_by(|a, b| a.key() == b.key());
+        for r in &mut rows {
+            r.new = baseline.as_ref().is_some_and(|b| {
+                let (p, c, w, k) = r.key();
+                !b.contains(&(p.to_string(), c.to_string(), w.to_string(), k.to_string()))
+            });
+        }
+        let new: Vec<AuditRow> = rows.iter().filter(|r| r.new).cloned().collect();
+        tx.execute(
+            "INSERT INTO audits(ran_at, files, errors, report_json, new_findings) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                hull_model::rfc3339_utc(run.ran_at),
+                run.files as i64,
+                run.errors as i64,
+                run.report.to_string(),
+                new.len() as i64
+            ],
+        )
+        .map_err(&err)?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut stmt = tx
+                .prepare(
+                    "INSERT INTO audit_findings(audit_id, path, check_id, severity, workload, container, message, is_new) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(&err)?;
+            for r in &rows {
+                stmt.execute(params![
+                    id,
+                    r.path,
+                    r.check_id,
+                    r.severity.as_str(),
+                    r.workload,
+                    r.container,
+                    r.message,
+                    i64::from(r.new)
+                ])
+                .map_err(&err)?;
+            }
+        }
+        let summary = audit_summary(&tx, id)
+            .map_err(&err)?
+            .ok_or(StoreError::Corrupt {
+                what: "audit",
+                id,
+                reason: "vanished inside its own transaction".into(),
+            })?;
+        tx.commit().map_err(&err)?;
+        Ok(AuditRecorded {
+            summary,
+            had_previous: baseline.is_some(),
+            new_findings: new,
+        })
+    }
+
+    fn audits(&self, limit: usize) -> Result<Vec<AuditSummary>, StoreError> {
+        let err = self.err();
+        let conn = self.lock();
+        let ids: Vec<i64> = conn
+            .prepare("SELECT id FROM audits ORDER BY id DESC LIMIT ?1")
+            .and_then(|mut st| {
+                st.query_map(params![limit as i64], |r| r.get(0))?
+                    .collect::<Result<_, _>>()
+            })
+            .map_err(&err)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(s) = audit_summary(&conn, id).map_err(&err)? {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    fn audit(&self, id: i64) -> Result<Option<(AuditSummary, serde_json::Value)>, StoreError> {
+        let err = self.err();
+        let conn = self.lock();
+        let Some(summary) = audit_summary(&conn, id).map_err(&err)? else {
+            return Ok(None);
+        };
+        let json: String = conn
+            .query_row(
+                "SELECT report_json FROM audits WHERE id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .map_err(&err)?;
+        let report = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
+            what: "audit",
+            id,
+            reason: e.to_string(),
+        })?;
+        Ok(Some((summary, report)))
     }
 }

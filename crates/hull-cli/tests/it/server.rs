@@ -19,15 +19,19 @@ impl Drop for Running {
     }
 }
 
-fn start_server(data: &Path, db: &Path) -> Running {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hull"))
-        .args([
-            "server",
-            "--listen",
-            "127.0.0.1:0",
-            "--rescan-interval",
-            "0.2",
-        ])
+fn start_server(data: &Path, db: &Path, audit: &[&Path]) -> Running {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hull"));
+    cmd.args([
+        "server",
+        "--listen",
+        "127.0.0.1:0",
+        "--rescan-interval",
+        "0.2",
+    ]);
+    for dir in audit {
+        cmd.arg("--audit-dir").arg(dir);
+    }
+    let mut child = cmd
         .arg("--data")
         .arg(data)
         .arg("--db")
@@ -94,7 +98,8 @@ fn server_and_image_push_round_trip() {
         );
     };
     import("community.yaml");
-    let server = start_server(&data, &db);
+    let k8s = c.join("configs/k8s");
+    let server = start_server(&data, &db, &[&k8s]);
     let url = server.1.clone();
 
     let legacy = c.join("images/legacy");
@@ -200,10 +205,16 @@ fn server_and_image_push_round_trip() {
 
     // Restart on the same data directory: everything is still there.
     drop(server);
-    let server = start_server(&data, &db);
+    let server = start_server(&data, &db, &[]);
     let (code, all) = get(&server.1, "/api/v1/images");
     assert_eq!(code, 200);
     assert_eq!(all["images"].as_array().unwrap().len(), 3, "{all:#}");
     let (code, _) = get(&server.1, "/api/v1/images/..%2Fx/versions");
     assert_eq!(code, 400);
+    // The scheduled audit of the corpus manifests ran at the first start.
+    let (code, audits) = get(&server.1, "/api/v1/audits");
+    assert_eq!(code, 200);
+    let run = &audits["audits"][0];
+    assert!(run["files"].as_u64().unwrap() >= 10, "{audits:#}");
+    assert!(run["counts"]["high"].as_u64().unwrap() > 0, "{audits:#}");
 }

@@ -18,6 +18,7 @@ use hull_vulndb::store::{SourceData, SourceUpdate};
 use serde_json::Value;
 
 mod api;
+mod audit;
 mod corpus;
 mod fuzz_seeds;
 
@@ -34,6 +35,16 @@ pub struct Harness {
 impl Harness {
     /// Start a server over a fresh store; `vulndb` may not exist yet.
     pub fn start(dir: tempfile::TempDir, vulndb: PathBuf, max_body: usize) -> Harness {
+        Harness::start_with(dir, vulndb, max_body, vec![])
+    }
+
+    /// As [`Harness::start`], auditing `audit_dirs` every 150 ms.
+    pub fn start_with(
+        dir: tempfile::TempDir,
+        vulndb: PathBuf,
+        max_body: usize,
+        audit_dirs: Vec<PathBuf>,
+    ) -> Harness {
         let hooks = Receiver::start();
         let store_path = dir.path().join("data/server.db");
         let store = Arc::new(SqliteStore::open(&store_path).unwrap());
@@ -45,6 +56,8 @@ impl Harness {
                 rescan_interval: Duration::from_millis(150),
                 max_body,
                 log: Arc::new(|l| eprintln!("server: {l}")),
+                audit_dirs,
+                audit_interval: Duration::from_millis(150),
             },
         )
         .unwrap();

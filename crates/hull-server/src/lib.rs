@@ -239,20 +239,23 @@ impl App {
         let mut pending: Option<std::collections::BTreeSet<i64>> = None;
         for _pass in 0..3 {
             let mut stale = std::collections::BTreeSet::new();
-            for latest in self.store.latest_inventories()? {
+            for latest in self.store.latest_scans()? {
                 if pending
                     .as_ref()
                     .is_some_and(|p| !p.contains(&latest.image_id))
                 {
                     continue;
                 }
-                let findings = rescan::findings_of(&latest.inventory, Some(&db))?;
+                let Some(inventory) = self.store.inventory_of(latest.scan_id)? else {
+                    continue;
+                };
+                let findings = rescan::findings_of(&inventory, Some(&db))?;
                 let rec = self.store.record_scan(
                     &latest.image,
                     NewScan {
                         kind: ScanKind::Rescan,
                         scanned_at: now_secs(),
-                        inventory: &latest.inventory,
+                        inventory: &inventory,
                         findings: &findings,
                         vulndb: Some(&db.identity),
                         rescan_of: Some(latest.scan_id),

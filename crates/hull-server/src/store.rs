@@ -201,14 +201,14 @@ pub struct StoredScan {
     pub findings: Vec<Finding>,
 }
 
-/// The latest inventory of an image version, for rescans.
-#[derive(Debug, Clone)]
-pub struct LatestInventory {
+/// The latest scan of an image version, for rescans (the inventory is loaded one
+/// image at a time with [`Store::inventory_of`], so a rescan of many images does not
+/// hold every inventory in memory).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatestScan {
     pub image_id: i64,
-    /// The scan this inventory comes from.
     pub scan_id: i64,
     pub image: ImageRef,
-    pub inventory: Inventory,
 }
 
 /// Storage operations the server needs. Implementations are shared between HTTP
@@ -225,8 +225,10 @@ pub trait Store: Send + Sync {
     /// Every image version, by repository then first sight.
     fn versions(&self, repository: Option<&str>) -> Result<Vec<Version>, StoreError>;
     fn scan(&self, id: i64) -> Result<Option<StoredScan>, StoreError>;
-    /// The latest inventory of every image version.
-    fn latest_inventories(&self) -> Result<Vec<LatestInventory>, StoreError>;
+    /// The latest scan of every image version, by image id.
+    fn latest_scans(&self) -> Result<Vec<LatestScan>, StoreError>;
+    /// The inventory a scan matched.
+    fn inventory_of(&self, scan_id: i64) -> Result<Option<Inventory>, StoreError>;
     /// The newest findings flagged new, newest first.
     fn recent_new_findings(&self, limit: usize) -> Result<Vec<NewFinding>, StoreError>;
     fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError>;
@@ -759,42 +761,48 @@ impl Store for SqliteStore {
         }))
     }
 
-    fn latest_inventories(&self) -> Result<Vec<LatestInventory>, StoreError> {
+    fn latest_scans(&self) -> Result<Vec<LatestScan>, StoreError> {
         let err = self.err();
         let conn = self.lock();
         let mut stmt = conn
             .prepare(
-                "SELECT i.id, i.repository, i.tag, i.digest, v.json, s.id FROM images i \
-                 JOIN scans s ON s.id = (SELECT MAX(id) FROM scans WHERE image_id = i.id) \
-                 JOIN inventories v ON v.id = s.inventory_id ORDER BY i.id",
+                "SELECT i.id, i.repository, i.tag, i.digest, \
+                 (SELECT MAX(s.id) FROM scans s WHERE s.image_id = i.id) AS latest \
+                 FROM images i WHERE latest IS NOT NULL ORDER BY i.id",
             )
             .map_err(&err)?;
         let rows = stmt
             .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    image_ref(r.get(1)?, r.get(2)?, r.get(3)?),
-                    r.get::<_, String>(4)?,
-                    r.get::<_, i64>(5)?,
-                ))
+                Ok(LatestScan {
+                    image_id: r.get(0)?,
+                    image: image_ref(r.get(1)?, r.get(2)?, r.get(3)?),
+                    scan_id: r.get(4)?,
+                })
             })
             .map_err(&err)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (image_id, image, json, scan_id) = row.map_err(&err)?;
-            let inventory = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
-                what: "inventory of image",
-                id: image_id,
+        rows.collect::<Result<_, _>>().map_err(&err)
+    }
+
+    fn inventory_of(&self, scan_id: i64) -> Result<Option<Inventory>, StoreError> {
+        let err = self.err();
+        let json: Option<String> = {
+            let conn = self.lock();
+            conn.query_row(
+                "SELECT v.json FROM scans s JOIN inventories v ON v.id = s.inventory_id WHERE s.id = ?1",
+                params![scan_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(&err)?
+        };
+        json.map(|j| {
+            serde_json::from_str(&j).map_err(|e| StoreError::Corrupt {
+                what: "inventory of scan",
+                id: scan_id,
                 reason: e.to_string(),
-            })?;
-            out.push(LatestInventory {
-                image_id,
-                scan_id,
-                image,
-                inventory,
-            });
-        }
-        Ok(out)
+            })
+        })
+        .transpose()
     }
 
     fn recent_new_findings(&self, limit: usize) -> Result<Vec<NewFinding>, StoreError> {

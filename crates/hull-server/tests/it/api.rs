@@ -340,10 +340,12 @@ fn store_refuses_stale_rescans() {
         .record_scan(&image, scan(&a, Some(first.scan.id)))
         .unwrap()
         .is_none());
-    let latest = store.latest_inventories().unwrap();
+    let latest = store.latest_scans().unwrap();
     assert_eq!(latest.len(), 1);
     assert_eq!(latest[0].scan_id, second.scan.id);
-    assert_eq!(latest[0].inventory.packages[0].version, "2.0.0");
+    let inv = store.inventory_of(latest[0].scan_id).unwrap().unwrap();
+    assert_eq!(inv.packages[0].version, "2.0.0");
+    assert!(store.inventory_of(12345).unwrap().is_none());
     assert!(store
         .record_scan(&image, scan(&b, Some(second.scan.id)))
         .unwrap()

@@ -368,7 +368,17 @@ impl Server {
                 .spawn(move || {
                     while !stop.load(Ordering::Relaxed) {
                         match http.recv_timeout(Duration::from_millis(200)) {
-                            Ok(Some(req)) => http::handle(&app, req),
+                            Ok(Some(req)) => {
+                                // A bug in one handler must not shrink the pool: the
+                                // dropped request is answered 500 by tiny_http.
+                                let r =
+                                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                        http::handle(&app, req)
+                                    }));
+                                if r.is_err() {
+                                    app.log("a request handler panicked (answered 500)");
+                                }
+                            }
                             Ok(None) => {}
                             Err(_) => std::thread::sleep(Duration::from_millis(50)),
                         }

@@ -340,8 +340,8 @@ pub struct Server {
 
 impl Server {
     /// Listen on `addr` (port 0 picks a free one) with `workers` request threads, and
-    /// start the database watcher. A first database check runs before this returns,
-    /// so a server started after `hull db update` rescans at once.
+    /// start the database watcher, whose first check runs at once (in the background:
+    /// a long rescan never delays serving).
     pub fn start(app: Arc<App>, addr: &str, workers: usize) -> Result<Server, ServerError> {
         let http = tiny_http::Server::http(addr).map_err(|e| ServerError::Bind {
             addr: addr.to_string(),
@@ -354,9 +354,6 @@ impl Server {
                 addr: addr.to_string(),
                 reason: "not an ip address".into(),
             })?;
-        if let Err(e) = app.check_vulndb() {
-            app.log(&format!("rescan failed: {e}"));
-        }
         let http = Arc::new(http);
         let stop = Arc::new(AtomicBool::new(false));
         let wake = Arc::new((Mutex::new(false), Condvar::new()));
@@ -396,6 +393,11 @@ impl Server {
             .spawn(move || {
                 let interval = app2.config.rescan_interval;
                 loop {
+                    // First check at once (a restart after `hull db update` rescans
+                    // without waiting), then every interval.
+                    if let Err(e) = app2.check_vulndb() {
+                        app2.log(&format!("rescan failed: {e}"));
+                    }
                     let (lock, cvar) = &*wake2;
                     let guard = lock.lock().unwrap_or_else(|p| p.into_inner());
                     let (guard, _) = cvar
@@ -404,9 +406,6 @@ impl Server {
                     drop(guard);
                     if stop2.load(Ordering::Relaxed) {
                         return;
-                    }
-                    if let Err(e) = app2.check_vulndb() {
-                        app2.log(&format!("rescan failed: {e}"));
                     }
                 }
             })

@@ -48,6 +48,14 @@ pub struct Args {
     /// Repeatable.
     #[arg(long)]
     pub vex: Vec<PathBuf>,
+    /// After the scan, push the inventory to a hull server (`http://host:8480`), which
+    /// stores it, rescans it on database updates and notifies about new findings.
+    #[arg(long, value_name = "URL", env = "HULL_SERVER")]
+    pub server: Option<String>,
+    /// The name to store the image under on the server (`repo[:tag][@digest]`).
+    /// Default: the image's first repo tag, else the target's reference.
+    #[arg(long, value_name = "REF", requires = "server")]
+    pub server_image: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -122,8 +130,33 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .context("writing the report")?;
         }
     }
+    if let Some(url) = &args.server {
+        push(url, args.server_image.as_deref(), &inventory, quiet)?;
+    }
     let code = hull_report::filter::exit_code(&filtered, Severity::Unknown, args.exit_code);
     Ok(ExitCode::from(code))
+}
+
+/// Send the inventory to a hull server (after the report is out, so a server outage
+/// never costs the local result; it still fails the command).
+fn push(url: &str, image: Option<&str>, inventory: &Inventory, quiet: bool) -> anyhow::Result<()> {
+    let image = image
+        .map(hull_server::upload::ImageRef::parse)
+        .transpose()
+        .context("--server-image")?;
+    let answer = hull_server::client::push(url, image.as_ref(), inventory)?;
+    if !quiet {
+        let name = answer["image"]["repository"].as_str().unwrap_or("?");
+        let tag = answer["image"]["tag"]
+            .as_str()
+            .map(|t| format!(":{t}"))
+            .unwrap_or_default();
+        eprintln!(
+            "hull: pushed to {url} as {name}{tag} (scan {})",
+            answer["scan"]["id"]
+        );
+    }
+    Ok(())
 }
 
 fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {

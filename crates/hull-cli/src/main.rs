@@ -11,6 +11,7 @@ mod host;
 mod image;
 mod monitor;
 mod sbom;
+mod server;
 mod target;
 
 /// hull: container security in one fast, honest tool.
@@ -38,6 +39,8 @@ enum Command {
     Host(host::Args),
     /// Watch running containers and raise alerts.
     Monitor(monitor::Args),
+    /// Run the vulnerability management server (inventory store, rescans, dashboard).
+    Server(server::Args),
 }
 
 /// Exit codes (STYLE.md): 0 clean, 1 findings over the `--exit-code` threshold, 2 error.
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         Command::Config(a) => config::run(a),
         Command::Host(a) => host::run(a),
         Command::Monitor(a) => monitor::run(a),
+        Command::Server(a) => server::run(a),
     };
     match result {
         Ok(code) => code,

@@ -328,6 +328,16 @@ impl Webhook {
     }
 }
 
+impl Webhook {
+    /// Queue an already encoded JSON body (the server's new-findings notices use the
+    /// same sender as alerts); never blocks. A full queue counts a drop.
+    pub fn send_body(&self, body: String) {
+        if self.tx.try_send(body).is_err() {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
 fn sender(
     target: WebhookTarget,
     rx: Receiver<String>,

@@ -4,6 +4,7 @@
 //! and on hostile images built here.
 
 mod config;
+mod server;
 mod vulndb;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,0 +1,99 @@
+//! `hull server`: wiring of hull-server's store, rescans, webhooks and HTTP API.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use hull_server::store::SqliteStore;
+use hull_server::{App, Config, Server};
+
+#[derive(clap::Args)]
+#[command(after_help = "API, storage, rescan and recommendation rules: docs/server.md")]
+pub struct Args {
+    /// Address to listen on (port 0 picks a free one; the address is printed).
+    #[arg(long, default_value = "127.0.0.1:8480")]
+    pub listen: String,
+    /// Directory of the server's own database (server.db)
+    /// [default: $XDG_DATA_HOME/hull, else ~/.local/share/hull]
+    #[arg(long, value_name = "DIR", env = "HULL_SERVER_DATA")]
+    pub data: Option<PathBuf>,
+    /// Vulnerability database file [default: $XDG_CACHE_HOME/hull/db/hull.db]
+    #[arg(long, env = "HULL_DB")]
+    pub db: Option<PathBuf>,
+    /// Seconds between checks for an updated vulnerability database (fractions allowed).
+    #[arg(long, default_value_t = 60.0, value_name = "SECS")]
+    pub rescan_interval: f64,
+    /// POST new findings as JSON to this http:// URL (repeatable; retries, bounded queue).
+    #[arg(long, value_name = "URL")]
+    pub webhook: Vec<String>,
+    /// Request worker threads.
+    #[arg(long, default_value_t = 4)]
+    pub workers: usize,
+    /// Largest accepted upload, bytes.
+    #[arg(long, default_value_t = hull_server::DEFAULT_MAX_BODY)]
+    pub max_body: usize,
+    /// Audit the configuration files under DIR (as `hull config DIR`) on a schedule,
+    /// starting now (repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub audit_dir: Vec<PathBuf>,
+    /// Seconds between configuration audits.
+    #[arg(long, default_value_t = 3600.0, value_name = "SECS")]
+    pub audit_interval: f64,
+}
+
+fn seconds(flag: &str, secs: f64) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(secs)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .with_context(|| format!("{flag} must be a positive number of seconds"))
+}
+
+fn default_data_dir() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("hull")
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let interval = seconds("--rescan-interval", args.rescan_interval)?;
+    let audit_interval = seconds("--audit-interval", args.audit_interval)?;
+    for d in &args.audit_dir {
+        anyhow::ensure!(d.is_dir(), "--audit-dir {} is not a directory", d.display());
+    }
+    let data = args.data.unwrap_or_else(default_data_dir);
+    let store_path = data.join("server.db");
+    let store = SqliteStore::open(&store_path)?;
+    let vulndb = args.db.unwrap_or_else(hull_vulndb::store::default_path);
+    if !vulndb.is_file() {
+        eprintln!(
+            "hull server: warning: no vulnerability database at {} yet; pushed inventories are stored and matched once it appears (run `hull db update`)",
+            vulndb.display()
+        );
+    }
+    let app = App::new(
+        Arc::new(store),
+        Config {
+            vulndb,
+            webhooks: args.webhook,
+            rescan_interval: interval,
+            max_body: args.max_body,
+            log: Arc::new(|line| eprintln!("hull server: {line}")),
+            audit_dirs: args.audit_dir,
+            audit_interval,
+        },
+    )?;
+    let server = Server::start(Arc::new(app), &args.listen, args.workers)
+        .with_context(|| format!("starting the server on {}", args.listen))?;
+    // The one line on stdout: scripts (and tests) read the address from it.
+    println!("hull server listening on http://{}", server.addr());
+    eprintln!("hull server: data in {}", store_path.display());
+    // Every write is one committed SQLite transaction, so SIGTERM/SIGINT (the default
+    // action: exit) loses nothing; there is no state to flush.
+    server.wait();
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,220 @@
+//! `hull server` + `hull image --server` through the real binary: two real Alpine
+//! images pushed, the database updated with `hull db import` under the running
+//! server, the rescan seen through the API, a restart on the same data directory.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+struct Running(Child, String);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_server(data: &Path, db: &Path, audit: &[&Path]) -> Running {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hull"));
+    cmd.args([
+        "server",
+        "--listen",
+        "127.0.0.1:0",
+        "--rescan-interval",
+        "0.2",
+    ]);
+    for dir in audit {
+        cmd.arg("--audit-dir").arg(dir);
+    }
+    let mut child = cmd
+        .arg("--data")
+        .arg(data)
+        .arg("--db")
+        .arg(db)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn hull server");
+    let mut line = String::new();
+    let stdout = child.stdout.take().unwrap();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("hull server listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_string();
+    Running(child, url)
+}
+
+/// GET over a plain socket (the test needs no HTTP client dependency).
+fn get(base: &str, path: &str) -> (u16, Value) {
+    let mut s = TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let code = resp.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = resp.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (code, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+fn hull(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_hull"))
+        .args(args)
+        .env_remove("HULL_SERVER")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn server_and_image_push_round_trip() {
+    let Some(c) = super::corpus() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("hull.db");
+    let data = tmp.path().join("data");
+    let feeds = c.join("feeds/alpine/secdb-yaml/v3.9");
+    let import = |file: &str| {
+        let out = hull(&[
+            "db",
+            "import",
+            "--db",
+            db.to_str().unwrap(),
+            feeds.join(file).to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "import {file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    import("community.yaml");
+    let k8s = c.join("configs/k8s");
+    let server = start_server(&data, &db, &[&k8s]);
+    let url = server.1.clone();
+
+    let legacy = c.join("images/legacy");
+    let push = |target: String, name: Option<&str>| {
+        let mut args = vec![
+            "image",
+            "--db",
+            db.to_str().unwrap(),
+            &target,
+            "--format",
+            "json",
+            "--server",
+            &url,
+        ];
+        if let Some(n) = name {
+            args.extend(["--server-image", n]);
+        }
+        let out = hull(&args);
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "{target}: {err}");
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (report, err)
+    };
+    let (_, err) = push(
+        format!(
+            "oci-dir:{}",
+            legacy.join("alpine-3.9.6-minirootfs.oci").display()
+        ),
+        Some("shop/api:1.0"),
+    );
+    assert!(err.contains("as shop/api:1.0"), "{err}");
+    let (report, err) = push(
+        format!(
+            "docker-archive:{}",
+            legacy.join("alpine-3.9.4.docker.tar").display()
+        ),
+        Some("shop/api:1.1"),
+    );
+    assert!(err.contains("as shop/api:1.1"), "{err}");
+    assert_eq!(
+        report["summary"]["reported"], 0,
+        "community feed only: nothing yet"
+    );
+    // Without --server-image the name comes from the archive's RepoTags.
+    let (_, err) = push(
+        format!(
+            "docker-archive:{}",
+            legacy.join("alpine-3.9.4.docker.tar").display()
+        ),
+        None,
+    );
+    assert!(
+        err.contains("as docker.io/legacy/alpine-3.9.4:latest"),
+        "{err}"
+    );
+
+    // The database is updated under the running server: the rescan finds openssl/musl.
+    import("main.yaml");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let versions = loop {
+        let (code, v) = get(&url, "/api/v1/images/shop/api/versions");
+        assert_eq!(code, 200, "{v}");
+        if v["versions"][0]["latest_scan"]["kind"] == "rescan" {
+            break v;
+        }
+        assert!(Instant::now() < deadline, "no rescan: {v:#}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let newest = &versions["versions"][0];
+    assert_eq!(newest["tag"], "1.1");
+    let n = newest["latest_scan"]["counts"]["unknown"].as_u64().unwrap();
+    assert!(n >= 3, "alpine 3.9.4 has known vulnerabilities: {newest:#}");
+    assert_eq!(newest["latest_scan"]["new_findings"].as_u64(), Some(n));
+    let (_, rec) = get(
+        &url,
+        "/api/v1/images/shop%2Fapi/recommendation?severity=unknown",
+    );
+    assert_eq!(rec["action"], "roll-back", "{rec:#}");
+    assert_eq!(rec["recommended"]["tag"], "1.0");
+
+    // A server that is down fails the command (exit 2) after the report was written.
+    let out_file = tmp.path().join("r.json");
+    let dead = hull(&[
+        "image",
+        "--db",
+        db.to_str().unwrap(),
+        &format!(
+            "docker-archive:{}",
+            legacy.join("alpine-3.9.4.docker.tar").display()
+        ),
+        "--format",
+        "json",
+        "-o",
+        out_file.to_str().unwrap(),
+        "--server",
+        "http://127.0.0.1:9",
+        "--server-image",
+        "shop/api:9",
+    ]);
+    assert_eq!(dead.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&dead.stderr).contains("cannot reach the server"));
+    assert!(out_file.is_file());
+
+    // Restart on the same data directory: everything is still there.
+    drop(server);
+    let server = start_server(&data, &db, &[]);
+    let (code, all) = get(&server.1, "/api/v1/images");
+    assert_eq!(code, 200);
+    assert_eq!(all["images"].as_array().unwrap().len(), 3, "{all:#}");
+    let (code, _) = get(&server.1, "/api/v1/images/..%2Fx/versions");
+    assert_eq!(code, 400);
+    // The scheduled audit of the corpus manifests ran at the first start.
+    let (code, audits) = get(&server.1, "/api/v1/audits");
+    assert_eq!(code, 200);
+    let run = &audits["audits"][0];
+    assert!(run["files"].as_u64().unwrap() >= 10, "{audits:#}");
+    assert!(run["counts"]["high"].as_u64().unwrap() > 0, "{audits:#}");
+}

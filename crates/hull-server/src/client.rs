@@ -1,0 +1,79 @@
+//! The client side of `POST /api/v1/scans`: what `hull image --server URL` calls.
+
+use std::time::Duration;
+
+use hull_model::Inventory;
+
+use crate::upload::{ImageRef, UploadBody};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("server url `{0}` must start with http:// or https://")]
+    Url(String),
+    #[error("cannot reach the server at {url}: {reason}")]
+    Transport { url: String, reason: String },
+    #[error("the server at {url} answered {status}: {message}")]
+    Status {
+        url: String,
+        status: u16,
+        message: String,
+    },
+    #[error("the server at {url} sent an unreadable answer: {reason}")]
+    Answer { url: String, reason: String },
+}
+
+/// Push `inventory` (named `image`, else by the server from the inventory) to the
+/// server at `base` (`http://host:8480`); returns the server's JSON answer.
+pub fn push(
+    base: &str,
+    image: Option<&ImageRef>,
+    inventory: &Inventory,
+) -> Result<serde_json::Value, ClientError> {
+    if !(base.starts_with("http://") || base.starts_with("https://")) {
+        return Err(ClientError::Url(base.to_string()));
+    }
+    let url = format!("{}/api/v1/scans", base.trim_end_matches('/'));
+    let body =
+        serde_json::to_vec(&UploadBody { image, inventory }).map_err(|e| ClientError::Answer {
+            url: url.clone(),
+            reason: e.to_string(),
+        })?;
+    let agent = ureq::AgentBuilder::new()
+        .timeout_connect(Duration::from_secs(10))
+        .timeout(Duration::from_secs(300))
+        .build();
+    let resp = agent
+        .post(&url)
+        .set("Content-Type", "application/json")
+        .send_bytes(&body);
+    let resp = match resp {
+        Ok(r) => r,
+        Err(ureq::Error::Status(status, r)) => {
+            let text = r.into_string().unwrap_or_default();
+            let message = serde_json::from_str::<serde_json::Value>(&text)
+                .ok()
+                .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+                .unwrap_or_else(|| text.chars().take(300).collect());
+            return Err(ClientError::Status {
+                url,
+                status,
+                message,
+            });
+        }
+        Err(e) => {
+            return Err(ClientError::Transport {
+                url,
+                reason: e.to_string(),
+            })
+        }
+    };
+    // ureq's `json` feature is off in this workspace: read text, parse with serde_json.
+    let text = resp.into_string().map_err(|e| ClientError::Answer {
+        url: url.clone(),
+        reason: e.to_string(),
+    })?;
+    serde_json::from_str(&text).map_err(|e| ClientError::Answer {
+        url,
+        reason: e.to_string(),
+    })
+}

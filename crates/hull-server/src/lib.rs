@@ -1,0 +1,473 @@
+//! hull's vulnerability management server: keeps every pushed image's inventory and
+//! scan history, rescans stored inventories when the vulnerability database is
+//! updated, notifies webhooks about new findings, recommends which image version to
+//! run, and shows it all on a small server-rendered dashboard.
+//!
+//! What it does: an [`App`] owns a [`store::Store`] (embedded SQLite by default), the
+//! path of the vulnerability database (opened read-only per scan) and the
+//! [`notify::Notifier`]. [`Server::start`] serves the JSON API (`/api/v1/…`), the
+//! dashboard (`/`), `/healthz` and `/metrics` from a fixed number of worker threads
+//! (`tiny_http`, no async runtime) and runs a background thread that rescans every
+//! image's latest inventory when the database file is swapped ([`rescan`]), plus,
+//! when directories are configured, scheduled configuration audits ([`audit`]).
+//! [`client::push`] is what `hull image --server URL` uses.
+//!
+//! What it does not do (yet): PostgreSQL (the [`store::Store`] trait is the seam),
+//! authentication or TLS (bind to loopback or put a proxy in front), or pulling
+//! images itself: clients push inventories.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use hull_server::{App, Config, Server};
+//! let store = Arc::new(hull_server::store::SqliteStore::open("server.db".as_ref())?);
+//! let app = App::new(store, Config { vulndb: "hull.db".into(), ..Config::default() })?;
+//! let server = Server::start(Arc::new(app), "127.0.0.1:8480", 4)?;
+//! println!("listening on http://{}", server.addr());
+//! server.wait();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod audit;
+pub mod client;
+pub mod dashboard;
+pub mod http;
+pub mod notify;
+pub mod recommend;
+pub mod rescan;
+pub mod store;
+pub mod upload;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::rescan::RescanError;
+use crate::store::{NewScan, Recorded, ScanKind, Store, StoreError};
+use crate::upload::{ImageRef, UploadError};
+
+/// Default upper bound of a `POST /api/v1/scans` body.
+pub const DEFAULT_MAX_BODY: usize = 64 * 1024 * 1024;
+
+/// Key under which the store remembers the database file it last rescanned against.
+const META_VULNDB: &str = "vulndb_fingerprint";
+
+/// Log lines go to the caller (the CLI prints them); the library never prints.
+pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Server settings.
+#[derive(Clone)]
+pub struct Config {
+    /// The vulnerability database file (`hull db update` writes it).
+    pub vulndb: PathBuf,
+    /// Webhook URLs notified about new findings.
+    pub webhooks: Vec<String>,
+    /// How often the database file is checked for a swap.
+    pub rescan_interval: Duration,
+    pub max_body: usize,
+    pub log: Log,
+    /// Directories whose configuration files are audited on a schedule (none: off).
+    pub audit_dirs: Vec<PathBuf>,
+    pub audit_interval: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            vulndb: hull_vulndb::store::default_path(),
+            webhooks: Vec::new(),
+            rescan_interval: Duration::from_secs(60),
+            max_body: DEFAULT_MAX_BODY,
+            log: Arc::new(|_| {}),
+            audit_dirs: Vec::new(),
+            audit_interval: Duration::from_secs(3600),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("bad webhook: {0}")]
+    Webhook(String),
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind { addr: String, reason: String },
+}
+
+/// Errors of API operations, each with the HTTP status it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Upload(#[from] UploadError),
+    #[error(transparent)]
+    Rescan(#[from] RescanError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ApiError {
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::Upload(_) => 400,
+            ApiError::Rescan(_) | ApiError::Store(_) => 500,
+        }
+    }
+}
+
+/// Prometheus counters (`/metrics`).
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub scans_received: AtomicU64,
+    pub rescans: AtomicU64,
+    pub rescanned_images: AtomicU64,
+    pub rescan_errors: AtomicU64,
+    pub new_findings: AtomicU64,
+    pub audits: AtomicU64,
+    pub requests: Mutex<BTreeMap<u16, u64>>,
+}
+
+/// What one rescan did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RescanOutcome {
+    /// `None` when there is no vulnerability database (nothing was rescanned).
+    pub vulndb: Option<rescan::DbIdentity>,
+    pub images: usize,
+    pub new_findings: usize,
+    pub scans: Vec<i64>,
+}
+
+/// Shared server state: the store, the database path, notifications, counters.
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub config: Config,
+    pub notifier: notify::Notifier,
+    pub counters: Counters,
+    /// Serialises rescans (the API's and the background thread's).
+    rescan_lock: Mutex<()>,
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, config: Config) -> Result<App, ServerError> {
+        let notifier = notify::Notifier::start(&config.webhooks).map_err(ServerError::Webhook)?;
+        Ok(App {
+            store,
+            config,
+            notifier,
+            counters: Counters::default(),
+            rescan_lock: Mutex::new(()),
+        })
+    }
+
+    fn log(&self, line: &str) {
+        (self.config.log)(line);
+    }
+
+    /// Store one pushed scan: parse, match against the current database, record.
+    pub fn push(&self, body: &[u8]) -> Result<(ImageRef, Recorded), ApiError> {
+        let up = upload::parse(body)?;
+        let db = rescan::open(&self.config.vulndb)?;
+        let findings = rescan::findings_of(&up.inventory, db.as_ref())?;
+        let rec = self
+            .store
+            .record_scan(
+                &up.image,
+                NewScan {
+                    kind: ScanKind::Push,
+                    scanned_at: now_secs(),
+                    inventory: &up.inventory,
+                    findings: &findings,
+                    vulndb: db.as_ref().map(|d| &d.identity),
+                    rescan_of: None,
+                },
+            )?
+            .ok_or(StoreError::Corrupt {
+                what: "scan",
+                id: 0,
+                reason: "a push was not recorded".into(),
+            })?;
+        self.counters.scans_received.fetch_add(1, Ordering::Relaxed);
+        self.after_record(&up.image, &rec);
+        Ok((up.image, rec))
+    }
+
+    fn after_record(&self, image: &ImageRef, rec: &Recorded) {
+        self.counters
+            .new_findings
+            .fetch_add(rec.new_findings.len() as u64, Ordering::Relaxed);
+        if let Some(line) = self.notifier.notify(image, rec) {
+            self.log(&line);
+        }
+    }
+
+    /// Re-match the latest inventory of every image version against the current
+    /// database, recording a scan per image and notifying about new findings.
+    pub fn rescan_all(&self) -> Result<RescanOutcome, ApiError> {
+        let _one_at_a_time = self.rescan_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let result = self.rescan_locked();
+        if result.is_err() {
+            self.counters.rescan_errors.fetch_add(1, Ordering::Relaxed);
+        }
+        result
+    }
+
+    fn rescan_locked(&self) -> Result<RescanOutcome, ApiError> {
+        let Some(db) = rescan::open(&self.config.vulndb)? else {
+            return Ok(RescanOutcome {
+                vulndb: None,
+                images: 0,
+                new_findings: 0,
+                scans: vec![],
+            });
+        };
+        let mut out = RescanOutcome {
+            vulndb: Some(db.identity.clone()),
+            images: 0,
+            new_findings: 0,
+            scans: vec![],
+        };
+        // A push that lands while this runs makes the rescan of its image stale (not
+        // recorded); that push may have been matched against the previous database,
+        // so stale images are taken again, a bounded number of times.
+        let mut pending: Option<std::collections::BTreeSet<i64>> = None;
+        for _pass in 0..3 {
+            let mut stale = std::collections::BTreeSet::new();
+            for latest in self.store.latest_scans()? {
+                if pending
+                    .as_ref()
+                    .is_some_and(|p| !p.contains(&latest.image_id))
+                {
+                    continue;
+                }
+                let Some(inventory) = self.store.inventory_of(latest.scan_id)? else {
+                    continue;
+                };
+                let findings = rescan::findings_of(&inventory, Some(&db))?;
+                let rec = self.store.record_scan(
+                    &latest.image,
+                    NewScan {
+                        kind: ScanKind::Rescan,
+                        scanned_at: now_secs(),
+                        inventory: &inventory,
+                        findings: &findings,
+                        vulndb: Some(&db.identity),
+                        rescan_of: Some(latest.scan_id),
+                    },
+                )?;
+                let Some(rec) = rec else {
+                    stale.insert(latest.image_id);
+                    continue;
+                };
+                out.images += 1;
+                out.new_findings += rec.new_findings.len();
+                out.scans.push(rec.scan.id);
+                self.after_record(&latest.image, &rec);
+            }
+            if stale.is_empty() {
+                break;
+            }
+            pending = Some(stale);
+        }
+        self.store.set_meta(META_VULNDB, &db.identity.fingerprint)?;
+        self.counters.rescans.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .rescanned_images
+            .fetch_add(out.images as u64, Ordering::Relaxed);
+        self.log(&format!(
+            "rescanned {} image version(s) against the database built {}: {} new finding(s)",
+            out.images,
+            db.identity.built_at.as_deref().unwrap_or("(unknown)"),
+            out.new_findings
+        ));
+        Ok(out)
+    }
+
+    /// Audit the `--audit-dir` directories now and record the run; `Ok(None)` when no
+    /// directory is configured.
+    pub fn run_audit(&self) -> Result<Option<store::AuditRecorded>, ApiError> {
+        if self.config.audit_dirs.is_empty() {
+            return Ok(None);
+        }
+        let run = audit::run(&self.config.audit_dirs);
+        let rec = self.store.record_audit(store::NewAudit {
+            ran_at: now_secs(),
+            files: run.files,
+            errors: run.errors,
+            report: &run.report,
+            findings: &run.findings,
+        })?;
+        self.counters.audits.fetch_add(1, Ordering::Relaxed);
+        self.log(&format!(
+            "audited {} configuration file(s) ({} unreadable): {} finding(s), {} new",
+            rec.summary.files,
+            rec.summary.errors,
+            rec.summary.counts.total(),
+            rec.new_findings.len()
+        ));
+        if let Some(line) = self.notifier.notify_audit(&rec) {
+            self.log(&line);
+        }
+        Ok(Some(rec))
+    }
+
+    /// Rescan when the database file differs from the one last rescanned against.
+    /// Returns the outcome when a rescan ran.
+    pub fn check_vulndb(&self) -> Result<Option<RescanOutcome>, ApiError> {
+        let Some(now) = rescan::fingerprint(&self.config.vulndb) else {
+            return Ok(None);
+        };
+        if self.store.get_meta(META_VULNDB)?.as_deref() == Some(now.as_str()) {
+            return Ok(None);
+        }
+        self.rescan_all().map(Some)
+    }
+}
+
+/// A running server: worker threads plus the database watcher.
+pub struct Server {
+    addr: std::net::SocketAddr,
+    stop: Arc<AtomicBool>,
+    wake: Arc<(Mutex<bool>, Condvar)>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    /// Listen on `addr` (port 0 picks a free one) with `workers` request threads, and
+    /// start the database watcher, whose first check runs at once (in the background:
+    /// a long rescan never delays serving).
+    pub fn start(app: Arc<App>, addr: &str, workers: usize) -> Result<Server, ServerError> {
+        let http = tiny_http::Server::http(addr).map_err(|e| ServerError::Bind {
+            addr: addr.to_string(),
+            reason: e.to_string(),
+        })?;
+        let bound = http
+            .server_addr()
+            .to_ip()
+            .ok_or_else(|| ServerError::Bind {
+                addr: addr.to_string(),
+                reason: "not an ip address".into(),
+            })?;
+        let http = Arc::new(http);
+        let stop = Arc::new(AtomicBool::new(false));
+        let wake = Arc::new((Mutex::new(false), Condvar::new()));
+        let mut threads = Vec::new();
+        for i in 0..workers.max(1) {
+            let (http, app, stop) = (http.clone(), app.clone(), stop.clone());
+            let t = std::thread::Builder::new()
+                .name(format!("hull-server-{i}"))
+                .spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        match http.recv_timeout(Duration::from_millis(200)) {
+                            Ok(Some(req)) => {
+                                // A bug in one handler must not shrink the pool: the
+                                // dropped request is answered 500 by tiny_http.
+                                let r =
+                                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                        http::handle(&app, req)
+                                    }));
+                                if r.is_err() {
+                                    app.log("a request handler panicked (answered 500)");
+                                }
+                            }
+                            Ok(None) => {}
+                            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+                        }
+                    }
+                })
+                .map_err(|e| ServerError::Bind {
+                    addr: addr.to_string(),
+                    reason: e.to_string(),
+                })?;
+            threads.push(t);
+        }
+        let (app2, stop2, wake2) = (app.clone(), stop.clone(), wake.clone());
+        let watcher = std::thread::Builder::new()
+            .name("hull-server-rescan".into())
+            .spawn(move || {
+                let interval = app2.config.rescan_interval;
+                loop {
+                    // First check at once (a restart after `hull db update` rescans
+                    // without waiting), then every interval.
+                    if let Err(e) = app2.check_vulndb() {
+                        app2.log(&format!("rescan failed: {e}"));
+                    }
+                    let (lock, cvar) = &*wake2;
+                    let guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+                    let (guard, _) = cvar
+                        .wait_timeout_while(guard, interval, |woken| !*woken)
+                        .unwrap_or_else(|p| p.into_inner());
+                    drop(guard);
+                    if stop2.load(Ordering::Relaxed) {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| ServerError::Bind {
+                addr: addr.to_string(),
+                reason: e.to_string(),
+            })?;
+        threads.push(watcher);
+        if !app.config.audit_dirs.is_empty() {
+            let (app3, stop3, wake3) = (app.clone(), stop.clone(), wake.clone());
+            let auditor = std::thread::Builder::new()
+                .name("hull-server-audit".into())
+                .spawn(move || loop {
+                    // First run at start, then every interval.
+                    if let Err(e) = app3.run_audit() {
+                        app3.log(&format!("audit failed: {e}"));
+                    }
+                    let (lock, cvar) = &*wake3;
+                    let guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+                    let (guard, _) = cvar
+                        .wait_timeout_while(guard, app3.config.audit_interval, |woken| !*woken)
+                        .unwrap_or_else(|p| p.into_inner());
+                    drop(guard);
+                    if stop3.load(Ordering::Relaxed) {
+                        return;
+                    }
+                })
+                .map_err(|e| ServerError::Bind {
+                    addr: addr.to_string(),
+                    reason: e.to_string(),
+                })?;
+            threads.push(auditor);
+        }
+        Ok(Server {
+            addr: bound,
+            stop,
+            wake,
+            threads,
+        })
+    }
+
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
+    }
+
+    /// Stop accepting requests, finish the ones in progress, and join every thread.
+    pub fn stop(mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        {
+            let (lock, cvar) = &*self.wake;
+            *lock.lock().unwrap_or_else(|p| p.into_inner()) = true;
+            cvar.notify_all();
+        }
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+
+    /// Block until the server stops (it does not, unless a thread panics).
+    pub fn wait(mut self) {
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! New findings → webhooks and a log line.
+//!
+//! Delivery reuses the monitor's webhook sender (`hull_runtime::output::Webhook`): its
+//! own thread, a bounded queue that never blocks the caller (overflow is counted as
+//! dropped), connect/read timeouts and retries with backoff. One notice is sent per
+//! image scan that has new findings; its JSON shape is documented in
+//! `docs/server.md` (`kind: "new-findings"`).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use hull_runtime::output::{HttpUrl, Webhook};
+use serde::Serialize;
+
+use crate::store::{AuditRecorded, FindingRow, Recorded};
+use crate::upload::ImageRef;
+
+/// Notices waiting per webhook before further ones are dropped (and counted).
+pub const QUEUE: usize = 256;
+
+#[derive(Serialize)]
+struct Notice<'a> {
+    kind: &'static str,
+    image: &'a ImageRef,
+    scan_id: i64,
+    scanned_at: &'a str,
+    vulndb_built_at: Option<&'a str>,
+    advisory_ids: Vec<&'a str>,
+    by_severity: BTreeMap<&'static str, u64>,
+    findings: Vec<NoticeFinding<'a>>,
+}
+
+#[derive(Serialize)]
+struct NoticeFinding<'a> {
+    id: &'a str,
+    package: &'a str,
+    installed: &'a str,
+    fixed: Option<&'a str>,
+    severity: &'static str,
+    path: &'a str,
+}
+
+/// The JSON body of a new-findings notice.
+pub fn notice_body(image: &ImageRef, rec: &Recorded) -> String {
+    let rows: &[FindingRow] = &rec.new_findings;
+    let mut ids: Vec<&str> = rows.iter().map(|r| r.advisory_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut by_severity = BTreeMap::new();
+    for r in rows {
+        *by_severity.entry(r.severity.as_str()).or_insert(0) += 1;
+    }
+    let notice = Notice {
+        kind: "new-findings",
+        image,
+        scan_id: rec.scan.id,
+        scanned_at: &rec.scan.scanned_at,
+        vulndb_built_at: rec.scan.vulndb_built_at.as_deref(),
+        advisory_ids: ids,
+        by_severity,
+        findings: rows
+            .iter()
+            .map(|r| NoticeFinding {
+                id: &r.advisory_id,
+                package: &r.package,
+                installed: &r.installed,
+                fixed: r.fixed.as_deref(),
+                severity: r.severity.as_str(),
+                path: &r.path,
+            })
+            .collect(),
+    };
+    serde_json::to_string(&notice).unwrap_or_default()
+}
+
+/// The configured webhooks.
+pub struct Notifier {
+    hooks: Vec<(String, Webhook)>,
+}
+
+/// Delivery counters summed over all webhooks: (sent, failed attempts, dropped).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub sent: u64,
+    pub errors: u64,
+    pub dropped: u64,
+}
+
+impl Notifier {
+    /// Start one sender per URL (`http://` only, like the monitor's webhooks).
+    pub fn start(urls: &[String]) -> Result<Notifier, String> {
+        let mut hooks = Vec::new();
+        for u in urls {
+            let url = HttpUrl::parse(u)?;
+            hooks.push((
+                u.clone(),
+                Webhook::start(url, QUEUE, Duration::from_secs(10), 3),
+            ));
+        }
+        Ok(Notifier { hooks })
+    }
+
+    /// Queue a notice for every webhook when `rec` has new findings; returns the log
+    /// line to write (`None` when there is nothing new).
+    pub fn notify(&self, image: &ImageRef, rec: &Recorded) -> Option<String> {
+        if rec.new_findings.is_empty() {
+            return None;
+        }
+        let body = notice_body(image, rec);
+        for (_, h) in &self.hooks {
+            h.send_body(body.clone());
+        }
+        let mut ids: Vec<&str> = rec
+            .new_findings
+            .iter()
+            .map(|r| r.advisory_id.as_str())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let shown = ids.iter().take(10).copied().collect::<Vec<_>>().join(", ");
+        let more = ids.len().saturating_sub(10);
+        Some(format!(
+            "{} new finding(s) in {} (scan {}): {shown}{}",
+            rec.new_findings.len(),
+            image.display(),
+            rec.scan.id,
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ))
+    }
+
+    /// Queue a `new-audit-findings` notice when an audit run found something new;
+    /// returns the log line.
+    pub fn notify_audit(&self, rec: &AuditRecorded) -> Option<String> {
+        if rec.new_findings.is_empty() {
+            return None;
+        }
+        let body = serde_json::json!({
+            "kind": "new-audit-findings",
+            "audit_id": rec.summary.id,
+            "ran_at": rec.summary.ran_at,
+            "findings": rec.new_findings.iter().map(|r| serde_json::json!({
+                "id": r.check_id,
+                "severity": r.severity.as_str(),
+                "path": r.path,
+                "workload": r.workload,
+                "container": r.container,
+                "message": r.message,
+            })).collect::<Vec<_>>(),
+        })
+        .to_string();
+        for (_, h) in &self.hooks {
+            h.send_body(body.clone());
+        }
+        Some(format!(
+            "{} new configuration finding(s) in audit {}",
+            rec.new_findings.len(),
+            rec.summary.id
+        ))
+    }
+
+    pub fn delivery(&self) -> Delivery {
+        let mut d = Delivery::default();
+        for (_, h) in &self.hooks {
+            d.sent += h.stats.written.load(Ordering::Relaxed);
+            d.errors += h.stats.write_errors.load(Ordering::Relaxed);
+            d.dropped += h.stats.dropped.load(Ordering::Relaxed);
+        }
+        d
+    }
+}

@@ -1,0 +1,268 @@
+//! hull-server integration tests: a real server on 127.0.0.1:0, a real webhook
+//! receiver on loopback, real vulnerability databases swapped under the server.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hull_model::{
+    Advisory, Affected, Ecosystem, FixState, ImagePath, Inventory, Namespace, OsvEvent, OsvRange,
+    Package, Purl, Severity, VersionRule,
+};
+use hull_server::store::SqliteStore;
+use hull_server::{App, Config, Server};
+use hull_vulndb::store::{SourceData, SourceUpdate};
+use serde_json::Value;
+
+mod api;
+mod audit;
+mod corpus;
+mod fuzz_seeds;
+
+/// A started server with its pieces.
+pub struct Harness {
+    pub server: Option<Server>,
+    pub base: String,
+    pub hooks: Receiver,
+    pub store_path: PathBuf,
+    pub vulndb: PathBuf,
+    pub _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    /// Start a server over a fresh store; `vulndb` may not exist yet.
+    pub fn start(dir: tempfile::TempDir, vulndb: PathBuf, max_body: usize) -> Harness {
+        Harness::start_with(dir, vulndb, max_body, vec![])
+    }
+
+    /// As [`Harness::start`], auditing `audit_dirs` every 150 ms.
+    pub fn start_with(
+        dir: tempfile::TempDir,
+        vulndb: PathBuf,
+        max_body: usize,
+        audit_dirs: Vec<PathBuf>,
+    ) -> Harness {
+        let hooks = Receiver::start();
+        let store_path = dir.path().join("data/server.db");
+        let store = Arc::new(SqliteStore::open(&store_path).unwrap());
+        let app = App::new(
+            store,
+            Config {
+                vulndb: vulndb.clone(),
+                webhooks: vec![hooks.url.clone()],
+                rescan_interval: Duration::from_millis(150),
+                max_body,
+                log: Arc::new(|l| eprintln!("server: {l}")),
+                audit_dirs,
+                audit_interval: Duration::from_millis(150),
+            },
+        )
+        .unwrap();
+        let server = Server::start(Arc::new(app), "127.0.0.1:0", 3).unwrap();
+        let base = format!("http://{}", server.addr());
+        Harness {
+            server: Some(server),
+            base,
+            hooks,
+            store_path,
+            vulndb,
+            _dir: dir,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> (u16, String) {
+        call(ureq::get(&format!("{}{path}", self.base)).call())
+    }
+
+    pub fn post(&self, path: &str, body: &[u8]) -> (u16, String) {
+        call(
+            ureq::post(&format!("{}{path}", self.base))
+                .set("Content-Type", "application/json")
+                .send_bytes(body),
+        )
+    }
+
+    pub fn get_json(&self, path: &str) -> Value {
+        let (code, body) = self.get(path);
+        assert_eq!(code, 200, "GET {path}: {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(s) = self.server.take() {
+            s.stop();
+        }
+    }
+}
+
+fn call(r: Result<ureq::Response, ureq::Error>) -> (u16, String) {
+    match r {
+        Ok(r) => (r.status(), r.into_string().unwrap()),
+        Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
+        Err(e) => panic!("transport error: {e}"),
+    }
+}
+
+/// Wait until `f` holds (or fail after `secs`).
+pub fn wait_for(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A loopback webhook endpoint recording every body it receives.
+pub struct Receiver {
+    pub url: String,
+    pub bodies: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Receiver {
+    pub fn start() -> Receiver {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hook", l.local_addr().unwrap());
+        let bodies: Arc<Mutex<Vec<Value>>> = Arc::default();
+        let b = bodies.clone();
+        std::thread::spawn(move || {
+            for mut c in l.incoming().flatten() {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 8192];
+                // Read the head, then exactly Content-Length bytes of body.
+                let body = loop {
+                    let n = c.read(&mut chunk).unwrap_or(0);
+                    if n == 0 {
+                        break None;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                        continue;
+                    };
+                    let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    while buf.len() < end + 4 + len {
+                        let n = c.read(&mut chunk).unwrap_or(0);
+                        if n == 0 {
+                            break;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                    }
+                    break buf.get(end + 4..end + 4 + len).map(<[u8]>::to_vec);
+                };
+                let _ = c.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+                if let Some(body) = body {
+                    b.lock()
+                        .unwrap()
+                        .push(serde_json::from_slice(&body).unwrap());
+                }
+            }
+        });
+        Receiver { url, bodies }
+    }
+
+    pub fn received(&self) -> Vec<Value> {
+        self.bodies.lock().unwrap().clone()
+    }
+}
+
+/// An npm package installed at `app/node_modules/NAME/package.json`.
+pub fn npm(name: &str, version: &str) -> Package {
+    Package {
+        ecosystem: Ecosystem::Npm,
+        name: name.into(),
+        version: version.into(),
+        arch: None,
+        source_name: None,
+        source_version: None,
+        modularity_label: None,
+        licenses: vec![],
+        purl: Purl::new("npm", None, name, Some(version), &[]),
+        path: ImagePath::new(&format!("app/node_modules/{name}/package.json")).unwrap(),
+        layer: None,
+        found_by: "npm-package".into(),
+        properties: BTreeMap::new(),
+    }
+}
+
+pub fn inventory(repo_tag: &str, packages: Vec<Package>) -> Inventory {
+    let mut inv = Inventory::default();
+    inv.image.target = format!("inventory:{repo_tag}.json");
+    inv.image.repo_tags = vec![repo_tag.into()];
+    inv.packages = packages;
+    inv
+}
+
+/// A hand-written OSV-style npm advisory: `package` < `fixed` is affected.
+pub fn npm_advisory(id: &str, package: &str, fixed: &str, severity: Severity) -> Advisory {
+    Advisory {
+        id: id.into(),
+        source: "test".into(),
+        aliases: vec![],
+        summary: Some(format!("{package} is vulnerable")),
+        severity,
+        cvss: vec![],
+        published: None,
+        modified: None,
+        withdrawn: None,
+        informational: None,
+        references: vec![],
+        affected: vec![Affected {
+            namespace: Namespace::ecosystem(Ecosystem::Npm),
+            package: package.into(),
+            rule: VersionRule::Osv {
+                ranges: vec![OsvRange {
+                    kind: "SEMVER".into(),
+                    events: vec![
+                        OsvEvent::Introduced("0".into()),
+                        OsvEvent::Fixed(fixed.into()),
+                    ],
+                }],
+                versions: vec![],
+            },
+            fix: FixState::Fixed(fixed.into()),
+            fix_advisory: None,
+            module: None,
+            severity: None,
+            binary_name: false,
+        }],
+    }
+}
+
+/// (Re)write the vulnerability database at `path` with one source holding `advisories`
+/// (hull-vulndb writes a new file and renames it into place, as `hull db update` does).
+pub fn write_db(path: &Path, advisories: Vec<Advisory>, now: &str) {
+    let up = SourceUpdate {
+        name: "test".into(),
+        result: Ok(SourceData {
+            origin: "hand-written test advisories".into(),
+            advisories,
+            ..SourceData::default()
+        }),
+    };
+    hull_vulndb::store::write(path, vec![up], now).unwrap();
+}
+
+/// The corpus root, or `None` (with a loud SKIP) when it is absent.
+pub fn corpus_root() -> Option<PathBuf> {
+    let p = std::env::var_os("HULL_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
+    if p.join("truth").is_dir() {
+        return Some(p);
+    }
+    if std::env::var("HULL_REQUIRE_CORPUS").as_deref() == Ok("1") {
+        panic!(
+            "corpus not found at {} and HULL_REQUIRE_CORPUS=1",
+            p.display()
+        );
+    }
+    eprintln!("SKIP: corpus not found at {}", p.display());
+    None
+}

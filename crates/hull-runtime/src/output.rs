@@ -310,9 +310,14 @@ impl Webhook {
 
     /// Queue an alert; never blocks. A full queue counts a drop.
     pub fn send(&self, alert: &Alert) {
-        let Ok(body) = serde_json::to_string(alert) else {
-            return;
-        };
+        if let Ok(body) = serde_json::to_string(alert) {
+            self.send_body(body);
+        }
+    }
+
+    /// Queue an already encoded JSON body (the server's new-findings notices use the
+    /// same sender as alerts); never blocks. A full queue counts a drop.
+    pub fn send_body(&self, body: String) {
         let Some(tx) = &self.tx else {
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             return;
@@ -324,16 +329,6 @@ impl Webhook {
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                 self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             }
-        }
-    }
-}
-
-impl Webhook {
-    /// Queue an already encoded JSON body (the server's new-findings notices use the
-    /// same sender as alerts); never blocks. A full queue counts a drop.
-    pub fn send_body(&self, body: String) {
-        if self.tx.try_send(body).is_err() {
-            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 }

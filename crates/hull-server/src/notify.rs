@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use hull_runtime::output::{HttpUrl, Webhook};
+use hull_runtime::output::{Webhook, WebhookTarget};
 use serde::Serialize;
 
 use crate::store::{AuditRecorded, FindingRow, Recorded};
@@ -88,15 +88,15 @@ pub struct Delivery {
 }
 
 impl Notifier {
-    /// Start one sender per URL (`http://` only, like the monitor's webhooks).
+    /// Start one sender per URL (`http://` or `https://`, like the monitor's webhooks).
     pub fn start(urls: &[String]) -> Result<Notifier, String> {
         let mut hooks = Vec::new();
         for u in urls {
-            let url = HttpUrl::parse(u)?;
-            hooks.push((
-                u.clone(),
-                Webhook::start(url, QUEUE, Duration::from_secs(10), 3),
-            ));
+            let target =
+                WebhookTarget::new(u, None, Duration::from_secs(10)).map_err(|e| e.to_string())?;
+            let hook = Webhook::start(target, QUEUE, 3)
+                .map_err(|e| format!("webhook {u}: cannot start its sender: {e}"))?;
+            hooks.push((u.clone(), hook));
         }
         Ok(Notifier { hooks })
     }

@@ -251,18 +251,5 @@ pub fn write_db(path: &Path, advisories: Vec<Advisory>, now: &str) {
 
 /// The corpus root, or `None` (with a loud SKIP) when it is absent.
 pub fn corpus_root() -> Option<PathBuf> {
-    let p = std::env::var_os("HULL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    if p.join("truth").is_dir() {
-        return Some(p);
-    }
-    if std::env::var("HULL_REQUIRE_CORPUS").as_deref() == Ok("1") {
-        panic!(
-            "corpus not found at {} and HULL_REQUIRE_CORPUS=1",
-            p.display()
-        );
-    }
-    eprintln!("SKIP: corpus not found at {}", p.display());
-    None
+    hull_testkit::corpus_with("truth")
 }

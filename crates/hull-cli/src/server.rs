@@ -25,7 +25,7 @@ pub struct Args {
     /// Seconds between checks for an updated vulnerability database (fractions allowed).
     #[arg(long, default_value_t = 60.0, value_name = "SECS")]
     pub rescan_interval: f64,
-    /// POST new findings as JSON to this http:// URL (repeatable; retries, bounded queue).
+    /// POST new findings as JSON to this http:// or https:// URL (repeatable; retries, bounded queue).
     #[arg(long, value_name = "URL")]
     pub webhook: Vec<String>,
     /// Request worker threads.

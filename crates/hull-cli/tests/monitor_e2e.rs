@@ -888,58 +888,11 @@ fn fallback_without_fanotify_keeps_running_and_says_so() {
 /// the CA option the same server is refused and the alert counted as dropped.
 #[test]
 fn https_webhook_with_internal_ca() {
-    use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let key = rcgen::KeyPair::generate().unwrap();
-    let leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
-        .unwrap()
-        .signed_by(&key, &ca, &ca_key)
-        .unwrap();
-    let cfg = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(
-        vec![leaf.der().clone()],
-        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-    )
-    .unwrap();
-    let cfg = std::sync::Arc::new(cfg);
-    let srv = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = srv.local_addr().unwrap().port();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for tcp in srv.incoming().flatten() {
-            let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
-            let conn = rustls::ServerConnection::new(cfg.clone()).unwrap();
-            let mut tls = rustls::StreamOwned::new(conn, tcp);
-            let mut req = Vec::new();
-            let mut buf = [0u8; 4096];
-            // Read until the JSON body is complete (a refused handshake just ends).
-            while !req.ends_with(b"}") {
-                match tls.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => req.extend_from_slice(&buf[..n]),
-                }
-            }
-            if req.ends_with(b"}") {
-                let _ = tls.write_all(
-                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                );
-                let _ = tls.flush();
-                let text = String::from_utf8_lossy(&req).to_string();
-                let _ = tx.send(text.split_once("\r\n\r\n").unwrap_or_default().1.into());
-            }
-        }
-    });
+    let https = hull_testkit::tls::HttpsReceiver::start();
+    let port = https.port;
     let tmp = tempfile::tempdir().unwrap();
     let ca_file = tmp.path().join("ca.pem");
-    std::fs::write(&ca_file, ca.pem()).unwrap();
+    std::fs::write(&ca_file, &https.ca_pem).unwrap();
     let events = tmp.path().join("e.jsonl");
     std::fs::write(
         &events,
@@ -958,8 +911,8 @@ fn https_webhook_with_internal_ca() {
     };
     let out = run(&["--webhook-ca".as_ref(), ca_file.as_os_str()]);
     assert!(out.status.success());
-    let body = rx
-        .recv_timeout(Duration::from_secs(10))
+    let body = https
+        .next(Duration::from_secs(10))
         .expect("alert posted over https");
     let alert: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(alert["rule"], "shell-in-container");
@@ -968,5 +921,5 @@ fn https_webhook_with_internal_ca() {
     // The public roots alone do not trust the test CA: nothing is delivered.
     let out = run(&[]);
     assert!(out.status.success());
-    assert!(rx.recv_timeout(Duration::from_millis(500)).is_err());
+    assert_eq!(https.next(Duration::from_millis(500)), None);
 }

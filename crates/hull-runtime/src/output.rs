@@ -473,80 +473,6 @@ mod tests {
         assert!(err("http://h", Some(&empty)).contains("needs an https://"));
     }
 
-    /// A loopback https server with a certificate signed by a fresh test CA; returns
-    /// the CA's PEM, the port and the bodies received.
-    fn tls_server() -> (String, u16, Arc<Mutex<Vec<String>>>) {
-        use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
-        let ca_key = rcgen::KeyPair::generate().unwrap();
-        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "hull test CA");
-        let ca = ca_params.self_signed(&ca_key).unwrap();
-        let key = rcgen::KeyPair::generate().unwrap();
-        let leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
-            .unwrap()
-            .signed_by(&key, &ca, &ca_key)
-            .unwrap();
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let cfg = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![leaf.der().clone()],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-            )
-            .unwrap();
-        let cfg = Arc::new(cfg);
-        let srv = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = srv.local_addr().unwrap().port();
-        let bodies: Arc<Mutex<Vec<String>>> = Arc::default();
-        let b2 = bodies.clone();
-        std::thread::spawn(move || {
-            for tcp in srv.incoming().flatten() {
-                let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
-                let conn = rustls::ServerConnection::new(cfg.clone()).unwrap();
-                let mut tls = rustls::StreamOwned::new(conn, tcp);
-                let mut req = Vec::new();
-                let mut buf = [0u8; 4096];
-                // Headers, then Content-Length bytes of body (a failed handshake ends it).
-                let body = loop {
-                    match std::io::Read::read(&mut tls, &mut buf) {
-                        Ok(0) | Err(_) => break None,
-                        Ok(n) => req.extend_from_slice(&buf[..n]),
-                    }
-                    let text = String::from_utf8_lossy(&req).to_string();
-                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                        let len: usize = head
-                            .lines()
-                            .find_map(|l| {
-                                l.to_ascii_lowercase()
-                                    .strip_prefix("content-length:")
-                                    .map(|v| v.trim().to_string())
-                            })
-                            .and_then(|v| v.parse().ok())
-                            .unwrap_or(0);
-                        if body.len() >= len {
-                            break Some(body.to_string());
-                        }
-                    }
-                };
-                if let Some(body) = body {
-                    b2.lock().unwrap().push(body);
-                    let _ = tls.write_all(
-                        b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                    );
-                    let _ = tls.flush();
-                    tls.conn.send_close_notify();
-                    let _ = tls.flush();
-                }
-            }
-        });
-        (ca.pem(), port, bodies)
-    }
-
     fn wait_until(what: impl Fn() -> bool) {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while !what() && std::time::Instant::now() < deadline {
@@ -556,10 +482,11 @@ mod tests {
 
     #[test]
     fn https_webhook_with_extra_ca() {
-        let (ca_pem, port, bodies) = tls_server();
+        let https = hull_testkit::tls::HttpsReceiver::start();
+        let (ca_pem, port) = (&https.ca_pem, https.port);
         let tmp = tempfile::tempdir().unwrap();
         let ca = tmp.path().join("ca.pem");
-        std::fs::write(&ca, &ca_pem).unwrap();
+        std::fs::write(&ca, ca_pem).unwrap();
         let url = format!("https://127.0.0.1:{port}/hook");
 
         // Trusting the test CA: delivered, the body is the alert JSON.
@@ -568,9 +495,8 @@ mod tests {
         w.send(&alert(42));
         wait_until(|| w.stats.written.load(Ordering::Relaxed) == 1);
         assert_eq!(w.stats.written.load(Ordering::Relaxed), 1);
-        let got = bodies.lock().unwrap().clone();
-        assert_eq!(got.len(), 1);
-        let a: Alert = serde_json::from_str(&got[0]).unwrap();
+        let got = https.next(Duration::from_secs(5)).expect("alert posted");
+        let a: Alert = serde_json::from_str(&got).unwrap();
         assert_eq!(a.ts_ns, 42);
 
         // Without the CA the certificate is refused: retried, then counted as dropped,
@@ -582,7 +508,7 @@ mod tests {
         assert_eq!(w.stats.dropped.load(Ordering::Relaxed), 1);
         assert_eq!(w.stats.written.load(Ordering::Relaxed), 0);
         assert_eq!(w.stats.write_errors.load(Ordering::Relaxed), 2);
-        assert_eq!(bodies.lock().unwrap().len(), 1);
+        assert_eq!(https.next(Duration::from_millis(200)), None);
         let err = WebhookTarget::new(&url, None, Duration::from_secs(5))
             .unwrap()
             .post(b"{}")

@@ -385,6 +385,20 @@ fn fix_state(f: &FixState) -> &'static str {
 /// What makes two findings "the same" across scans of one image.
 type FindingKey = (String, String, String, String);
 
+/// The four-column keys `sql` selects for row `id`: what a previous scan or audit
+/// found, the baseline that tells new findings from old ones.
+fn key_set(
+    tx: &rusqlite::Transaction<'_>,
+    sql: &str,
+    id: i64,
+) -> rusqlite::Result<BTreeSet<FindingKey>> {
+    let mut stmt = tx.prepare(sql)?;
+    let rows = stmt.query_map(params![id], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
+    rows.collect()
+}
+
 fn key_of(f: &Finding) -> FindingKey {
     (
         f.id.clone(),
@@ -607,15 +621,9 @@ impl Store for SqliteStore {
         // database, everything would look new.
         let baseline: Option<BTreeSet<FindingKey>> = match previous {
             Some((prev, true)) => {
-                let mut stmt = tx
-                    .prepare("SELECT advisory_id, package, installed, path FROM findings WHERE scan_id = ?1")
-                    .map_err(&err)?;
-                let rows = stmt
-                    .query_map(params![prev], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                    })
-                    .map_err(&err)?;
-                Some(rows.collect::<Result<_, _>>().map_err(&err)?)
+                let sql =
+                    "SELECT advisory_id, package, installed, path FROM findings WHERE scan_id = ?1";
+                Some(key_set(&tx, sql, prev).map_err(&err)?)
             }
             _ => None,
         };
@@ -854,17 +862,10 @@ impl Store for SqliteStore {
         let previous: Option<i64> = tx
             .query_row("SELECT MAX(id) FROM audits", [], |r| r.get(0))
             .map_err(&err)?;
-        let baseline: Option<BTreeSet<(String, String, String, String)>> = match previous {
+        let baseline: Option<BTreeSet<FindingKey>> = match previous {
             Some(prev) => {
-                let mut stmt = tx
-                    .prepare("SELECT path, check_id, workload, container FROM audit_findings WHERE audit_id = ?1")
-                    .map_err(&err)?;
-                let rows = stmt
-                    .query_map(params![prev], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                    })
-                    .map_err(&err)?;
-                Some(rows.collect::<Result<_, _>>().map_err(&err)?)
+                let sql = "SELECT path, check_id, workload, container FROM audit_findings WHERE audit_id = ?1";
+                Some(key_set(&tx, sql, prev).map_err(&err)?)
             }
             None => None,
         };

@@ -8,6 +8,9 @@
 //! if !hull_testkit::tool("skopeo", ".ci/apt/hull-cli.txt") { return }
 //! ```
 
+#[cfg(feature = "tls")]
+pub mod tls;
+
 use std::path::PathBuf;
 use std::process::Command;
 

@@ -1,12 +1,17 @@
 //! eBPF source: raw-tracepoint programs (`src/bpf/monitor.bpf.c`) loaded with libbpf,
 //! events read from two ring buffers (`hi`: exec/credentials/network/ptrace/mount/
-//! modules; `opens`: file opens). Kernel-side filters keep opens to what rules look at
-//! (writes anywhere; reads below /etc, /root, /home, /run/secrets, /var/run/secrets; by
-//! default only in containers, i.e. outside the host pid namespace).
+//! modules; `opens`: file opens). Kernel-side filters keep opens to what rules look at:
+//! writes anywhere; read-only opens only below the path prefixes the loaded rules
+//! name ([`crate::rules::open_filter`], loaded into an LPM trie, changeable at run
+//! time through [`FilterHandle`]); by default only in containers (outside the host pid
+//! namespace). Opens decided against in the kernel are counted (`filtered`).
 //!
-//! User space adds what the kernel record lacks: the cgroup path for the cgroup id
-//! (cgroup v2 ids are directory inode numbers), the executable and argv of earlier
-//! execs (cached per pid), the parent's name, stdio sockets and executable ctime.
+//! Exec records carry argv, parent name, executable times and stdio-socket state from
+//! the kernel, so an exec costs no `/proc` reads. User space adds the cgroup path for
+//! the cgroup id (cgroup v2 ids are directory inode numbers; one lookup per new id),
+//! and for later events of a process its executable and argv (cached per pid).
+//! `/proc` is read only when the kernel record lacks something (an exec through a file
+//! descriptor or a relative path, a process seen for the first time).
 
 use std::collections::HashMap;
 use std::mem::MaybeUninit;
@@ -24,6 +29,7 @@ use libbpf_rs::{MapCore, MapFlags, RingBufferBuilder};
 use super::procfs::ProcFs;
 use super::{SourceCtl, SourceError, SourceMsg};
 use crate::event::{now_ns, Event, EventType};
+use crate::rules::open_filter::OpenFilter;
 
 #[allow(
     clippy::all,
@@ -37,7 +43,11 @@ mod skel {
 }
 
 /// Size of `struct event` in monitor.bpf.c.
-pub const EVENT_SIZE: usize = 608;
+pub const EVENT_SIZE: usize = 632;
+
+/// Exec `flags` bits (monitor.bpf.c `EXEC_*`).
+const EXEC_STDIO_SOCKET: u32 = 1;
+const EXEC_TIME_VALID: u32 = 2;
 
 /// A decoded kernel record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +68,10 @@ pub struct RawEvent {
     pub comm: String,
     pub path: String,
     pub args: Vec<String>,
+    /// The parent's comm.
+    pub pcomm: String,
+    /// Exec: max(ctime, mtime) of the executable (valid when `flags` has EXEC_TIME_VALID).
+    pub exe_time_ns: u64,
 }
 
 fn cstr(b: &[u8]) -> String {
@@ -99,6 +113,8 @@ pub fn parse_raw(b: &[u8]) -> Option<RawEvent> {
         comm: cstr(b.get(80..96)?),
         path: cstr(b.get(96..352)?),
         args: super::procfs::parse_cmdline(args_raw),
+        pcomm: cstr(b.get(608..624)?),
+        exe_time_ns: u64_at(b, 624)?,
     })
 }
 
@@ -121,7 +137,10 @@ fn kind_of(k: u32) -> Option<EventType> {
     })
 }
 
-/// cgroup v2 id -> path, by walking the cgroup2 mount (ids are directory inodes).
+/// cgroup v2 id -> path. A new id is resolved from the `/proc/<pid>/cgroup` of the
+/// process that reported it (one read per new cgroup, checked against the id), or by
+/// walking the cgroup2 mount when that process is already gone (ids are directory
+/// inode numbers).
 struct CgroupIds {
     root: Option<PathBuf>,
     map: HashMap<u64, String>,
@@ -138,6 +157,14 @@ fn cgroup2_mount() -> Option<PathBuf> {
     })
 }
 
+/// The cgroup v2 path (`0::/path` line) of a `/proc/<pid>/cgroup` text.
+fn v2_path(proc_cgroup: &str) -> Option<&str> {
+    proc_cgroup
+        .lines()
+        .find_map(|l| l.strip_prefix("0::"))
+        .map(str::trim_end)
+}
+
 impl CgroupIds {
     fn new() -> CgroupIds {
         CgroupIds {
@@ -147,24 +174,30 @@ impl CgroupIds {
         }
     }
 
+    fn insert(&mut self, id: u64, path: String) {
+        // Entries are kept while the map is small: events and --learn results of
+        // containers that have exited (their cgroup removed) still resolve.
+        if self.map.len() > 100_000 {
+            self.map.clear();
+        }
+        self.map.insert(id, path);
+    }
+
     fn walk(&mut self) {
         let Some(root) = self.root.clone() else {
             return;
         };
         self.last_walk = Some(Instant::now());
-        // Entries are kept across walks: events and --learn results of containers that
-        // have exited (their cgroup removed) still resolve.
-        if self.map.len() > 100_000 {
-            self.map.clear();
-        }
         let mut stack = vec![(root.clone(), 0u32)];
+        let mut found = 0usize;
         while let Some((dir, depth)) = stack.pop() {
             if let Ok(m) = std::fs::metadata(&dir) {
                 let rel = dir
                     .strip_prefix(&root)
                     .map(|p| format!("/{}", p.display()))
                     .unwrap_or_default();
-                self.map.insert(m.ino(), rel);
+                self.insert(m.ino(), rel);
+                found += 1;
             }
             if depth >= 8 {
                 continue;
@@ -176,18 +209,35 @@ impl CgroupIds {
                     }
                 }
             }
-            if self.map.len() > 200_000 {
+            if found > 200_000 {
                 break;
             }
         }
     }
 
-    fn path(&mut self, id: u64) -> Option<String> {
+    /// Resolve from the process's own cgroup file; the path is checked against the id
+    /// (the process may have moved cgroups since the event).
+    fn from_proc(&mut self, id: u64, pid: u32) -> Option<String> {
+        let root = self.root.clone()?;
+        let text = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
+        let path = v2_path(&text)?.to_string();
+        let dir = root.join(path.trim_start_matches('/'));
+        let ino = std::fs::metadata(dir).ok()?.ino();
+        self.insert(ino, path.clone());
+        (ino == id).then_some(path)
+    }
+
+    /// Path of cgroup `id`, reported by process `pid` (0: unknown).
+    fn path(&mut self, id: u64, pid: u32) -> Option<String> {
         if let Some(p) = self.map.get(&id) {
             return Some(p.clone());
         }
-        // New cgroup since the last walk (a container just started): walk again, at
-        // most every 20 ms.
+        if pid != 0 {
+            if let Some(p) = self.from_proc(id, pid) {
+                return Some(p);
+            }
+        }
+        // The process is gone or moved: walk the tree, at most every 20 ms.
         if self
             .last_walk
             .is_none_or(|t| t.elapsed() > Duration::from_millis(20))
@@ -224,6 +274,13 @@ fn monotonic_ns() -> u64 {
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
+/// Is the exec record's file name the executable's path? Not for execs through a file
+/// descriptor (`fexecve`, memfd: the kernel names them `/dev/fd/N`) or a relative path;
+/// there `/proc/<pid>/exe` says more (`/memfd:x (deleted)`).
+fn usable_exec_path(p: &str) -> bool {
+    p.starts_with('/') && !p.starts_with("/dev/fd/") && !p.starts_with("/proc/")
+}
+
 impl Enricher {
     fn new() -> Enricher {
         Enricher {
@@ -241,33 +298,47 @@ impl Enricher {
         ev.ppid = r.ppid;
         ev.uid = r.uid;
         ev.comm = r.comm.clone();
-        ev.cgroup = match self.cgroups.path(r.cgroup_id) {
+        ev.cgroup = match self.cgroups.path(r.cgroup_id, r.pid) {
             Some(p) => format!("0::{p}\n"),
+            // No cgroup v2 (v1-only hosts): the process's own file.
             None => std::fs::read_to_string(format!("/proc/{}/cgroup", r.pid)).unwrap_or_default(),
         };
         match kind {
             EventType::Exec => {
-                let info = self.procfs.read_exec_extras(r.pid);
-                ev.exe = if info.exe.is_empty() {
-                    r.path.clone()
+                let time_valid = r.flags & EXEC_TIME_VALID != 0;
+                if usable_exec_path(&r.path) && time_valid {
+                    ev.exe = r.path.clone();
+                    ev.exe_ctime_ns = r.exe_time_ns;
+                    ev.stdio_socket = r.flags & EXEC_STDIO_SOCKET != 0;
                 } else {
-                    info.exe
-                };
+                    let info = self.procfs.read_exec_extras(r.pid);
+                    ev.exe = if info.exe.is_empty() {
+                        r.path.clone()
+                    } else {
+                        info.exe
+                    };
+                    ev.exe_ctime_ns = if time_valid {
+                        r.exe_time_ns
+                    } else {
+                        info.exe_ctime_ns
+                    };
+                    ev.stdio_socket = info.stdio_socket || r.flags & EXEC_STDIO_SOCKET != 0;
+                }
                 ev.args = if r.args.is_empty() {
                     self.procfs.read(r.pid).args
                 } else {
                     r.args.clone()
                 };
-                ev.stdio_socket = info.stdio_socket;
-                ev.exe_ctime_ns = info.exe_ctime_ns;
-                self.procs.insert(
-                    r.pid,
-                    ProcCache {
-                        exe: ev.exe.clone(),
-                        args: ev.args.clone(),
-                        comm: ev.comm.clone(),
-                    },
-                );
+                if self.procs.len() < 200_000 {
+                    self.procs.insert(
+                        r.pid,
+                        ProcCache {
+                            exe: ev.exe.clone(),
+                            args: ev.args.clone(),
+                            comm: ev.comm.clone(),
+                        },
+                    );
+                }
             }
             EventType::Fork => {
                 // ppid is the parent (current); the child inherits its image.
@@ -312,12 +383,15 @@ impl Enricher {
             ev.exe = c.exe;
             ev.args = c.args;
         }
-        ev.pcomm = self
-            .procs
-            .get(&ev.ppid)
-            .map(|p| p.comm.clone())
-            .or_else(|| self.procfs.comm(ev.ppid))
-            .unwrap_or_default();
+        ev.pcomm = if r.pcomm.is_empty() {
+            self.procs
+                .get(&ev.ppid)
+                .map(|p| p.comm.clone())
+                .or_else(|| self.procfs.comm(ev.ppid))
+                .unwrap_or_default()
+        } else {
+            r.pcomm
+        };
         if kind == EventType::Exit {
             self.procs.remove(&r.pid);
         }
@@ -340,6 +414,46 @@ fn host_pidns() -> u32 {
         .unwrap_or(0)
 }
 
+/// The read-only-open filter the kernel applies. Cloned handles share one slot: set a
+/// new filter (after a rule reload) and the running source loads it into the kernel
+/// within one poll interval.
+#[derive(Clone, Debug, Default)]
+pub struct FilterHandle(Arc<Mutex<FilterSlot>>);
+
+#[derive(Debug, Default)]
+struct FilterSlot {
+    /// `None` until set: every open is reported.
+    filter: Option<OpenFilter>,
+    generation: u64,
+}
+
+impl FilterHandle {
+    pub fn new(filter: OpenFilter) -> FilterHandle {
+        let h = FilterHandle::default();
+        h.set(filter);
+        h
+    }
+
+    /// Replace the filter (takes effect in the kernel at the source's next poll).
+    pub fn set(&self, filter: OpenFilter) {
+        if let Ok(mut s) = self.0.lock() {
+            s.filter = Some(filter);
+            s.generation += 1;
+        }
+    }
+
+    fn get(&self) -> (u64, OpenFilter) {
+        self.0
+            .lock()
+            .map(|s| (s.generation, s.filter.clone().unwrap_or(OpenFilter::All)))
+            .unwrap_or((0, OpenFilter::All))
+    }
+
+    fn generation(&self) -> u64 {
+        self.0.lock().map(|s| s.generation).unwrap_or(0)
+    }
+}
+
 /// Options for the eBPF source.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -348,10 +462,56 @@ pub struct Options {
     /// `--learn`: record syscalls per container cgroup; at stop, the result
     /// (cgroup path as `0::/path`, syscall numbers) is stored here.
     pub learn: Option<Learned>,
+    /// Which read-only opens reach user space (default: all). Use
+    /// `FilterHandle::new(engine.open_filter())`.
+    pub open_filter: FilterHandle,
 }
 
 /// `--learn` result: (cgroup as `0::/path`, syscall numbers) per container cgroup.
 pub type Learned = Arc<Mutex<Vec<(String, Vec<u32>)>>>;
+
+/// Bytes of a path the kernel compares (`PFX_LEN - 1` in monitor.bpf.c).
+const PFX_BYTES: usize = 63;
+
+/// LPM-trie key for a prefix: bit length, then the bytes (zero-padded).
+fn prefix_key(p: &str) -> Vec<u8> {
+    let bytes = p.as_bytes();
+    let n = bytes.len().min(PFX_BYTES);
+    let mut k = vec![0u8; 4 + PFX_BYTES + 1];
+    k[..4].copy_from_slice(&((n as u32) * 8).to_ne_bytes());
+    k[4..4 + n].copy_from_slice(&bytes[..n]);
+    k
+}
+
+/// The trie keys for a filter: `All` is the zero-length prefix, which every path has.
+fn filter_keys(f: &OpenFilter) -> Vec<Vec<u8>> {
+    let mut keys: Vec<Vec<u8>> = match f {
+        OpenFilter::All => vec![prefix_key("")],
+        OpenFilter::Prefixes(p) => p.iter().map(|p| prefix_key(p)).collect(),
+    };
+    keys.sort();
+    keys.dedup();
+    // The trie holds at most 1024 entries (max_entries in monitor.bpf.c).
+    if keys.len() > 1024 {
+        keys = vec![prefix_key("")];
+    }
+    keys
+}
+
+/// Load `f` into the trie: new keys first, then stale ones removed, so no open that
+/// both filters want is missed in between.
+fn apply_filter(map: &dyn MapCore, f: &OpenFilter) -> Result<(), SourceError> {
+    let keys = filter_keys(f);
+    for k in &keys {
+        map.update(k, &[1u8], MapFlags::ANY)
+            .map_err(|e| bpf_err("open prefix filter", e))?;
+    }
+    let stale: Vec<Vec<u8>> = map.keys().filter(|k| !keys.contains(k)).collect();
+    for k in stale {
+        let _ = map.delete(&k);
+    }
+    Ok(())
+}
 
 fn load<'obj>(
     storage: &'obj mut MaybeUninit<libbpf_rs::OpenObject>,
@@ -365,7 +525,19 @@ fn load<'obj>(
         ro.self_tgid = std::process::id();
         ro.learn = u32::from(opts.learn.is_some());
     }
-    let mut sk = open.load().map_err(|e| bpf_err("load", e))?;
+    let sk = open.load().map_err(|e| bpf_err("load", e))?;
+    for &(what, nr) in crate::syscalls::watched() {
+        sk.maps
+            .sysmap
+            .update(
+                &nr.to_ne_bytes(),
+                &(what as u32).to_ne_bytes(),
+                MapFlags::ANY,
+            )
+            .map_err(|e| bpf_err("syscall table", e))?;
+    }
+    apply_filter(&sk.maps.open_prefixes, &opts.open_filter.get().1)?;
+    let mut sk = sk;
     sk.attach().map_err(|e| bpf_err("attach", e))?;
     Ok(sk)
 }
@@ -376,8 +548,9 @@ pub fn available() -> Result<(), SourceError> {
     load(&mut storage, &Options::default()).map(|_| ())
 }
 
-fn read_drops(map: &dyn MapCore) -> [u64; 2] {
-    let mut out = [0u64; 2];
+/// Sum of a per-CPU u64 array map, slot by slot.
+fn read_percpu<const N: usize>(map: &dyn MapCore) -> [u64; N] {
+    let mut out = [0u64; N];
     for (i, slot) in out.iter_mut().enumerate() {
         let key = (i as u32).to_ne_bytes();
         if let Ok(Some(per_cpu)) = map.lookup_percpu(&key, MapFlags::ANY) {
@@ -394,14 +567,20 @@ fn read_drops(map: &dyn MapCore) -> [u64; 2] {
     out
 }
 
+/// How long the reader sleeps between ring-buffer reads when the kernel has not woken
+/// it (it wakes the reader early once 64 KiB are waiting): bounds alert latency, and
+/// turns one wakeup per event into one per batch.
+const POLL_INTERVAL: Duration = Duration::from_millis(10);
+
 /// Run until the stop flag is set.
 pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl, opts: Options) -> Result<(), SourceError> {
     let mut storage = MaybeUninit::uninit();
+    let mut filter_gen = opts.open_filter.generation();
     let sk = load(&mut storage, &opts)?;
     ctl.stats.declare("ebpf-hi");
     ctl.stats.declare("ebpf-opens");
     ctl.stats.declare("ebpf-queue");
-    // Callbacks only copy bytes; enrichment (which reads /proc) runs after each poll.
+    // Callbacks only copy bytes; enrichment runs after each poll.
     let pending: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
     let mut rb = RingBufferBuilder::new();
     let p1 = pending.clone();
@@ -423,22 +602,43 @@ pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl, opts: Options) -> Result<(
     let rb = rb.build().map_err(|e| bpf_err("ring buffer", e))?;
     ctl.set_ready();
     let mut enricher = Enricher::new();
-    let mut last_drops = Instant::now();
+    let mut last_counters = Instant::now();
     let mut seen = [0u64; 2];
+    let mut events = Vec::new();
+    let publish = |seen: &mut [u64; 2]| {
+        let d = read_percpu::<2>(&sk.maps.drops);
+        ctl.stats.drop_n("ebpf-hi", d[0].saturating_sub(seen[0]));
+        ctl.stats.drop_n("ebpf-opens", d[1].saturating_sub(seen[1]));
+        *seen = d;
+        let f = read_percpu::<2>(&sk.maps.filtered);
+        ctl.stats.set_filtered("open", "path", f[0]);
+        ctl.stats.set_filtered("open", "host", f[1]);
+    };
     while !ctl.stopped() {
-        if let Err(e) = rb.poll(Duration::from_millis(100)) {
+        if let Err(e) = rb.poll(POLL_INTERVAL) {
             if e.kind() != libbpf_rs::ErrorKind::Interrupted {
                 return Err(bpf_err("poll", e));
+            }
+        }
+        // poll() only reads rings that signalled; records submitted without a wakeup
+        // are read here.
+        if let Err(e) = rb.consume() {
+            if e.kind() != libbpf_rs::ErrorKind::Interrupted {
+                return Err(bpf_err("consume", e));
             }
         }
         let batch = pending
             .lock()
             .map(|mut v| std::mem::take(&mut *v))
             .unwrap_or_default();
-        for raw in batch {
-            let Some(ev) = parse_raw(&raw).and_then(|r| enricher.event(r)) else {
-                continue;
-            };
+        // Enrich the whole batch first, then hand it over in one burst: the pipeline
+        // thread wakes once per batch instead of once per event.
+        events.extend(
+            batch
+                .iter()
+                .filter_map(|raw| parse_raw(raw).and_then(|r| enricher.event(r))),
+        );
+        for ev in events.drain(..) {
             ctl.stats.events.fetch_add(1, Ordering::Relaxed);
             match tx.try_send(SourceMsg::Event(Box::new(ev))) {
                 Ok(()) => {}
@@ -446,17 +646,18 @@ pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl, opts: Options) -> Result<(
                 Err(TrySendError::Disconnected(_)) => return Ok(()),
             }
         }
-        if last_drops.elapsed() > Duration::from_millis(500) {
-            last_drops = Instant::now();
-            let d = read_drops(&sk.maps.drops);
-            ctl.stats.drop_n("ebpf-hi", d[0].saturating_sub(seen[0]));
-            ctl.stats.drop_n("ebpf-opens", d[1].saturating_sub(seen[1]));
-            seen = d;
+        let g = opts.open_filter.generation();
+        if g != filter_gen {
+            let (g, f) = opts.open_filter.get();
+            filter_gen = g;
+            apply_filter(&sk.maps.open_prefixes, &f)?;
+        }
+        if last_counters.elapsed() > Duration::from_millis(500) {
+            last_counters = Instant::now();
+            publish(&mut seen);
         }
     }
-    let d = read_drops(&sk.maps.drops);
-    ctl.stats.drop_n("ebpf-hi", d[0].saturating_sub(seen[0]));
-    ctl.stats.drop_n("ebpf-opens", d[1].saturating_sub(seen[1]));
+    publish(&mut seen);
     if let Some(out) = &opts.learn {
         let mut result = Vec::new();
         for key in sk.maps.learned.keys() {
@@ -474,7 +675,7 @@ pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl, opts: Options) -> Result<(
                 .chunks_exact(8)
                 .filter_map(|c| c.try_into().ok().map(u64::from_ne_bytes))
                 .collect();
-            let path = enricher.cgroups.path(id).unwrap_or_default();
+            let path = enricher.cgroups.path(id, 0).unwrap_or_default();
             result.push((
                 format!("0::{path}\n"),
                 crate::seccomp::bitmap_numbers(&words),

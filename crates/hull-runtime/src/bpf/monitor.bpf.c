@@ -200,6 +200,16 @@ static __always_inline void submit(struct event *e, void *rb)
 	bpf_ringbuf_submit(e, avail >= WAKE_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
+// Hot path (every open): direct BTF loads from the trusted current task instead of
+// probe-read helper calls.
+static __always_inline int current_in_container(void)
+{
+	if (host_pidns == 0)
+		return 1;
+	struct task_struct *t = bpf_get_current_task_btf();
+	return t->nsproxy->pid_ns_for_children->ns.inum != host_pidns;
+}
+
 static __always_inline __u32 task_pidns(struct task_struct *t)
 {
 	return BPF_CORE_READ(t, nsproxy, pid_ns_for_children, ns.inum);
@@ -382,12 +392,13 @@ static __always_inline int is_cred_call(__u32 sc)
 }
 
 // Snapshot credentials before setuid-family and capset calls, to report the change.
-SEC("raw_tp/sys_enter")
+// sys_enter/sys_exit run on every syscall of the machine: they are BTF-typed raw
+// tracepoints (tp_btf), so register and task fields are read with plain loads.
+SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 {
 	if (learn && nr >= 0 && nr < 512) {
-		struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
-		if (in_container(cur)) {
+		if (current_in_container()) {
 			__u64 cg = bpf_get_current_cgroup_id();
 			struct sysbits *b = bpf_map_lookup_elem(&learned, &cg);
 			if (!b) {
@@ -427,13 +438,13 @@ static __always_inline int wanted_read(const char *upath)
 static __always_inline long syscall_nr(struct pt_regs *regs)
 {
 #if defined(__TARGET_ARCH_arm64)
-	return BPF_CORE_READ(regs, syscallno);
+	return regs->syscallno;
 #else
-	return BPF_CORE_READ(regs, orig_ax);
+	return regs->orig_ax;
 #endif
 }
 
-SEC("raw_tp/sys_exit")
+SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
 	__u32 sc = syscall_kind(syscall_nr(regs));
@@ -450,22 +461,22 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	case SC_OPENAT2: {
 		if (ret < 0)
 			return 0;
-		if (opens_containers_only && !in_container(t)) {
+		if (opens_containers_only && !current_in_container()) {
 			count_filtered(1);
 			return 0;
 		}
 		const char *upath;
 		__u32 flags;
 		if (sc == SC_OPEN) {
-			upath = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
-			flags = PT_REGS_PARM2_CORE_SYSCALL(regs);
+			upath = (const char *)PT_REGS_PARM1_SYSCALL(regs);
+			flags = PT_REGS_PARM2_SYSCALL(regs);
 		} else if (sc == SC_OPENAT) {
-			upath = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-			flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+			upath = (const char *)PT_REGS_PARM2_SYSCALL(regs);
+			flags = PT_REGS_PARM3_SYSCALL(regs);
 		} else {
-			upath = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+			upath = (const char *)PT_REGS_PARM2_SYSCALL(regs);
 			struct open_how how = {};
-			bpf_probe_read_user(&how, sizeof(how), (void *)PT_REGS_PARM3_CORE_SYSCALL(regs));
+			bpf_probe_read_user(&how, sizeof(how), (void *)PT_REGS_PARM3_SYSCALL(regs));
 			flags = how.flags;
 		}
 		// O_WRONLY|O_RDWR|O_CREAT|O_TRUNC
@@ -493,7 +504,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		if (!e)
 			return 0;
 		e->ret = ret;
-		void *uaddr = (void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		void *uaddr = (void *)PT_REGS_PARM2_SYSCALL(regs);
 		if (uaddr) {
 			struct sockaddr_in6 sa = {};
 			bpf_probe_read_user(&sa, sizeof(sa), uaddr);
@@ -548,7 +559,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	}
 	case SC_PTRACE: {
-		long req = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		long req = PT_REGS_PARM1_SYSCALL(regs);
 		if (req != 16 && req != 0x4206)
 			return 0; // only attach / seize
 		e = reserve(&hi, 0, K_PTRACE);
@@ -564,7 +575,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		if (!e)
 			return 0;
 		e->ret = ret;
-		bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)PT_REGS_PARM2_CORE_SYSCALL(regs));
+		bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)PT_REGS_PARM2_SYSCALL(regs));
 		submit(e, &hi);
 		return 0;
 	}
@@ -575,7 +586,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		if (!e)
 			return 0;
 		e->ret = ret;
-		bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)PT_REGS_PARM1_CORE_SYSCALL(regs));
+		bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)PT_REGS_PARM1_SYSCALL(regs));
 		submit(e, &hi);
 		return 0;
 	}

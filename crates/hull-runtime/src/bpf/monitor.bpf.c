@@ -69,7 +69,7 @@ struct event {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, 4 << 20); // ~6500 records: seconds of exec/fork/exit bursts
 } hi SEC(".maps");
 
 struct {
@@ -191,13 +191,20 @@ static __always_inline __u32 syscall_kind(long nr)
 	return k ? *k : 0;
 }
 
-// Wake the reader only once a batch is waiting (it also polls every few
-// milliseconds): one wakeup per event costs more than handling the event.
+// Wake the reader only when the unread data crosses WAKE_BYTES (it also reads every
+// few milliseconds on its own): one wakeup per event costs more than handling the
+// event, and a wakeup on every record while a slow reader is behind would cost the
+// producing process far more (irq_work per record). The window tolerates a few CPUs
+// reserving at once; a missed crossing only waits for the reader's timer.
 #define WAKE_BYTES (64 * 1024)
+#define REC_BYTES (sizeof(struct event) + 8)
 static __always_inline void submit(struct event *e, void *rb)
 {
 	__u64 avail = bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA);
-	bpf_ringbuf_submit(e, avail >= WAKE_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	__u64 flags = BPF_RB_NO_WAKEUP;
+	if (avail >= WAKE_BYTES && avail < WAKE_BYTES + 4 * REC_BYTES)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
 }
 
 // Hot path (every open): direct BTF loads from the trusted current task instead of

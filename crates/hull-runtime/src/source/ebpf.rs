@@ -572,6 +572,35 @@ fn read_percpu<const N: usize>(map: &dyn MapCore) -> [u64; N] {
 /// turns one wakeup per event into one per batch.
 const POLL_INTERVAL: Duration = Duration::from_millis(10);
 
+/// At most this many `opens` records per read: under an open flood the `hi` ring is
+/// still read (and its events handed on) every round.
+const OPENS_BUDGET: usize = 8192;
+
+/// Wait until either ring's epoll fd is readable or `timeout` passes.
+fn wait_readable(fds: [i32; 2], timeout: Duration) {
+    let mut p = [
+        libc::pollfd {
+            fd: fds[0],
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: fds[1],
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
+    // SAFETY: `p` is a valid array of two pollfd for the duration of the call.
+    unsafe { libc::poll(p.as_mut_ptr(), 2, timeout.as_millis() as libc::c_int) };
+}
+
+fn ring_err(step: &'static str, rc: i32) -> Option<SourceError> {
+    (rc < 0 && rc != -libc::EINTR).then(|| SourceError::Bpf {
+        step,
+        message: std::io::Error::from_raw_os_error(-rc).to_string(),
+    })
+}
+
 /// Run until the stop flag is set.
 pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl, opts: Options) -> Result<(), SourceError> {
     let mut storage = MaybeUninit::uninit();
@@ -580,26 +609,25 @@ pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl, opts: Options) -> Result<(
     ctl.stats.declare("ebpf-hi");
     ctl.stats.declare("ebpf-opens");
     ctl.stats.declare("ebpf-queue");
-    // Callbacks only copy bytes; enrichment runs after each poll.
-    let pending: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
-    let mut rb = RingBufferBuilder::new();
-    let p1 = pending.clone();
-    rb.add(&sk.maps.hi, move |d: &[u8]| {
-        if let Ok(mut v) = p1.lock() {
-            v.push(d.to_vec());
-        }
-        0
-    })
-    .map_err(|e| bpf_err("ring buffer hi", e))?;
-    let p2 = pending.clone();
-    rb.add(&sk.maps.opens, move |d: &[u8]| {
-        if let Ok(mut v) = p2.lock() {
-            v.push(d.to_vec());
-        }
-        0
-    })
-    .map_err(|e| bpf_err("ring buffer opens", e))?;
-    let rb = rb.build().map_err(|e| bpf_err("ring buffer", e))?;
+    // One reader per ring, so `hi` is always read first and in full, and `opens` in
+    // bounded rounds. Callbacks only copy bytes; enrichment runs after each read.
+    type Pending = Arc<Mutex<Vec<Vec<u8>>>>;
+    let hi_raw: Pending = Arc::default();
+    let opens_raw: Pending = Arc::default();
+    let ring = |map: &dyn MapCore, sink: &Pending, step: &'static str| {
+        let sink = sink.clone();
+        let mut b = RingBufferBuilder::new();
+        b.add(map, move |d: &[u8]| {
+            if let Ok(mut v) = sink.lock() {
+                v.push(d.to_vec());
+            }
+            0
+        })
+        .map_err(|e| bpf_err(step, e))?;
+        b.build().map_err(|e| bpf_err(step, e))
+    };
+    let rb_hi = ring(&sk.maps.hi, &hi_raw, "ring buffer hi")?;
+    let rb_opens = ring(&sk.maps.opens, &opens_raw, "ring buffer opens")?;
     ctl.set_ready();
     let mut enricher = Enricher::new();
     let mut last_counters = Instant::now();
@@ -614,36 +642,58 @@ pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl, opts: Options) -> Result<(
         ctl.stats.set_filtered("open", "path", f[0]);
         ctl.stats.set_filtered("open", "host", f[1]);
     };
+    let mut backlog = false;
     while !ctl.stopped() {
-        if let Err(e) = rb.poll(POLL_INTERVAL) {
-            if e.kind() != libbpf_rs::ErrorKind::Interrupted {
-                return Err(bpf_err("poll", e));
-            }
+        if !backlog {
+            wait_readable([rb_hi.epoll_fd(), rb_opens.epoll_fd()], POLL_INTERVAL);
         }
-        // poll() only reads rings that signalled; records submitted without a wakeup
-        // are read here.
-        if let Err(e) = rb.consume() {
-            if e.kind() != libbpf_rs::ErrorKind::Interrupted {
-                return Err(bpf_err("consume", e));
-            }
+        // Records submitted without a wakeup are read here too.
+        if let Some(e) = ring_err("consume hi", rb_hi.consume_raw()) {
+            return Err(e);
         }
-        let batch = pending
+        let n = rb_opens.consume_raw_n(OPENS_BUDGET);
+        if let Some(e) = ring_err("consume opens", n) {
+            return Err(e);
+        }
+        backlog = n >= 0 && n as usize >= OPENS_BUDGET;
+        let hi = hi_raw
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default();
+        let opens = opens_raw
             .lock()
             .map(|mut v| std::mem::take(&mut *v))
             .unwrap_or_default();
         // Enrich the whole batch first, then hand it over in one burst: the pipeline
         // thread wakes once per batch instead of once per event.
-        events.extend(
-            batch
-                .iter()
-                .filter_map(|raw| parse_raw(raw).and_then(|r| enricher.event(r))),
-        );
-        for ev in events.drain(..) {
+        let mut enrich = |raw: &[Vec<u8>], out: &mut Vec<Event>| {
+            out.extend(
+                raw.iter()
+                    .filter_map(|r| parse_raw(r).and_then(|r| enricher.event(r))),
+            );
+        };
+        enrich(&hi, &mut events);
+        let n_hi = events.len();
+        enrich(&opens, &mut events);
+        for (i, ev) in events.drain(..).enumerate() {
             ctl.stats.events.fetch_add(1, Ordering::Relaxed);
-            match tx.try_send(SourceMsg::Event(Box::new(ev))) {
-                Ok(()) => {}
-                Err(TrySendError::Full(_)) => ctl.stats.drop_n("ebpf-queue", 1),
-                Err(TrySendError::Disconnected(_)) => return Ok(()),
+            let mut msg = SourceMsg::Event(Box::new(ev));
+            loop {
+                match tx.try_send(msg) {
+                    Ok(()) => break,
+                    Err(TrySendError::Disconnected(_)) => return Ok(()),
+                    // High-value events wait for room (the pipeline is far faster than
+                    // they arrive; the kernel ring holds new ones meanwhile); opens
+                    // are dropped and counted.
+                    Err(TrySendError::Full(m)) if i < n_hi && !ctl.stopped() => {
+                        msg = m;
+                        std::thread::sleep(Duration::from_micros(200));
+                    }
+                    Err(TrySendError::Full(_)) => {
+                        ctl.stats.drop_n("ebpf-queue", 1);
+                        break;
+                    }
+                }
             }
         }
         let g = opts.open_filter.generation();

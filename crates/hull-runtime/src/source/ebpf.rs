@@ -217,7 +217,7 @@ impl CgroupIds {
 
     /// Resolve from the process's own cgroup file; the path is checked against the id
     /// (the process may have moved cgroups since the event).
-    fn from_proc(&mut self, id: u64, pid: u32) -> Option<String> {
+    fn resolve_via_proc(&mut self, id: u64, pid: u32) -> Option<String> {
         let root = self.root.clone()?;
         let text = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
         let path = v2_path(&text)?.to_string();
@@ -233,7 +233,7 @@ impl CgroupIds {
             return Some(p.clone());
         }
         if pid != 0 {
-            if let Some(p) = self.from_proc(id, pid) {
+            if let Some(p) = self.resolve_via_proc(id, pid) {
                 return Some(p);
             }
         }
@@ -810,5 +810,91 @@ mod tests {
         assert!(!ev.write);
         assert_eq!(ev.path, "/etc/shadow");
         assert!(en.event(parse_raw(&record(99, |_| {})).unwrap()).is_none());
+    }
+
+    #[test]
+    fn exec_enriched_from_the_record_alone() {
+        let mut en = Enricher::new();
+        // A pid that cannot exist: any /proc read would come back empty.
+        let pid = u32::MAX - 7;
+        let mut raw = record(1, |b| {
+            b[44..48].copy_from_slice(&(EXEC_TIME_VALID | EXEC_STDIO_SOCKET).to_ne_bytes());
+            b[54..56].copy_from_slice(&9u16.to_ne_bytes());
+            b[80..83].copy_from_slice(b"sh\0");
+            b[96..106].copy_from_slice(b"/bin/busy\0");
+            b[352..361].copy_from_slice(b"sh\0-c\0id\0");
+            b[608..613].copy_from_slice(b"bash\0");
+            b[624..632].copy_from_slice(&1_700_000_000_000_000_000u64.to_ne_bytes());
+        });
+        raw[4..8].copy_from_slice(&pid.to_ne_bytes());
+        let r = parse_raw(&raw).unwrap();
+        assert_eq!(
+            (r.pcomm.as_str(), r.exe_time_ns),
+            ("bash", 1_700_000_000_000_000_000)
+        );
+        let ev = en.event(r).unwrap();
+        assert_eq!(ev.exe, "/bin/busy");
+        assert_eq!(ev.args, vec!["sh", "-c", "id"]);
+        assert_eq!(ev.pcomm, "bash");
+        assert_eq!(ev.exe_ctime_ns, 1_700_000_000_000_000_000);
+        assert!(ev.stdio_socket);
+        // Later events of the process reuse the exec's image.
+        let mut raw = record(4, |b| b[96..103].copy_from_slice(b"/etc/x\0"));
+        raw[4..8].copy_from_slice(&pid.to_ne_bytes());
+        let ev = en.event(parse_raw(&raw).unwrap()).unwrap();
+        assert_eq!((ev.exe.as_str(), ev.args.len()), ("/bin/busy", 3));
+        // fd-based execs keep the kernel name when /proc has nothing better.
+        let mut raw = record(1, |b| b[96..106].copy_from_slice(b"/dev/fd/3\0"));
+        raw[4..8].copy_from_slice(&pid.to_ne_bytes());
+        let ev = en.event(parse_raw(&raw).unwrap()).unwrap();
+        assert_eq!(ev.exe, "/dev/fd/3");
+        assert_eq!(ev.exe_ctime_ns, 0);
+    }
+
+    #[test]
+    fn exec_path_usable() {
+        for (p, ok) in [
+            ("/usr/bin/id", true),
+            ("/dev/fd/3", false),
+            ("/proc/self/fd/3", false),
+            ("./run.sh", false),
+            ("", false),
+        ] {
+            assert_eq!(usable_exec_path(p), ok, "{p}");
+        }
+    }
+
+    #[test]
+    fn trie_keys() {
+        let k = prefix_key("/etc/shadow");
+        assert_eq!(k.len(), 68);
+        assert_eq!(u32::from_ne_bytes(k[..4].try_into().unwrap()), 11 * 8);
+        assert_eq!(&k[4..15], b"/etc/shadow");
+        assert!(k[15..].iter().all(|&b| b == 0));
+        // Long prefixes are cut to what the kernel compares (a superset: still safe).
+        let long = "/x".repeat(100);
+        let k = prefix_key(&long);
+        assert_eq!(u32::from_ne_bytes(k[..4].try_into().unwrap()), 63 * 8);
+        assert_eq!(filter_keys(&OpenFilter::All), vec![prefix_key("")]);
+        let many = OpenFilter::Prefixes((0..2000).map(|i| format!("/p{i}")).collect());
+        assert_eq!(filter_keys(&many), vec![prefix_key("")]);
+        let two = OpenFilter::Prefixes(vec!["/b".into(), "/a".into(), "/a".into()]);
+        assert_eq!(filter_keys(&two).len(), 2);
+    }
+
+    #[test]
+    fn filter_handle_generations() {
+        let h = FilterHandle::default();
+        assert_eq!(h.get(), (0, OpenFilter::All));
+        let other = h.clone();
+        other.set(OpenFilter::Prefixes(vec!["/etc/shadow".into()]));
+        assert_eq!(h.generation(), 1);
+        assert_eq!(h.get().1, OpenFilter::Prefixes(vec!["/etc/shadow".into()]));
+    }
+
+    #[test]
+    fn proc_cgroup_v2_line() {
+        assert_eq!(v2_path("12:memory:/x\n0::/a/b\n"), Some("/a/b"));
+        assert_eq!(v2_path("1:cpu:/x\n"), None);
     }
 }

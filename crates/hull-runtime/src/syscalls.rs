@@ -498,6 +498,10 @@ mod tests {
         assert_eq!(a(Watched::Connect), Some(203));
         assert_eq!(a(Watched::Setuid), Some(146));
         assert_eq!(a(Watched::Ptrace), Some(117));
+        assert_eq!(a(Watched::Capset), Some(91));
+        assert_eq!(a(Watched::Accept4), Some(242));
+        assert_eq!(a(Watched::MemfdCreate), Some(279));
+        assert_eq!(a(Watched::FinitModule), Some(273));
         assert_eq!(a(Watched::Open), None);
         // No number twice per table, all below the BPF map size.
         for t in [WATCHED_X86_64, WATCHED_AARCH64] {

@@ -133,6 +133,19 @@ fn ebpf_kernel_open_filter_and_exec_enrichment() {
     collect_until(&rx, &mut got, Duration::from_secs(5), |g| opened(g, &other));
     assert!(opened(&got, &other), "filter change not applied");
 
+    // `All` (a rule that does not reduce to prefixes): every read-only open.
+    filter.set(OpenFilter::All);
+    std::thread::sleep(Duration::from_millis(200));
+    Command::new("cat")
+        .args([&wanted, &other])
+        .output()
+        .unwrap();
+    let mut got = Vec::new();
+    collect_until(&rx, &mut got, Duration::from_secs(5), |g| {
+        opened(g, &wanted) && opened(g, &other)
+    });
+    assert!(opened(&got, &wanted) && opened(&got, &other));
+
     ctl.stop.store(true, std::sync::atomic::Ordering::SeqCst);
     drop(rx);
     h.join().unwrap().unwrap();

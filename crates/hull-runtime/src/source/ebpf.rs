@@ -18,6 +18,7 @@ use std::mem::MaybeUninit;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -259,7 +260,9 @@ struct ProcCache {
 struct Enricher {
     procfs: ProcFs,
     cgroups: CgroupIds,
-    procs: HashMap<u32, ProcCache>,
+    /// Image of each known process; shared (a fork's child points at its parent's
+    /// entry until it execs).
+    procs: HashMap<u32, Rc<ProcCache>>,
     /// wall clock minus CLOCK_MONOTONIC, to convert bpf_ktime_get_ns.
     clock_offset: u64,
 }
@@ -332,11 +335,11 @@ impl Enricher {
                 if self.procs.len() < 200_000 {
                     self.procs.insert(
                         r.pid,
-                        ProcCache {
+                        Rc::new(ProcCache {
                             exe: ev.exe.clone(),
                             args: ev.args.clone(),
                             comm: ev.comm.clone(),
-                        },
+                        }),
                     );
                 }
             }
@@ -369,19 +372,19 @@ impl Enricher {
                 Some(c) => c,
                 None => {
                     let i = self.procfs.read(r.pid);
-                    let c = ProcCache {
+                    let c = Rc::new(ProcCache {
                         exe: i.exe,
                         args: i.args,
                         comm: i.comm,
-                    };
+                    });
                     if kind != EventType::Exit && self.procs.len() < 200_000 {
                         self.procs.insert(r.pid, c.clone());
                     }
                     c
                 }
             };
-            ev.exe = c.exe;
-            ev.args = c.args;
+            ev.exe.clone_from(&c.exe);
+            ev.args.clone_from(&c.args);
         }
         ev.pcomm = if r.pcomm.is_empty() {
             self.procs

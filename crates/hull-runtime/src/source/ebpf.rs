@@ -573,7 +573,7 @@ fn read_percpu<const N: usize>(map: &dyn MapCore) -> [u64; N] {
 /// How long the reader sleeps between ring-buffer reads when the kernel has not woken
 /// it (it wakes the reader early once 64 KiB are waiting): bounds alert latency, and
 /// turns one wakeup per event into one per batch.
-const POLL_INTERVAL: Duration = Duration::from_millis(10);
+const POLL_INTERVAL: Duration = Duration::from_millis(25);
 
 /// At most this many `opens` records per read: under an open flood the `hi` ring is
 /// still read (and its events handed on) every round.
@@ -614,7 +614,7 @@ pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl, opts: Options) -> Result<(
     ctl.stats.declare("ebpf-queue");
     // One reader per ring, so `hi` is always read first and in full, and `opens` in
     // bounded rounds. Callbacks only copy bytes; enrichment runs after each read.
-    type Pending = Arc<Mutex<Vec<Vec<u8>>>>;
+    type Pending = Arc<Mutex<Vec<RawEvent>>>;
     let hi_raw: Pending = Arc::default();
     let opens_raw: Pending = Arc::default();
     let ring = |map: &dyn MapCore, sink: &Pending, step: &'static str| {
@@ -622,7 +622,10 @@ pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl, opts: Options) -> Result<(
         let mut b = RingBufferBuilder::new();
         b.add(map, move |d: &[u8]| {
             if let Ok(mut v) = sink.lock() {
-                v.push(d.to_vec());
+                // Decoded in place: no copy of the 632-byte record.
+                if let Some(r) = parse_raw(d) {
+                    v.push(r);
+                }
             }
             0
         })
@@ -669,15 +672,9 @@ pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl, opts: Options) -> Result<(
             .unwrap_or_default();
         // Enrich the whole batch first, then hand it over in one burst: the pipeline
         // thread wakes once per batch instead of once per event.
-        let mut enrich = |raw: &[Vec<u8>], out: &mut Vec<Event>| {
-            out.extend(
-                raw.iter()
-                    .filter_map(|r| parse_raw(r).and_then(|r| enricher.event(r))),
-            );
-        };
-        enrich(&hi, &mut events);
+        events.extend(hi.into_iter().filter_map(|r| enricher.event(r)));
         let n_hi = events.len();
-        enrich(&opens, &mut events);
+        events.extend(opens.into_iter().filter_map(|r| enricher.event(r)));
         for (i, ev) in events.drain(..).enumerate() {
             ctl.stats.events.fetch_add(1, Ordering::Relaxed);
             let mut msg = SourceMsg::Event(Box::new(ev));

@@ -194,15 +194,15 @@ static __always_inline __u32 syscall_kind(long nr)
 // Wake the reader only when the unread data crosses WAKE_BYTES (it also reads every
 // few milliseconds on its own): one wakeup per event costs more than handling the
 // event, and a wakeup on every record while a slow reader is behind would cost the
-// producing process far more (irq_work per record). The window tolerates a few CPUs
-// reserving at once; a missed crossing only waits for the reader's timer.
+// producing process far more (irq_work per record). The window (16 records) tolerates
+// many CPUs reserving at once; a missed crossing only waits for the reader's timer.
 #define WAKE_BYTES (64 * 1024)
 #define REC_BYTES (sizeof(struct event) + 8)
 static __always_inline void submit(struct event *e, void *rb)
 {
 	__u64 avail = bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA);
 	__u64 flags = BPF_RB_NO_WAKEUP;
-	if (avail >= WAKE_BYTES && avail < WAKE_BYTES + 4 * REC_BYTES)
+	if (avail >= WAKE_BYTES && avail < WAKE_BYTES + 16 * REC_BYTES)
 		flags = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(e, flags);
 }

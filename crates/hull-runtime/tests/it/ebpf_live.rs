@@ -107,6 +107,22 @@ fn ebpf_kernel_open_filter_and_exec_enrichment() {
     assert!(!exec.stdio_socket);
     assert_eq!(exec.ppid, std::process::id());
 
+    // stdout a socket (a reverse shell's shape): flagged from the kernel's fd table.
+    let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    let marker = format!("hull-it-{}", std::process::id());
+    Command::new("echo")
+        .arg(&marker)
+        .stdout(std::process::Stdio::from(std::os::fd::OwnedFd::from(a)))
+        .status()
+        .unwrap();
+    let mut got = Vec::new();
+    let is_echo = |e: &Event| e.kind == Some(EventType::Exec) && e.args.get(1) == Some(&marker);
+    collect_until(&rx, &mut got, Duration::from_secs(5), |g| {
+        g.iter().any(is_echo)
+    });
+    let echo = got.iter().find(|e| is_echo(e)).expect("exec of echo");
+    assert!(echo.stdio_socket, "{echo:?}");
+
     // Filtered opens are counted (published every 500 ms).
     let end = Instant::now() + Duration::from_secs(3);
     let path_filtered = || {

@@ -208,6 +208,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("hull: rule error: {e}");
     }
     let enabled = engine.rules().iter().filter(|r| r.enabled).count();
+    // Kernel-side filter of read-only opens, derived from the rules (eBPF source).
+    let open_filter = source::ebpf::FilterHandle::new(engine.open_filter());
     if args.check_rules {
         eprintln!(
             "hull: {} rules compiled ({enabled} enabled), {} errors",
@@ -343,6 +345,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let stats = ctl.stats.clone();
     metrics.set_drop_probe(Box::new(move || stats.snapshot()));
+    let stats = ctl.stats.clone();
+    metrics.set_filtered_probe(Box::new(move || stats.filtered_snapshot()));
     let metrics_stop = Arc::new(AtomicBool::new(false));
     let metrics_url = if args.no_metrics {
         "off".to_string()
@@ -360,6 +364,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let ebpf_opts = source::ebpf::Options {
         host_opens: args.host_opens,
         learn: learn_secs.map(|_| learned.clone()),
+        open_filter: open_filter.clone(),
     };
     let handle = std::thread::Builder::new()
         .name("hull-source".into())

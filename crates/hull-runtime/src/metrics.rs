@@ -32,6 +32,7 @@ pub const METRIC_NAMES: &[&str] = &[
     "hull_source_info",
     "hull_diagnostics_total",
     "hull_rules_reload_total",
+    "hull_kernel_filtered_total",
 ];
 
 /// Histogram bucket bounds for per-event rule evaluation time, seconds.
@@ -57,6 +58,8 @@ struct Inner {
 pub type OutputProbe = Box<dyn Fn() -> (u64, u64, u64) + Send + Sync>;
 /// Source drop counters are read at scrape time.
 pub type DropProbe = Box<dyn Fn() -> Vec<(String, u64)> + Send + Sync>;
+/// Kernel-side filter counters ((event type, reason), total), read at scrape time.
+pub type FilteredProbe = Box<dyn Fn() -> Vec<((String, String), u64)> + Send + Sync>;
 
 pub struct Metrics {
     inner: Mutex<Inner>,
@@ -64,6 +67,7 @@ pub struct Metrics {
     source: String,
     outputs: Mutex<Vec<(String, OutputProbe)>>,
     drops: Mutex<Option<DropProbe>>,
+    filtered: Mutex<Option<FilteredProbe>>,
 }
 
 fn esc(v: &str) -> String {
@@ -91,6 +95,7 @@ impl Metrics {
             source: source.to_string(),
             outputs: Mutex::default(),
             drops: Mutex::default(),
+            filtered: Mutex::default(),
         }
     }
 
@@ -108,6 +113,12 @@ impl Metrics {
     pub fn set_drop_probe(&self, probe: DropProbe) {
         if let Ok(mut d) = self.drops.lock() {
             *d = Some(probe);
+        }
+    }
+
+    pub fn set_filtered_probe(&self, probe: FilteredProbe) {
+        if let Ok(mut f) = self.filtered.lock() {
+            *f = Some(probe);
         }
     }
 
@@ -252,6 +263,19 @@ impl Metrics {
                 }
             }
         }
+        let _ = writeln!(s, "# HELP hull_kernel_filtered_total Events dropped on purpose by kernel-side filters (no rule can match them), by type and reason.\n# TYPE hull_kernel_filtered_total counter");
+        if let Ok(f) = self.filtered.lock() {
+            if let Some(probe) = f.as_ref() {
+                for ((kind, reason), n) in probe() {
+                    let _ = writeln!(
+                        s,
+                        "hull_kernel_filtered_total{{type=\"{}\",reason=\"{}\"}} {n}",
+                        esc(&kind),
+                        esc(&reason)
+                    );
+                }
+            }
+        }
         let _ = writeln!(s, "# HELP hull_output_alerts_total Alerts delivered, by output.\n# TYPE hull_output_alerts_total counter");
         let mut errs = String::new();
         let mut drops = String::new();
@@ -365,6 +389,7 @@ mod tests {
             unix_secs(),
         );
         m.set_drop_probe(Box::new(|| vec![("high".into(), 0), ("open".into(), 5)]));
+        m.set_filtered_probe(Box::new(|| vec![(("open".into(), "path".into()), 7)]));
         m.add_output("stdout", Box::new(|| (1, 0, 0)));
         let text = m.render();
         for name in METRIC_NAMES {
@@ -376,6 +401,7 @@ mod tests {
         }
         assert!(text.contains("container_id=\"c\\\"1\""));
         assert!(text.contains("hull_source_drops_total{buffer=\"open\"} 5"));
+        assert!(text.contains("hull_kernel_filtered_total{type=\"open\",reason=\"path\"} 7"));
         assert!(text.contains("hull_rule_eval_seconds_bucket{le=\"0.000005\"} 1"));
     }
 

@@ -8,6 +8,7 @@
 mod compile;
 mod expr;
 pub mod glob;
+pub mod open_filter;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -1125,6 +1126,11 @@ impl Engine {
 
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// Which read-only opens the enabled rules can match (for kernel-side filtering).
+    pub fn open_filter(&self) -> open_filter::OpenFilter {
+        open_filter::OpenFilter::of(self.rules.iter().filter(|r| r.enabled).map(|r| &r.node))
     }
 
     pub fn rule(&self, idx: usize) -> Option<&Rule> {

@@ -37,6 +37,8 @@ pub struct SourceStats {
     /// Events lost before reaching the pipeline, per buffer name.
     pub drops: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
     pub events: AtomicU64,
+    /// Events a kernel-side filter decided against, per (event type, reason): totals.
+    pub filtered: std::sync::Mutex<std::collections::BTreeMap<(String, String), u64>>,
 }
 
 impl SourceStats {
@@ -54,6 +56,21 @@ impl SourceStats {
         if let Ok(mut d) = self.drops.lock() {
             d.entry(buffer.to_string()).or_insert(0);
         }
+    }
+
+    /// Set the running total of events filtered in the kernel.
+    pub fn set_filtered(&self, kind: &str, reason: &str, total: u64) {
+        if let Ok(mut f) = self.filtered.lock() {
+            f.insert((kind.to_string(), reason.to_string()), total);
+        }
+    }
+
+    /// ((event type, reason), total) of kernel-side filtering.
+    pub fn filtered_snapshot(&self) -> Vec<((String, String), u64)> {
+        self.filtered
+            .lock()
+            .map(|f| f.iter().map(|(k, v)| (k.clone(), *v)).collect())
+            .unwrap_or_default()
     }
 
     pub fn snapshot(&self) -> Vec<(String, u64)> {

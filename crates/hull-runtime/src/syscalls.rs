@@ -1,5 +1,7 @@
-//! x86_64 syscall numbers -> names (from the Linux UAPI header `asm/unistd_64.h`),
-//! for seccomp profiles written by `--learn`.
+//! Syscall numbers. x86_64 numbers -> names (from the Linux UAPI header
+//! `asm/unistd_64.h`), for seccomp profiles written by `--learn`; and, per
+//! architecture, the numbers of the syscalls the eBPF program watches ([`watched`]):
+//! the BPF object holds no numbers, user space fills its `sysmap` from this table.
 
 /// (number, name), ascending by number.
 pub const X86_64: &[(u32, &str)] = &[
@@ -367,6 +369,105 @@ pub const X86_64: &[(u32, &str)] = &[
     (450, "set_mempolicy_home_node"),
 ];
 
+/// What the eBPF program does with a syscall; the discriminants are `enum sc` in
+/// `src/bpf/monitor.bpf.c` (a test checks both agree).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Watched {
+    Open = 1,
+    Openat = 2,
+    Openat2 = 3,
+    Connect = 4,
+    Accept = 5,
+    Accept4 = 6,
+    Ptrace = 7,
+    Setuid = 8,
+    Setreuid = 9,
+    Setresuid = 10,
+    Setfsuid = 11,
+    Capset = 12,
+    Mount = 13,
+    InitModule = 14,
+    FinitModule = 15,
+    MemfdCreate = 16,
+}
+
+impl Watched {
+    /// The syscall's name (`enum sc` in the BPF program spells it `SC_<NAME>`).
+    pub fn syscall(self) -> &'static str {
+        match self {
+            Watched::Open => "open",
+            Watched::Openat => "openat",
+            Watched::Openat2 => "openat2",
+            Watched::Connect => "connect",
+            Watched::Accept => "accept",
+            Watched::Accept4 => "accept4",
+            Watched::Ptrace => "ptrace",
+            Watched::Setuid => "setuid",
+            Watched::Setreuid => "setreuid",
+            Watched::Setresuid => "setresuid",
+            Watched::Setfsuid => "setfsuid",
+            Watched::Capset => "capset",
+            Watched::Mount => "mount",
+            Watched::InitModule => "init_module",
+            Watched::FinitModule => "finit_module",
+            Watched::MemfdCreate => "memfd_create",
+        }
+    }
+}
+
+/// Watched syscalls on x86_64 (`arch/x86/entry/syscalls/syscall_64.tbl`).
+pub const WATCHED_X86_64: &[(Watched, u32)] = &[
+    (Watched::Open, 2),
+    (Watched::Openat, 257),
+    (Watched::Openat2, 437),
+    (Watched::Connect, 42),
+    (Watched::Accept, 43),
+    (Watched::Accept4, 288),
+    (Watched::Ptrace, 101),
+    (Watched::Setuid, 105),
+    (Watched::Setreuid, 113),
+    (Watched::Setresuid, 117),
+    (Watched::Setfsuid, 122),
+    (Watched::Capset, 126),
+    (Watched::Mount, 165),
+    (Watched::InitModule, 175),
+    (Watched::FinitModule, 313),
+    (Watched::MemfdCreate, 319),
+];
+
+/// Watched syscalls on aarch64, which uses the generic table
+/// (`include/uapi/asm-generic/unistd.h`): there is no plain `open`.
+pub const WATCHED_AARCH64: &[(Watched, u32)] = &[
+    (Watched::Openat, 56),
+    (Watched::Openat2, 437),
+    (Watched::Connect, 203),
+    (Watched::Accept, 202),
+    (Watched::Accept4, 242),
+    (Watched::Ptrace, 117),
+    (Watched::Setuid, 146),
+    (Watched::Setreuid, 145),
+    (Watched::Setresuid, 147),
+    (Watched::Setfsuid, 151),
+    (Watched::Capset, 91),
+    (Watched::Mount, 40),
+    (Watched::InitModule, 105),
+    (Watched::FinitModule, 273),
+    (Watched::MemfdCreate, 279),
+];
+
+/// The watched-syscall table of the architecture hull was built for.
+pub fn watched() -> &'static [(Watched, u32)] {
+    #[cfg(target_arch = "aarch64")]
+    {
+        WATCHED_AARCH64
+    }
+    #[cfg(not(target_arch = "aarch64"))]
+    {
+        WATCHED_X86_64
+    }
+}
+
 pub fn name(nr: u32) -> Option<&'static str> {
     X86_64
         .binary_search_by_key(&nr, |&(n, _)| n)
@@ -382,5 +483,39 @@ mod tests {
         assert_eq!(super::name(59), Some("execve"));
         assert_eq!(super::name(257), Some("openat"));
         assert_eq!(super::name(100_000), None);
+    }
+
+    #[test]
+    fn watched_tables() {
+        use super::{Watched, WATCHED_AARCH64, WATCHED_X86_64};
+        // x86_64 numbers agree with the name table.
+        for &(w, nr) in WATCHED_X86_64 {
+            assert_eq!(super::name(nr), Some(w.syscall()), "{w:?}");
+        }
+        // aarch64: known numbers from asm-generic/unistd.h.
+        let a = |w: Watched| WATCHED_AARCH64.iter().find(|e| e.0 == w).map(|e| e.1);
+        assert_eq!(a(Watched::Openat), Some(56));
+        assert_eq!(a(Watched::Connect), Some(203));
+        assert_eq!(a(Watched::Setuid), Some(146));
+        assert_eq!(a(Watched::Ptrace), Some(117));
+        assert_eq!(a(Watched::Capset), Some(91));
+        assert_eq!(a(Watched::Accept4), Some(242));
+        assert_eq!(a(Watched::MemfdCreate), Some(279));
+        assert_eq!(a(Watched::FinitModule), Some(273));
+        assert_eq!(a(Watched::Open), None);
+        // No number twice per table, all below the BPF map size.
+        for t in [WATCHED_X86_64, WATCHED_AARCH64] {
+            let mut nrs: Vec<u32> = t.iter().map(|e| e.1).collect();
+            nrs.sort();
+            nrs.dedup();
+            assert_eq!(nrs.len(), t.len());
+            assert!(nrs.iter().all(|&n| n < 1024));
+        }
+        // The codes match `enum sc` in the BPF program.
+        let src = include_str!("bpf/monitor.bpf.c");
+        for &(w, _) in WATCHED_X86_64 {
+            let line = format!("SC_{} = {},", w.syscall().to_uppercase(), w as u32);
+            assert!(src.contains(&line), "monitor.bpf.c lacks `{line}`");
+        }
     }
 }

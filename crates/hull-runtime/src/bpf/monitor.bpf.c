@@ -4,7 +4,12 @@
 // - raw_tp/sched_process_exec|fork|exit: process lifecycle, argv read from the new mm.
 // - raw_tp/sys_exit: one program for the syscalls hull watches, read at syscall exit
 //   (arguments come from the saved user registers, the result from `ret`), filtered in
-//   the kernel by syscall number first, then by result, open flags and path prefix.
+//   the kernel by syscall number first (the `sysmap` array, filled by user space from a
+//   per-architecture table, so this file holds no syscall numbers), then by result,
+//   open flags and path prefix (the `open_prefixes` LPM trie, derived by user space
+//   from the loaded rules).
+// - Exec records carry what user space would otherwise read from /proc: parent name,
+//   executable ctime/mtime (drift), whether stdin/stdout is a socket.
 // - Two ring buffers: `hi` (exec, credentials, connects, ptrace, mounts, modules) and
 //   `opens` (file opens), so an open flood cannot push out exec events. Failed
 //   reservations are counted per buffer in `drops`.
@@ -54,11 +59,17 @@ struct event {
 	char comm[16];
 	char path[PATH_LEN];
 	char args[ARGS_LEN];
+	char pcomm[16];    // parent's comm
+	__u64 exe_time_ns; // exec: max(ctime, mtime) of the executable, ns since the epoch
 };
+
+// exec `flags` bits
+#define EXEC_STDIO_SOCKET 1
+#define EXEC_TIME_VALID 2
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, 4 << 20); // ~6500 records: seconds of exec/fork/exit bursts
 } hi SEC(".maps");
 
 struct {
@@ -73,6 +84,58 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } drops SEC(".maps");
+
+// Opens decided against in the kernel: [0] read-only opens whose path matches no rule
+// prefix, [1] opens of host processes (when only container opens are reported).
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} filtered SEC(".maps");
+
+// Syscall number -> what it is (enum sc); 0 = not watched. Filled by user space.
+enum sc {
+	SC_OPEN = 1,
+	SC_OPENAT = 2,
+	SC_OPENAT2 = 3,
+	SC_CONNECT = 4,
+	SC_ACCEPT = 5,
+	SC_ACCEPT4 = 6,
+	SC_PTRACE = 7,
+	SC_SETUID = 8,
+	SC_SETREUID = 9,
+	SC_SETRESUID = 10,
+	SC_SETFSUID = 11,
+	SC_CAPSET = 12,
+	SC_MOUNT = 13,
+	SC_INIT_MODULE = 14,
+	SC_FINIT_MODULE = 15,
+	SC_MEMFD_CREATE = 16,
+};
+#define SYSMAP_LEN 1024
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYSMAP_LEN);
+	__type(key, __u32);
+	__type(value, __u32);
+} sysmap SEC(".maps");
+
+// Read-only opens are reported when their path starts with one of these prefixes
+// (longest-prefix-match trie over path bytes; a zero-length entry means every path).
+// Paths are compared on their first PFX_LEN - 1 bytes.
+#define PFX_LEN 64
+struct pfx_key {
+	__u32 prefixlen; // in bits
+	__u8 data[PFX_LEN];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 1024);
+	__type(key, struct pfx_key);
+	__type(value, __u8);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} open_prefixes SEC(".maps");
 
 // Configuration written by user space before attach.
 const volatile __u32 host_pidns = 0;      // inode of the host pid namespace
@@ -111,6 +174,49 @@ static __always_inline void count_drop(__u32 idx)
 		__sync_fetch_and_add(v, 1);
 }
 
+static __always_inline void count_filtered(__u32 idx)
+{
+	// Per-CPU slot, and programs do not migrate mid-run: no atomic needed.
+	__u64 *v = bpf_map_lookup_elem(&filtered, &idx);
+	if (v)
+		*v += 1;
+}
+
+static __always_inline __u32 syscall_kind(long nr)
+{
+	if (nr < 0 || nr >= SYSMAP_LEN)
+		return 0;
+	__u32 key = nr;
+	__u32 *k = bpf_map_lookup_elem(&sysmap, &key);
+	return k ? *k : 0;
+}
+
+// Wake the reader only when the unread data crosses WAKE_BYTES (it also reads every
+// few milliseconds on its own): one wakeup per event costs more than handling the
+// event, and a wakeup on every record while a slow reader is behind would cost the
+// producing process far more (irq_work per record). The window (16 records) tolerates
+// many CPUs reserving at once; a missed crossing only waits for the reader's timer.
+#define WAKE_BYTES (64 * 1024)
+#define REC_BYTES (sizeof(struct event) + 8)
+static __always_inline void submit(struct event *e, void *rb)
+{
+	__u64 avail = bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA);
+	__u64 flags = BPF_RB_NO_WAKEUP;
+	if (avail >= WAKE_BYTES && avail < WAKE_BYTES + 16 * REC_BYTES)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
+// Hot path (every open): direct BTF loads from the trusted current task instead of
+// probe-read helper calls.
+static __always_inline int current_in_container(void)
+{
+	if (host_pidns == 0)
+		return 1;
+	struct task_struct *t = bpf_get_current_task_btf();
+	return t->nsproxy->pid_ns_for_children->ns.inum != host_pidns;
+}
+
 static __always_inline __u32 task_pidns(struct task_struct *t)
 {
 	return BPF_CORE_READ(t, nsproxy, pid_ns_for_children, ns.inum);
@@ -145,9 +251,83 @@ static __always_inline struct event *reserve(void *rb, __u32 idx, __u32 kind)
 	e->cap_gained = 0;
 	e->path[0] = 0;
 	e->args[0] = 0;
+	e->exe_time_ns = 0;
 	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	struct task_struct *parent = BPF_CORE_READ(t, real_parent);
+	BPF_CORE_READ_STR_INTO(&e->pcomm, parent, comm);
 	return e;
+}
+
+// Inode times moved twice: `i_ctime` (timespec64) became `__i_ctime` in 6.6 and
+// `i_ctime_sec`/`i_ctime_nsec` in 6.11 (mtime likewise in 6.7 and 6.11). CO-RE picks
+// the layout the running kernel has.
+struct inode___v611 {
+	time64_t i_ctime_sec;
+	u32 i_ctime_nsec;
+	time64_t i_mtime_sec;
+	u32 i_mtime_nsec;
+} __attribute__((preserve_access_index));
+struct inode___v66 {
+	struct timespec64 __i_ctime;
+	struct timespec64 __i_mtime;
+} __attribute__((preserve_access_index));
+struct inode___old {
+	struct timespec64 i_ctime;
+	struct timespec64 i_mtime;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 ts_ns(__s64 sec, __s64 nsec)
+{
+	return sec <= 0 ? 0 : (__u64)sec * 1000000000ULL + (__u64)nsec;
+}
+
+// max(ctime, mtime) of an inode in ns (0 when unknown).
+static __always_inline __u64 inode_time_ns(struct inode *ino)
+{
+	if (!ino)
+		return 0;
+	__u64 c = 0, m = 0;
+	if (bpf_core_field_exists(((struct inode___v611 *)0)->i_ctime_sec)) {
+		struct inode___v611 *i = (void *)ino;
+		c = ts_ns(BPF_CORE_READ(i, i_ctime_sec), BPF_CORE_READ(i, i_ctime_nsec));
+		m = ts_ns(BPF_CORE_READ(i, i_mtime_sec), BPF_CORE_READ(i, i_mtime_nsec));
+	} else if (bpf_core_field_exists(((struct inode___v66 *)0)->__i_ctime)) {
+		struct inode___v66 *i = (void *)ino;
+		c = ts_ns(BPF_CORE_READ(i, __i_ctime.tv_sec), BPF_CORE_READ(i, __i_ctime.tv_nsec));
+		if (bpf_core_field_exists(i->__i_mtime))
+			m = ts_ns(BPF_CORE_READ(i, __i_mtime.tv_sec), BPF_CORE_READ(i, __i_mtime.tv_nsec));
+	} else {
+		struct inode___old *i = (void *)ino;
+		c = ts_ns(BPF_CORE_READ(i, i_ctime.tv_sec), BPF_CORE_READ(i, i_ctime.tv_nsec));
+		if (bpf_core_field_exists(i->i_mtime))
+			m = ts_ns(BPF_CORE_READ(i, i_mtime.tv_sec), BPF_CORE_READ(i, i_mtime.tv_nsec));
+	}
+	return c > m ? c : m;
+}
+
+#define S_IFMT 0170000
+#define S_IFSOCK 0140000
+
+// Is fd 0 or 1 of `p` a socket (a reverse shell's stdio)?
+static __always_inline int stdio_is_socket(struct task_struct *p)
+{
+	struct fdtable *fdt = BPF_CORE_READ(p, files, fdt);
+	if (!fdt)
+		return 0;
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	for (int i = 0; i < 2; i++) {
+		if ((unsigned int)i >= max)
+			break;
+		struct file *f = 0;
+		if (bpf_probe_read_kernel(&f, sizeof(f), &fds[i]) || !f)
+			continue;
+		umode_t mode = BPF_CORE_READ(f, f_inode, i_mode);
+		if ((mode & S_IFMT) == S_IFSOCK)
+			return 1;
+	}
+	return 0;
 }
 
 SEC("raw_tp/sched_process_exec")
@@ -170,7 +350,15 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	len &= ARGS_LEN - 1;
 	if (len > 0 && bpf_probe_read_user(e->args, len, (void *)start) == 0)
 		e->args_len = len;
-	bpf_ringbuf_submit(e, 0);
+	struct inode *ino = BPF_CORE_READ(bprm, file, f_inode);
+	__u64 tm = inode_time_ns(ino);
+	if (tm) {
+		e->exe_time_ns = tm;
+		e->flags |= EXEC_TIME_VALID;
+	}
+	if (stdio_is_socket(p))
+		e->flags |= EXEC_STDIO_SOCKET;
+	submit(e, &hi);
 	return 0;
 }
 
@@ -186,7 +374,9 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	e->ppid = e->pid; // the parent is current
 	e->pid = tgid;
-	bpf_ringbuf_submit(e, 0);
+	// The child's parent is current: its name is the child's parent name too.
+	__builtin_memcpy(e->pcomm, e->comm, sizeof(e->pcomm));
+	submit(e, &hi);
 	return 0;
 }
 
@@ -198,44 +388,24 @@ int BPF_PROG(on_exit, struct task_struct *p)
 		return 0; // a thread, not the process
 	struct event *e = reserve(&hi, 0, K_EXIT);
 	if (e)
-		bpf_ringbuf_submit(e, 0);
+		submit(e, &hi);
 	return 0;
 }
 
-// x86_64 syscall numbers
-#define NR_open 2
-#define NR_connect 42
-#define NR_accept 43
-#define NR_ptrace 101
-#define NR_setuid 105
-#define NR_setgid 106
-#define NR_setreuid 113
-#define NR_setregid 114
-#define NR_setresuid 117
-#define NR_setresgid 119
-#define NR_setfsuid 122
-#define NR_capset 126
-#define NR_mount 165
-#define NR_init_module 175
-#define NR_openat 257
-#define NR_accept4 288
-#define NR_finit_module 313
-#define NR_memfd_create 319
-#define NR_openat2 437
-
-static __always_inline int is_cred_call(long nr)
+static __always_inline int is_cred_call(__u32 sc)
 {
-	return nr == NR_setuid || nr == NR_setreuid || nr == NR_setresuid || nr == NR_setfsuid ||
-	       nr == NR_capset;
+	return sc == SC_SETUID || sc == SC_SETREUID || sc == SC_SETRESUID || sc == SC_SETFSUID ||
+	       sc == SC_CAPSET;
 }
 
 // Snapshot credentials before setuid-family and capset calls, to report the change.
-SEC("raw_tp/sys_enter")
+// sys_enter/sys_exit run on every syscall of the machine: they are BTF-typed raw
+// tracepoints (tp_btf), so register and task fields are read with plain loads.
+SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 {
 	if (learn && nr >= 0 && nr < 512) {
-		struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
-		if (in_container(cur)) {
+		if (current_in_container()) {
 			__u64 cg = bpf_get_current_cgroup_id();
 			struct sysbits *b = bpf_map_lookup_elem(&learned, &cg);
 			if (!b) {
@@ -249,7 +419,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 			}
 		}
 	}
-	if (!is_cred_call(nr))
+	if (!is_cred_call(syscall_kind(nr)))
 		return 0;
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	struct cred_snap s = {};
@@ -260,81 +430,88 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 	return 0;
 }
 
-static __always_inline int wanted_path(const char *p)
+// Should a read-only open of `upath` be reported? Looks the path up in the prefix trie.
+static __always_inline int wanted_read(const char *upath)
 {
-	// Kernel-side prefix filter for read opens: only places the rules look at.
-	if (p[0] != '/')
+	struct pfx_key k = {};
+	long n = bpf_probe_read_user_str(k.data, sizeof(k.data), upath);
+	if (n <= 0)
 		return 0;
-	if (p[1] == 'e' && p[2] == 't' && p[3] == 'c' && p[4] == '/')
-		return 1; // /etc/
-	if (p[1] == 'r' && p[2] == 'o' && p[3] == 'o' && p[4] == 't' && p[5] == '/')
-		return 1; // /root/
-	if (p[1] == 'h' && p[2] == 'o' && p[3] == 'm' && p[4] == 'e' && p[5] == '/')
-		return 1; // /home/
-	if (p[1] == 'v' && p[2] == 'a' && p[3] == 'r' && p[4] == '/' && p[5] == 'r' && p[6] == 'u' && p[7] == 'n' && p[8] == '/' && p[9] == 's')
-		return 1; // /var/run/s(ecrets)
-	if (p[1] == 'r' && p[2] == 'u' && p[3] == 'n' && p[4] == '/' && p[5] == 's')
-		return 1; // /run/s(ecrets)
-	return 0;
+	// n counts the NUL; a longer path was cut to PFX_LEN - 1 bytes.
+	k.prefixlen = (__u32)(n - 1) * 8;
+	return bpf_map_lookup_elem(&open_prefixes, &k) != 0;
 }
 
-SEC("raw_tp/sys_exit")
+static __always_inline long syscall_nr(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_arm64)
+	return regs->syscallno;
+#else
+	return regs->orig_ax;
+#endif
+}
+
+SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	__u32 sc = syscall_kind(syscall_nr(regs));
+	if (!sc)
+		return 0;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	if (tgid == self_tgid)
 		return 0;
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	struct event *e;
-	switch (nr) {
-	case NR_open:
-	case NR_openat:
-	case NR_openat2: {
+	switch (sc) {
+	case SC_OPEN:
+	case SC_OPENAT:
+	case SC_OPENAT2: {
 		if (ret < 0)
 			return 0;
-		if (opens_containers_only && !in_container(t))
+		if (opens_containers_only && !current_in_container()) {
+			count_filtered(1);
 			return 0;
+		}
 		const char *upath;
 		__u32 flags;
-		if (nr == NR_open) {
-			upath = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
-			flags = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		} else if (nr == NR_openat) {
-			upath = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-			flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		if (sc == SC_OPEN) {
+			upath = (const char *)PT_REGS_PARM1_SYSCALL(regs);
+			flags = PT_REGS_PARM2_SYSCALL(regs);
+		} else if (sc == SC_OPENAT) {
+			upath = (const char *)PT_REGS_PARM2_SYSCALL(regs);
+			flags = PT_REGS_PARM3_SYSCALL(regs);
 		} else {
-			upath = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+			upath = (const char *)PT_REGS_PARM2_SYSCALL(regs);
 			struct open_how how = {};
-			bpf_probe_read_user(&how, sizeof(how), (void *)PT_REGS_PARM3_CORE_SYSCALL(regs));
+			bpf_probe_read_user(&how, sizeof(how), (void *)PT_REGS_PARM3_SYSCALL(regs));
 			flags = how.flags;
 		}
 		// O_WRONLY|O_RDWR|O_CREAT|O_TRUNC
 		int write = (flags & (01 | 02 | 0100 | 01000)) != 0;
-		char head[12] = {};
-		bpf_probe_read_user_str(head, sizeof(head), upath);
-		if (!write && !wanted_path(head))
+		if (!write && !wanted_read(upath)) {
+			count_filtered(0);
 			return 0;
+		}
 		e = reserve(&opens, 1, K_OPEN);
 		if (!e)
 			return 0;
 		e->flags = flags;
 		e->ret = ret;
 		bpf_probe_read_user_str(e->path, sizeof(e->path), upath);
-		bpf_ringbuf_submit(e, 0);
+		submit(e, &opens);
 		return 0;
 	}
-	case NR_connect:
-	case NR_accept:
-	case NR_accept4: {
-		int is_connect = nr == NR_connect;
+	case SC_CONNECT:
+	case SC_ACCEPT:
+	case SC_ACCEPT4: {
+		int is_connect = sc == SC_CONNECT;
 		if (!is_connect && ret < 0)
 			return 0;
 		e = reserve(&hi, 0, is_connect ? K_CONNECT : K_ACCEPT);
 		if (!e)
 			return 0;
 		e->ret = ret;
-		void *uaddr = (void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		void *uaddr = (void *)PT_REGS_PARM2_SYSCALL(regs);
 		if (uaddr) {
 			struct sockaddr_in6 sa = {};
 			bpf_probe_read_user(&sa, sizeof(sa), uaddr);
@@ -351,14 +528,14 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 			bpf_ringbuf_discard(e, 0); // unix sockets etc.
 			return 0;
 		}
-		bpf_ringbuf_submit(e, 0);
+		submit(e, &hi);
 		return 0;
 	}
-	case NR_setuid:
-	case NR_setreuid:
-	case NR_setresuid:
-	case NR_setfsuid:
-	case NR_capset: {
+	case SC_SETUID:
+	case SC_SETREUID:
+	case SC_SETRESUID:
+	case SC_SETFSUID:
+	case SC_CAPSET: {
 		__u32 tid = (__u32)bpf_get_current_pid_tgid();
 		struct cred_snap *s = bpf_map_lookup_elem(&pending, &tid);
 		if (!s)
@@ -369,7 +546,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 			return 0;
 		__u32 euid = BPF_CORE_READ(t, cred, euid.val);
 		__u64 cap = BPF_CORE_READ(t, cred, cap_effective.val);
-		if (nr == NR_capset) {
+		if (sc == SC_CAPSET) {
 			if ((cap & ~before.cap_eff) == 0)
 				return 0;
 			e = reserve(&hi, 0, K_CAPSET);
@@ -385,11 +562,11 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 			e->prev_uid = before.euid;
 		}
 		e->ret = ret;
-		bpf_ringbuf_submit(e, 0);
+		submit(e, &hi);
 		return 0;
 	}
-	case NR_ptrace: {
-		long req = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	case SC_PTRACE: {
+		long req = PT_REGS_PARM1_SYSCALL(regs);
 		if (req != 16 && req != 0x4206)
 			return 0; // only attach / seize
 		e = reserve(&hi, 0, K_PTRACE);
@@ -397,37 +574,37 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 			return 0;
 		e->flags = req;
 		e->ret = ret;
-		bpf_ringbuf_submit(e, 0);
+		submit(e, &hi);
 		return 0;
 	}
-	case NR_mount: {
+	case SC_MOUNT: {
 		e = reserve(&hi, 0, K_MOUNT);
 		if (!e)
 			return 0;
 		e->ret = ret;
-		bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)PT_REGS_PARM2_CORE_SYSCALL(regs));
-		bpf_ringbuf_submit(e, 0);
+		bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)PT_REGS_PARM2_SYSCALL(regs));
+		submit(e, &hi);
 		return 0;
 	}
-	case NR_memfd_create: {
+	case SC_MEMFD_CREATE: {
 		if (ret < 0)
 			return 0;
 		e = reserve(&hi, 0, K_MEMFD);
 		if (!e)
 			return 0;
 		e->ret = ret;
-		bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)PT_REGS_PARM1_CORE_SYSCALL(regs));
-		bpf_ringbuf_submit(e, 0);
+		bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)PT_REGS_PARM1_SYSCALL(regs));
+		submit(e, &hi);
 		return 0;
 	}
-	case NR_init_module:
-	case NR_finit_module: {
+	case SC_INIT_MODULE:
+	case SC_FINIT_MODULE: {
 		// Attempts count, failed or not.
 		e = reserve(&hi, 0, K_INITMOD);
 		if (!e)
 			return 0;
 		e->ret = ret;
-		bpf_ringbuf_submit(e, 0);
+		submit(e, &hi);
 		return 0;
 	}
 	}

@@ -226,6 +226,14 @@ impl StrSet {
             StrSet::Hash(h) => h.contains(s),
         }
     }
+
+    /// The members, in no particular order.
+    pub fn items(&self) -> Box<dyn Iterator<Item = &str> + '_> {
+        match self {
+            StrSet::Small(v) => Box::new(v.iter().map(|x| &**x)),
+            StrSet::Hash(h) => Box::new(h.iter().map(|x| &**x)),
+        }
+    }
 }
 
 #[derive(Debug)]

@@ -22,6 +22,11 @@ pub struct Glob {
 }
 
 impl Glob {
+    /// The literal text before the first wildcard: every match starts with it.
+    pub fn literal_prefix(&self) -> &[u8] {
+        &self.prefix
+    }
+
     pub fn new(pat: &str) -> Result<Glob, String> {
         let chars: Vec<char> = pat.chars().collect();
         let mut pieces = Vec::new();

@@ -1,18 +1,24 @@
 //! eBPF source: raw-tracepoint programs (`src/bpf/monitor.bpf.c`) loaded with libbpf,
 //! events read from two ring buffers (`hi`: exec/credentials/network/ptrace/mount/
-//! modules; `opens`: file opens). Kernel-side filters keep opens to what rules look at
-//! (writes anywhere; reads below /etc, /root, /home, /run/secrets, /var/run/secrets; by
-//! default only in containers, i.e. outside the host pid namespace).
+//! modules; `opens`: file opens). Kernel-side filters keep opens to what rules look at:
+//! writes anywhere; read-only opens only below the path prefixes the loaded rules
+//! name ([`crate::rules::open_filter`], loaded into an LPM trie, changeable at run
+//! time through [`FilterHandle`]); by default only in containers (outside the host pid
+//! namespace). Opens decided against in the kernel are counted (`filtered`).
 //!
-//! User space adds what the kernel record lacks: the cgroup path for the cgroup id
-//! (cgroup v2 ids are directory inode numbers), the executable and argv of earlier
-//! execs (cached per pid), the parent's name, stdio sockets and executable ctime.
+//! Exec records carry argv, parent name, executable times and stdio-socket state from
+//! the kernel, so an exec costs no `/proc` reads. User space adds the cgroup path for
+//! the cgroup id (cgroup v2 ids are directory inode numbers; one lookup per new id),
+//! and for later events of a process its executable and argv (cached per pid).
+//! `/proc` is read only when the kernel record lacks something (an exec through a file
+//! descriptor or a relative path, a process seen for the first time).
 
 use std::collections::HashMap;
 use std::mem::MaybeUninit;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -24,6 +30,7 @@ use libbpf_rs::{MapCore, MapFlags, RingBufferBuilder};
 use super::procfs::ProcFs;
 use super::{SourceCtl, SourceError, SourceMsg};
 use crate::event::{now_ns, Event, EventType};
+use crate::rules::open_filter::OpenFilter;
 
 #[allow(
     clippy::all,
@@ -37,7 +44,11 @@ mod skel {
 }
 
 /// Size of `struct event` in monitor.bpf.c.
-pub const EVENT_SIZE: usize = 608;
+pub const EVENT_SIZE: usize = 632;
+
+/// Exec `flags` bits (monitor.bpf.c `EXEC_*`).
+const EXEC_STDIO_SOCKET: u32 = 1;
+const EXEC_TIME_VALID: u32 = 2;
 
 /// A decoded kernel record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +69,10 @@ pub struct RawEvent {
     pub comm: String,
     pub path: String,
     pub args: Vec<String>,
+    /// The parent's comm.
+    pub pcomm: String,
+    /// Exec: max(ctime, mtime) of the executable (valid when `flags` has EXEC_TIME_VALID).
+    pub exe_time_ns: u64,
 }
 
 fn cstr(b: &[u8]) -> String {
@@ -99,6 +114,8 @@ pub fn parse_raw(b: &[u8]) -> Option<RawEvent> {
         comm: cstr(b.get(80..96)?),
         path: cstr(b.get(96..352)?),
         args: super::procfs::parse_cmdline(args_raw),
+        pcomm: cstr(b.get(608..624)?),
+        exe_time_ns: u64_at(b, 624)?,
     })
 }
 
@@ -121,7 +138,10 @@ fn kind_of(k: u32) -> Option<EventType> {
     })
 }
 
-/// cgroup v2 id -> path, by walking the cgroup2 mount (ids are directory inodes).
+/// cgroup v2 id -> path. A new id is resolved from the `/proc/<pid>/cgroup` of the
+/// process that reported it (one read per new cgroup, checked against the id), or by
+/// walking the cgroup2 mount when that process is already gone (ids are directory
+/// inode numbers).
 struct CgroupIds {
     root: Option<PathBuf>,
     map: HashMap<u64, String>,
@@ -138,6 +158,14 @@ fn cgroup2_mount() -> Option<PathBuf> {
     })
 }
 
+/// The cgroup v2 path (`0::/path` line) of a `/proc/<pid>/cgroup` text.
+fn v2_path(proc_cgroup: &str) -> Option<&str> {
+    proc_cgroup
+        .lines()
+        .find_map(|l| l.strip_prefix("0::"))
+        .map(str::trim_end)
+}
+
 impl CgroupIds {
     fn new() -> CgroupIds {
         CgroupIds {
@@ -147,24 +175,30 @@ impl CgroupIds {
         }
     }
 
+    fn insert(&mut self, id: u64, path: String) {
+        // Entries are kept while the map is small: events and --learn results of
+        // containers that have exited (their cgroup removed) still resolve.
+        if self.map.len() > 100_000 {
+            self.map.clear();
+        }
+        self.map.insert(id, path);
+    }
+
     fn walk(&mut self) {
         let Some(root) = self.root.clone() else {
             return;
         };
         self.last_walk = Some(Instant::now());
-        // Entries are kept across walks: events and --learn results of containers that
-        // have exited (their cgroup removed) still resolve.
-        if self.map.len() > 100_000 {
-            self.map.clear();
-        }
         let mut stack = vec![(root.clone(), 0u32)];
+        let mut found = 0usize;
         while let Some((dir, depth)) = stack.pop() {
             if let Ok(m) = std::fs::metadata(&dir) {
                 let rel = dir
                     .strip_prefix(&root)
                     .map(|p| format!("/{}", p.display()))
                     .unwrap_or_default();
-                self.map.insert(m.ino(), rel);
+                self.insert(m.ino(), rel);
+                found += 1;
             }
             if depth >= 8 {
                 continue;
@@ -176,18 +210,35 @@ impl CgroupIds {
                     }
                 }
             }
-            if self.map.len() > 200_000 {
+            if found > 200_000 {
                 break;
             }
         }
     }
 
-    fn path(&mut self, id: u64) -> Option<String> {
+    /// Resolve from the process's own cgroup file; the path is checked against the id
+    /// (the process may have moved cgroups since the event).
+    fn resolve_via_proc(&mut self, id: u64, pid: u32) -> Option<String> {
+        let root = self.root.clone()?;
+        let text = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
+        let path = v2_path(&text)?.to_string();
+        let dir = root.join(path.trim_start_matches('/'));
+        let ino = std::fs::metadata(dir).ok()?.ino();
+        self.insert(ino, path.clone());
+        (ino == id).then_some(path)
+    }
+
+    /// Path of cgroup `id`, reported by process `pid` (0: unknown).
+    fn path(&mut self, id: u64, pid: u32) -> Option<String> {
         if let Some(p) = self.map.get(&id) {
             return Some(p.clone());
         }
-        // New cgroup since the last walk (a container just started): walk again, at
-        // most every 20 ms.
+        if pid != 0 {
+            if let Some(p) = self.resolve_via_proc(id, pid) {
+                return Some(p);
+            }
+        }
+        // The process is gone or moved: walk the tree, at most every 20 ms.
         if self
             .last_walk
             .is_none_or(|t| t.elapsed() > Duration::from_millis(20))
@@ -209,7 +260,9 @@ struct ProcCache {
 struct Enricher {
     procfs: ProcFs,
     cgroups: CgroupIds,
-    procs: HashMap<u32, ProcCache>,
+    /// Image of each known process; shared (a fork's child points at its parent's
+    /// entry until it execs).
+    procs: HashMap<u32, Rc<ProcCache>>,
     /// wall clock minus CLOCK_MONOTONIC, to convert bpf_ktime_get_ns.
     clock_offset: u64,
 }
@@ -222,6 +275,13 @@ fn monotonic_ns() -> u64 {
     // SAFETY: clock_gettime writes into the timespec we pass.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// Is the exec record's file name the executable's path? Not for execs through a file
+/// descriptor (`fexecve`, memfd: the kernel names them `/dev/fd/N`) or a relative path;
+/// there `/proc/<pid>/exe` says more (`/memfd:x (deleted)`).
+fn usable_exec_path(p: &str) -> bool {
+    p.starts_with('/') && !p.starts_with("/dev/fd/") && !p.starts_with("/proc/")
 }
 
 impl Enricher {
@@ -241,33 +301,47 @@ impl Enricher {
         ev.ppid = r.ppid;
         ev.uid = r.uid;
         ev.comm = r.comm.clone();
-        ev.cgroup = match self.cgroups.path(r.cgroup_id) {
+        ev.cgroup = match self.cgroups.path(r.cgroup_id, r.pid) {
             Some(p) => format!("0::{p}\n"),
+            // No cgroup v2 (v1-only hosts): the process's own file.
             None => std::fs::read_to_string(format!("/proc/{}/cgroup", r.pid)).unwrap_or_default(),
         };
         match kind {
             EventType::Exec => {
-                let info = self.procfs.read_exec_extras(r.pid);
-                ev.exe = if info.exe.is_empty() {
-                    r.path.clone()
+                let time_valid = r.flags & EXEC_TIME_VALID != 0;
+                if usable_exec_path(&r.path) && time_valid {
+                    ev.exe = r.path.clone();
+                    ev.exe_ctime_ns = r.exe_time_ns;
+                    ev.stdio_socket = r.flags & EXEC_STDIO_SOCKET != 0;
                 } else {
-                    info.exe
-                };
+                    let info = self.procfs.read_exec_extras(r.pid);
+                    ev.exe = if info.exe.is_empty() {
+                        r.path.clone()
+                    } else {
+                        info.exe
+                    };
+                    ev.exe_ctime_ns = if time_valid {
+                        r.exe_time_ns
+                    } else {
+                        info.exe_ctime_ns
+                    };
+                    ev.stdio_socket = info.stdio_socket || r.flags & EXEC_STDIO_SOCKET != 0;
+                }
                 ev.args = if r.args.is_empty() {
                     self.procfs.read(r.pid).args
                 } else {
                     r.args.clone()
                 };
-                ev.stdio_socket = info.stdio_socket;
-                ev.exe_ctime_ns = info.exe_ctime_ns;
-                self.procs.insert(
-                    r.pid,
-                    ProcCache {
-                        exe: ev.exe.clone(),
-                        args: ev.args.clone(),
-                        comm: ev.comm.clone(),
-                    },
-                );
+                if self.procs.len() < 200_000 {
+                    self.procs.insert(
+                        r.pid,
+                        Rc::new(ProcCache {
+                            exe: ev.exe.clone(),
+                            args: ev.args.clone(),
+                            comm: ev.comm.clone(),
+                        }),
+                    );
+                }
             }
             EventType::Fork => {
                 // ppid is the parent (current); the child inherits its image.
@@ -298,26 +372,29 @@ impl Enricher {
                 Some(c) => c,
                 None => {
                     let i = self.procfs.read(r.pid);
-                    let c = ProcCache {
+                    let c = Rc::new(ProcCache {
                         exe: i.exe,
                         args: i.args,
                         comm: i.comm,
-                    };
+                    });
                     if kind != EventType::Exit && self.procs.len() < 200_000 {
                         self.procs.insert(r.pid, c.clone());
                     }
                     c
                 }
             };
-            ev.exe = c.exe;
-            ev.args = c.args;
+            ev.exe.clone_from(&c.exe);
+            ev.args.clone_from(&c.args);
         }
-        ev.pcomm = self
-            .procs
-            .get(&ev.ppid)
-            .map(|p| p.comm.clone())
-            .or_else(|| self.procfs.comm(ev.ppid))
-            .unwrap_or_default();
+        ev.pcomm = if r.pcomm.is_empty() {
+            self.procs
+                .get(&ev.ppid)
+                .map(|p| p.comm.clone())
+                .or_else(|| self.procfs.comm(ev.ppid))
+                .unwrap_or_default()
+        } else {
+            r.pcomm
+        };
         if kind == EventType::Exit {
             self.procs.remove(&r.pid);
         }
@@ -340,6 +417,46 @@ fn host_pidns() -> u32 {
         .unwrap_or(0)
 }
 
+/// The read-only-open filter the kernel applies. Cloned handles share one slot: set a
+/// new filter (after a rule reload) and the running source loads it into the kernel
+/// within one poll interval.
+#[derive(Clone, Debug, Default)]
+pub struct FilterHandle(Arc<Mutex<FilterSlot>>);
+
+#[derive(Debug, Default)]
+struct FilterSlot {
+    /// `None` until set: every open is reported.
+    filter: Option<OpenFilter>,
+    generation: u64,
+}
+
+impl FilterHandle {
+    pub fn new(filter: OpenFilter) -> FilterHandle {
+        let h = FilterHandle::default();
+        h.set(filter);
+        h
+    }
+
+    /// Replace the filter (takes effect in the kernel at the source's next poll).
+    pub fn set(&self, filter: OpenFilter) {
+        if let Ok(mut s) = self.0.lock() {
+            s.filter = Some(filter);
+            s.generation += 1;
+        }
+    }
+
+    fn get(&self) -> (u64, OpenFilter) {
+        self.0
+            .lock()
+            .map(|s| (s.generation, s.filter.clone().unwrap_or(OpenFilter::All)))
+            .unwrap_or((0, OpenFilter::All))
+    }
+
+    fn generation(&self) -> u64 {
+        self.0.lock().map(|s| s.generation).unwrap_or(0)
+    }
+}
+
 /// Options for the eBPF source.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -348,10 +465,56 @@ pub struct Options {
     /// `--learn`: record syscalls per container cgroup; at stop, the result
     /// (cgroup path as `0::/path`, syscall numbers) is stored here.
     pub learn: Option<Learned>,
+    /// Which read-only opens reach user space (default: all). Use
+    /// `FilterHandle::new(engine.open_filter())`.
+    pub open_filter: FilterHandle,
 }
 
 /// `--learn` result: (cgroup as `0::/path`, syscall numbers) per container cgroup.
 pub type Learned = Arc<Mutex<Vec<(String, Vec<u32>)>>>;
+
+/// Bytes of a path the kernel compares (`PFX_LEN - 1` in monitor.bpf.c).
+const PFX_BYTES: usize = 63;
+
+/// LPM-trie key for a prefix: bit length, then the bytes (zero-padded).
+fn prefix_key(p: &str) -> Vec<u8> {
+    let bytes = p.as_bytes();
+    let n = bytes.len().min(PFX_BYTES);
+    let mut k = vec![0u8; 4 + PFX_BYTES + 1];
+    k[..4].copy_from_slice(&((n as u32) * 8).to_ne_bytes());
+    k[4..4 + n].copy_from_slice(&bytes[..n]);
+    k
+}
+
+/// The trie keys for a filter: `All` is the zero-length prefix, which every path has.
+fn filter_keys(f: &OpenFilter) -> Vec<Vec<u8>> {
+    let mut keys: Vec<Vec<u8>> = match f {
+        OpenFilter::All => vec![prefix_key("")],
+        OpenFilter::Prefixes(p) => p.iter().map(|p| prefix_key(p)).collect(),
+    };
+    keys.sort();
+    keys.dedup();
+    // The trie holds at most 1024 entries (max_entries in monitor.bpf.c).
+    if keys.len() > 1024 {
+        keys = vec![prefix_key("")];
+    }
+    keys
+}
+
+/// Load `f` into the trie: new keys first, then stale ones removed, so no open that
+/// both filters want is missed in between.
+fn apply_filter(map: &dyn MapCore, f: &OpenFilter) -> Result<(), SourceError> {
+    let keys = filter_keys(f);
+    for k in &keys {
+        map.update(k, &[1u8], MapFlags::ANY)
+            .map_err(|e| bpf_err("open prefix filter", e))?;
+    }
+    let stale: Vec<Vec<u8>> = map.keys().filter(|k| !keys.contains(k)).collect();
+    for k in stale {
+        let _ = map.delete(&k);
+    }
+    Ok(())
+}
 
 fn load<'obj>(
     storage: &'obj mut MaybeUninit<libbpf_rs::OpenObject>,
@@ -365,7 +528,19 @@ fn load<'obj>(
         ro.self_tgid = std::process::id();
         ro.learn = u32::from(opts.learn.is_some());
     }
-    let mut sk = open.load().map_err(|e| bpf_err("load", e))?;
+    let sk = open.load().map_err(|e| bpf_err("load", e))?;
+    for &(what, nr) in crate::syscalls::watched() {
+        sk.maps
+            .sysmap
+            .update(
+                &nr.to_ne_bytes(),
+                &(what as u32).to_ne_bytes(),
+                MapFlags::ANY,
+            )
+            .map_err(|e| bpf_err("syscall table", e))?;
+    }
+    apply_filter(&sk.maps.open_prefixes, &opts.open_filter.get().1)?;
+    let mut sk = sk;
     sk.attach().map_err(|e| bpf_err("attach", e))?;
     Ok(sk)
 }
@@ -376,8 +551,9 @@ pub fn available() -> Result<(), SourceError> {
     load(&mut storage, &Options::default()).map(|_| ())
 }
 
-fn read_drops(map: &dyn MapCore) -> [u64; 2] {
-    let mut out = [0u64; 2];
+/// Sum of a per-CPU u64 array map, slot by slot.
+fn read_percpu<const N: usize>(map: &dyn MapCore) -> [u64; N] {
+    let mut out = [0u64; N];
     for (i, slot) in out.iter_mut().enumerate() {
         let key = (i as u32).to_ne_bytes();
         if let Ok(Some(per_cpu)) = map.lookup_percpu(&key, MapFlags::ANY) {
@@ -394,69 +570,144 @@ fn read_drops(map: &dyn MapCore) -> [u64; 2] {
     out
 }
 
+/// How long the reader sleeps between ring-buffer reads when the kernel has not woken
+/// it (it wakes the reader early once 64 KiB are waiting): bounds alert latency, and
+/// turns one wakeup per event into one per batch.
+const POLL_INTERVAL: Duration = Duration::from_millis(25);
+
+/// At most this many `opens` records per read: under an open flood the `hi` ring is
+/// still read (and its events handed on) every round.
+const OPENS_BUDGET: usize = 8192;
+
+/// Wait until either ring's epoll fd is readable or `timeout` passes.
+fn wait_readable(fds: [i32; 2], timeout: Duration) {
+    let mut p = [
+        libc::pollfd {
+            fd: fds[0],
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: fds[1],
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
+    // SAFETY: `p` is a valid array of two pollfd for the duration of the call.
+    unsafe { libc::poll(p.as_mut_ptr(), 2, timeout.as_millis() as libc::c_int) };
+}
+
+fn ring_err(step: &'static str, rc: i32) -> Option<SourceError> {
+    (rc < 0 && rc != -libc::EINTR).then(|| SourceError::Bpf {
+        step,
+        message: std::io::Error::from_raw_os_error(-rc).to_string(),
+    })
+}
+
 /// Run until the stop flag is set.
 pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl, opts: Options) -> Result<(), SourceError> {
     let mut storage = MaybeUninit::uninit();
+    let mut filter_gen = opts.open_filter.generation();
     let sk = load(&mut storage, &opts)?;
     ctl.stats.declare("ebpf-hi");
     ctl.stats.declare("ebpf-opens");
     ctl.stats.declare("ebpf-queue");
-    // Callbacks only copy bytes; enrichment (which reads /proc) runs after each poll.
-    let pending: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
-    let mut rb = RingBufferBuilder::new();
-    let p1 = pending.clone();
-    rb.add(&sk.maps.hi, move |d: &[u8]| {
-        if let Ok(mut v) = p1.lock() {
-            v.push(d.to_vec());
-        }
-        0
-    })
-    .map_err(|e| bpf_err("ring buffer hi", e))?;
-    let p2 = pending.clone();
-    rb.add(&sk.maps.opens, move |d: &[u8]| {
-        if let Ok(mut v) = p2.lock() {
-            v.push(d.to_vec());
-        }
-        0
-    })
-    .map_err(|e| bpf_err("ring buffer opens", e))?;
-    let rb = rb.build().map_err(|e| bpf_err("ring buffer", e))?;
+    // One reader per ring, so `hi` is always read first and in full, and `opens` in
+    // bounded rounds. Callbacks only copy bytes; enrichment runs after each read.
+    type Pending = Arc<Mutex<Vec<RawEvent>>>;
+    let hi_raw: Pending = Arc::default();
+    let opens_raw: Pending = Arc::default();
+    let ring = |map: &dyn MapCore, sink: &Pending, step: &'static str| {
+        let sink = sink.clone();
+        let mut b = RingBufferBuilder::new();
+        b.add(map, move |d: &[u8]| {
+            if let Ok(mut v) = sink.lock() {
+                // Decoded in place: no copy of the 632-byte record.
+                if let Some(r) = parse_raw(d) {
+                    v.push(r);
+                }
+            }
+            0
+        })
+        .map_err(|e| bpf_err(step, e))?;
+        b.build().map_err(|e| bpf_err(step, e))
+    };
+    let rb_hi = ring(&sk.maps.hi, &hi_raw, "ring buffer hi")?;
+    let rb_opens = ring(&sk.maps.opens, &opens_raw, "ring buffer opens")?;
     ctl.set_ready();
     let mut enricher = Enricher::new();
-    let mut last_drops = Instant::now();
+    let mut last_counters = Instant::now();
     let mut seen = [0u64; 2];
+    let mut events = Vec::new();
+    let publish = |seen: &mut [u64; 2]| {
+        let d = read_percpu::<2>(&sk.maps.drops);
+        ctl.stats.drop_n("ebpf-hi", d[0].saturating_sub(seen[0]));
+        ctl.stats.drop_n("ebpf-opens", d[1].saturating_sub(seen[1]));
+        *seen = d;
+        let f = read_percpu::<2>(&sk.maps.filtered);
+        ctl.stats.set_filtered("open", "path", f[0]);
+        ctl.stats.set_filtered("open", "host", f[1]);
+    };
+    let mut backlog = false;
     while !ctl.stopped() {
-        if let Err(e) = rb.poll(Duration::from_millis(100)) {
-            if e.kind() != libbpf_rs::ErrorKind::Interrupted {
-                return Err(bpf_err("poll", e));
-            }
+        if !backlog {
+            wait_readable([rb_hi.epoll_fd(), rb_opens.epoll_fd()], POLL_INTERVAL);
         }
-        let batch = pending
+        // Records submitted without a wakeup are read here too.
+        if let Some(e) = ring_err("consume hi", rb_hi.consume_raw()) {
+            return Err(e);
+        }
+        let n = rb_opens.consume_raw_n(OPENS_BUDGET);
+        if let Some(e) = ring_err("consume opens", n) {
+            return Err(e);
+        }
+        backlog = n >= 0 && n as usize >= OPENS_BUDGET;
+        let hi = hi_raw
             .lock()
             .map(|mut v| std::mem::take(&mut *v))
             .unwrap_or_default();
-        for raw in batch {
-            let Some(ev) = parse_raw(&raw).and_then(|r| enricher.event(r)) else {
-                continue;
-            };
+        let opens = opens_raw
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default();
+        // Enrich the whole batch first, then hand it over in one burst: the pipeline
+        // thread wakes once per batch instead of once per event.
+        events.extend(hi.into_iter().filter_map(|r| enricher.event(r)));
+        let n_hi = events.len();
+        events.extend(opens.into_iter().filter_map(|r| enricher.event(r)));
+        for (i, ev) in events.drain(..).enumerate() {
             ctl.stats.events.fetch_add(1, Ordering::Relaxed);
-            match tx.try_send(SourceMsg::Event(Box::new(ev))) {
-                Ok(()) => {}
-                Err(TrySendError::Full(_)) => ctl.stats.drop_n("ebpf-queue", 1),
-                Err(TrySendError::Disconnected(_)) => return Ok(()),
+            let mut msg = SourceMsg::Event(Box::new(ev));
+            loop {
+                match tx.try_send(msg) {
+                    Ok(()) => break,
+                    Err(TrySendError::Disconnected(_)) => return Ok(()),
+                    // High-value events wait for room (the pipeline is far faster than
+                    // they arrive; the kernel ring holds new ones meanwhile); opens
+                    // are dropped and counted.
+                    Err(TrySendError::Full(m)) if i < n_hi && !ctl.stopped() => {
+                        msg = m;
+                        std::thread::sleep(Duration::from_micros(200));
+                    }
+                    Err(TrySendError::Full(_)) => {
+                        ctl.stats.drop_n("ebpf-queue", 1);
+                        break;
+                    }
+                }
             }
         }
-        if last_drops.elapsed() > Duration::from_millis(500) {
-            last_drops = Instant::now();
-            let d = read_drops(&sk.maps.drops);
-            ctl.stats.drop_n("ebpf-hi", d[0].saturating_sub(seen[0]));
-            ctl.stats.drop_n("ebpf-opens", d[1].saturating_sub(seen[1]));
-            seen = d;
+        let g = opts.open_filter.generation();
+        if g != filter_gen {
+            let (g, f) = opts.open_filter.get();
+            filter_gen = g;
+            apply_filter(&sk.maps.open_prefixes, &f)?;
+        }
+        if last_counters.elapsed() > Duration::from_millis(500) {
+            last_counters = Instant::now();
+            publish(&mut seen);
         }
     }
-    let d = read_drops(&sk.maps.drops);
-    ctl.stats.drop_n("ebpf-hi", d[0].saturating_sub(seen[0]));
-    ctl.stats.drop_n("ebpf-opens", d[1].saturating_sub(seen[1]));
+    publish(&mut seen);
     if let Some(out) = &opts.learn {
         let mut result = Vec::new();
         for key in sk.maps.learned.keys() {
@@ -474,7 +725,7 @@ pub fn run(tx: SyncSender<SourceMsg>, ctl: SourceCtl, opts: Options) -> Result<(
                 .chunks_exact(8)
                 .filter_map(|c| c.try_into().ok().map(u64::from_ne_bytes))
                 .collect();
-            let path = enricher.cgroups.path(id).unwrap_or_default();
+            let path = enricher.cgroups.path(id, 0).unwrap_or_default();
             result.push((
                 format!("0::{path}\n"),
                 crate::seccomp::bitmap_numbers(&words),
@@ -559,5 +810,91 @@ mod tests {
         assert!(!ev.write);
         assert_eq!(ev.path, "/etc/shadow");
         assert!(en.event(parse_raw(&record(99, |_| {})).unwrap()).is_none());
+    }
+
+    #[test]
+    fn exec_enriched_from_the_record_alone() {
+        let mut en = Enricher::new();
+        // A pid that cannot exist: any /proc read would come back empty.
+        let pid = u32::MAX - 7;
+        let mut raw = record(1, |b| {
+            b[44..48].copy_from_slice(&(EXEC_TIME_VALID | EXEC_STDIO_SOCKET).to_ne_bytes());
+            b[54..56].copy_from_slice(&9u16.to_ne_bytes());
+            b[80..83].copy_from_slice(b"sh\0");
+            b[96..106].copy_from_slice(b"/bin/busy\0");
+            b[352..361].copy_from_slice(b"sh\0-c\0id\0");
+            b[608..613].copy_from_slice(b"bash\0");
+            b[624..632].copy_from_slice(&1_700_000_000_000_000_000u64.to_ne_bytes());
+        });
+        raw[4..8].copy_from_slice(&pid.to_ne_bytes());
+        let r = parse_raw(&raw).unwrap();
+        assert_eq!(
+            (r.pcomm.as_str(), r.exe_time_ns),
+            ("bash", 1_700_000_000_000_000_000)
+        );
+        let ev = en.event(r).unwrap();
+        assert_eq!(ev.exe, "/bin/busy");
+        assert_eq!(ev.args, vec!["sh", "-c", "id"]);
+        assert_eq!(ev.pcomm, "bash");
+        assert_eq!(ev.exe_ctime_ns, 1_700_000_000_000_000_000);
+        assert!(ev.stdio_socket);
+        // Later events of the process reuse the exec's image.
+        let mut raw = record(4, |b| b[96..103].copy_from_slice(b"/etc/x\0"));
+        raw[4..8].copy_from_slice(&pid.to_ne_bytes());
+        let ev = en.event(parse_raw(&raw).unwrap()).unwrap();
+        assert_eq!((ev.exe.as_str(), ev.args.len()), ("/bin/busy", 3));
+        // fd-based execs keep the kernel name when /proc has nothing better.
+        let mut raw = record(1, |b| b[96..106].copy_from_slice(b"/dev/fd/3\0"));
+        raw[4..8].copy_from_slice(&pid.to_ne_bytes());
+        let ev = en.event(parse_raw(&raw).unwrap()).unwrap();
+        assert_eq!(ev.exe, "/dev/fd/3");
+        assert_eq!(ev.exe_ctime_ns, 0);
+    }
+
+    #[test]
+    fn exec_path_usable() {
+        for (p, ok) in [
+            ("/usr/bin/id", true),
+            ("/dev/fd/3", false),
+            ("/proc/self/fd/3", false),
+            ("./run.sh", false),
+            ("", false),
+        ] {
+            assert_eq!(usable_exec_path(p), ok, "{p}");
+        }
+    }
+
+    #[test]
+    fn trie_keys() {
+        let k = prefix_key("/etc/shadow");
+        assert_eq!(k.len(), 68);
+        assert_eq!(u32::from_ne_bytes(k[..4].try_into().unwrap()), 11 * 8);
+        assert_eq!(&k[4..15], b"/etc/shadow");
+        assert!(k[15..].iter().all(|&b| b == 0));
+        // Long prefixes are cut to what the kernel compares (a superset: still safe).
+        let long = "/x".repeat(100);
+        let k = prefix_key(&long);
+        assert_eq!(u32::from_ne_bytes(k[..4].try_into().unwrap()), 63 * 8);
+        assert_eq!(filter_keys(&OpenFilter::All), vec![prefix_key("")]);
+        let many = OpenFilter::Prefixes((0..2000).map(|i| format!("/p{i}")).collect());
+        assert_eq!(filter_keys(&many), vec![prefix_key("")]);
+        let two = OpenFilter::Prefixes(vec!["/b".into(), "/a".into(), "/a".into()]);
+        assert_eq!(filter_keys(&two).len(), 2);
+    }
+
+    #[test]
+    fn filter_handle_generations() {
+        let h = FilterHandle::default();
+        assert_eq!(h.get(), (0, OpenFilter::All));
+        let other = h.clone();
+        other.set(OpenFilter::Prefixes(vec!["/etc/shadow".into()]));
+        assert_eq!(h.generation(), 1);
+        assert_eq!(h.get().1, OpenFilter::Prefixes(vec!["/etc/shadow".into()]));
+    }
+
+    #[test]
+    fn proc_cgroup_v2_line() {
+        assert_eq!(v2_path("12:memory:/x\n0::/a/b\n"), Some("/a/b"));
+        assert_eq!(v2_path("1:cpu:/x\n"), None);
     }
 }

@@ -1,5 +1,8 @@
 //! Integration tests of hull-runtime: the Grafana dashboard against the exported
-//! metrics, and the fuzz seed corpora replayed through their parsers.
+//! metrics, the fuzz seed corpora replayed through their parsers, and the eBPF source
+//! against the running kernel (root only).
+
+mod ebpf_live;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -185,10 +185,14 @@ fn install_signals() {
 }
 
 /// SIGHUP: compile the rule files again; a set with errors is not used (the running
-/// rules stay) and each error is printed with its file:line:column.
-fn reload_rules(pipeline: &mut Pipeline, args: &Opts) {
+/// rules stay) and each error is printed with its file:line:column. The kernel's open
+/// filter follows the new rules, so paths they add are reported from then on.
+fn reload_rules(pipeline: &mut Pipeline, args: &Opts, open_filter: &source::ebpf::FilterHandle) {
     match pipeline.reload_rules(!args.no_default_rules, &args.rules) {
-        Ok(enabled) => eprintln!("hull monitor: rules reloaded, {enabled} enabled"),
+        Ok(enabled) => {
+            open_filter.set(pipeline.engine.open_filter());
+            eprintln!("hull monitor: rules reloaded, {enabled} enabled")
+        }
         Err(errors) => {
             for e in &errors {
                 eprintln!("hull: rule error: {e}");
@@ -431,7 +435,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         // Between slices: events keep queueing in the source channel meanwhile.
         if RELOAD.swap(false, Ordering::SeqCst) {
-            reload_rules(&mut pipeline, &args);
+            reload_rules(&mut pipeline, &args, &open_filter);
         }
     }
     stop.store(true, Ordering::Relaxed);

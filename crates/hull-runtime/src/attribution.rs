@@ -278,6 +278,18 @@ pub fn parse_rfc3339_ns(s: &str) -> Option<u64> {
     u64::try_from(secs).ok().map(|s| s * 1_000_000_000 + nanos)
 }
 
+/// The cache key of a cgroup description: its unified (`0::`) path when that names a
+/// cgroup below the root, so the full `/proc/<pid>/cgroup` text of a live process and
+/// the `0::<path>` a source resolved from a cgroup id (process already gone) share one
+/// entry; otherwise (cgroup v1 only, or a v2 path of `/`) the whole text.
+fn cache_key(proc_cgroup: &str) -> &str {
+    proc_cgroup
+        .lines()
+        .find_map(|l| l.strip_prefix("0::"))
+        .filter(|p| !p.is_empty() && *p != "/")
+        .unwrap_or(proc_cgroup)
+}
+
 /// Looks containers up by cgroup path, with runtime-state enrichment and a cache.
 pub struct Attributor {
     roots: Vec<PathBuf>,
@@ -365,11 +377,12 @@ impl Attributor {
     /// processes (runc init) run before its `state.json` exists, and events are often
     /// processed in bursts, so wall-clock caching would misattribute them.
     pub fn attribute_at(&mut self, proc_cgroup: &str, ts_ns: u64) -> Option<Container> {
-        if let Some(hit) = self.cache.get(proc_cgroup) {
+        let key = cache_key(proc_cgroup);
+        if let Some(hit) = self.cache.get(key) {
             return Some(hit.clone());
         }
         let mut first_miss = ts_ns;
-        if let Some(&(first, scanned)) = self.misses.get(proc_cgroup) {
+        if let Some(&(first, scanned)) = self.misses.get(key) {
             // systemd host services and sessions are never containers, nor is a cgroup
             // that stayed unknown for a second (runtimes write state within
             // milliseconds of creating a container's cgroup).
@@ -402,13 +415,12 @@ impl Attributor {
         }
         match &found {
             Some(c) => {
-                self.misses.remove(proc_cgroup);
-                self.cache.insert(proc_cgroup.to_string(), c.clone());
+                self.misses.remove(key);
+                self.cache.insert(key.to_string(), c.clone());
             }
             None => {
                 let scanned = self.last_scan_ns;
-                self.misses
-                    .insert(proc_cgroup.to_string(), (first_miss, scanned));
+                self.misses.insert(key.to_string(), (first_miss, scanned));
             }
         }
         found
@@ -579,6 +591,33 @@ mod tests {
         assert_eq!(a.attribute("/late").unwrap().id, "late");
         assert!(parse_runc_state(b"{").is_err());
         assert!(parse_runc_state(b"{}").is_err());
+    }
+
+    #[test]
+    fn a_container_gone_before_a_late_lookup_is_still_known() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("short");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(
+            dir.join("state.json"),
+            br#"{"id":"short","cgroup_paths":{"memory":"/sys/fs/cgroup/memory/short","":"/sys/fs/cgroup/short"}}"#,
+        )
+        .unwrap();
+        let mut a = Attributor::new(vec![root.path().to_path_buf()]);
+        // A live process: the whole /proc/<pid>/cgroup text of a hybrid host.
+        assert_eq!(
+            a.attribute("4:memory:/short\n0::/short\n").unwrap().id,
+            "short"
+        );
+        // runc removes the state at exit (another lookup rescans and sees it gone); a
+        // late lookup that only knows the unified path (resolved from a cgroup id, as
+        // --learn does at the end) still finds it.
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(a.attribute("0::/other\n").is_none());
+        assert!(a.states.is_empty());
+        assert_eq!(a.attribute_at("0::/short\n", 0).unwrap().id, "short");
+        // The root cgroup is no shared key.
+        assert!(a.attribute_at("0::/\n", 0).is_none());
     }
 
     #[test]

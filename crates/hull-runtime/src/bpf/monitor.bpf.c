@@ -198,12 +198,34 @@ static __always_inline __u32 syscall_kind(long nr)
 // many CPUs reserving at once; a missed crossing only waits for the reader's timer.
 #define WAKE_BYTES (64 * 1024)
 #define REC_BYTES (sizeof(struct event) + 8)
+// First event time per cgroup. During a cgroup's first second, its process events
+// (not opens) wake the reader at once: a new container's first events are attributed
+// while its runtime state still exists (runc writes state.json after init starts and
+// removes it at exit), which the reader's 25 ms timer can miss for a short-lived
+// container. A few wakeups per container start; none for long-running ones.
+#define NEW_CGROUP_NS 1000000000ULL
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} cgroup_first_seen SEC(".maps");
+
 static __always_inline void submit(struct event *e, void *rb)
 {
 	__u64 avail = bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA);
 	__u64 flags = BPF_RB_NO_WAKEUP;
 	if (avail >= WAKE_BYTES && avail < WAKE_BYTES + 16 * REC_BYTES)
 		flags = BPF_RB_FORCE_WAKEUP;
+	// Key and value from the stack: helpers do not take ring-buffer memory.
+	__u64 cg = e->cgroup_id, ts = e->ts_ns;
+	__u64 *first = bpf_map_lookup_elem(&cgroup_first_seen, &cg);
+	if (!first) {
+		bpf_map_update_elem(&cgroup_first_seen, &cg, &ts, BPF_ANY);
+		flags = BPF_RB_FORCE_WAKEUP;
+	} else if (e->kind != K_OPEN && ts - *first < NEW_CGROUP_NS) {
+		flags = BPF_RB_FORCE_WAKEUP;
+	}
 	bpf_ringbuf_submit(e, flags);
 }
 

@@ -303,8 +303,18 @@ impl Enricher {
         ev.comm = r.comm.clone();
         ev.cgroup = match self.cgroups.path(r.cgroup_id, r.pid) {
             Some(p) => format!("0::{p}\n"),
-            // No cgroup v2 (v1-only hosts): the process's own file.
-            None => std::fs::read_to_string(format!("/proc/{}/cgroup", r.pid)).unwrap_or_default(),
+            // Unresolved id (v1-only host, or the id did not match the path's inode): the
+            // process's own file. Its unified path is remembered for the id, so later
+            // events and --learn (which resolves ids when it stops, after short-lived
+            // containers have gone) name the same cgroup.
+            None => {
+                let text =
+                    std::fs::read_to_string(format!("/proc/{}/cgroup", r.pid)).unwrap_or_default();
+                if let Some(p) = v2_path(&text).filter(|p| !p.is_empty() && *p != "/") {
+                    self.cgroups.insert(r.cgroup_id, p.to_string());
+                }
+                text
+            }
         };
         match kind {
             EventType::Exec => {

@@ -640,6 +640,8 @@ fn learn_writes_working_minimal_seccomp_profile() {
     let err = dir.join("learn.err");
     let mon = start_monitor(
         &[
+            "--source",
+            "ebpf",
             "--learn",
             "4s",
             "--seccomp-out",

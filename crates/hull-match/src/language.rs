@@ -186,6 +186,7 @@ pub fn match_package(pkg: &Package, db: &Db, report: &mut Report) -> Result<(), 
             report.stats.informational_ignored += 1;
             continue;
         }
+        report.stats.version_checks += 1;
         let mut hit: Option<(OsvMatch, &hull_model::Affected)> = None;
         let mut git_only = false;
         for aff in adv
@@ -304,7 +305,7 @@ pub fn merge_aliases(found: Vec<Finding>) -> Vec<Finding> {
     groups
 }
 
-fn combine(mut a: Finding, b: Finding) -> Finding {
+pub(crate) fn combine(mut a: Finding, b: Finding) -> Finding {
     a.aliases.extend(b.aliases);
     a.aliases.sort();
     a.aliases.dedup();

@@ -52,6 +52,10 @@ pub struct Stats {
     /// OS packages skipped because the distro release is unknown or unsupported.
     pub os_packages_without_namespace: usize,
     pub advisories_considered: usize,
+    /// (package, advisory) pairs whose version rules were actually evaluated: the
+    /// candidates minus withdrawn and informational records. The unit of matching
+    /// throughput (`cargo bench -p hull-match --bench matching`).
+    pub version_checks: usize,
     /// Affected entries whose only ranges are `GIT` (commit ids): not evaluable
     /// against a package version, so counted rather than guessed.
     pub git_only: usize,

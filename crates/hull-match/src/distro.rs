@@ -11,10 +11,11 @@ use hull_model::{
     Advisory, Affected, Distro, Ecosystem, Evidence, Finding, FixState, Namespace, Package,
     VersionRule,
 };
-use hull_version::Scheme;
-use hull_vulndb::Db;
+use std::rc::Rc;
 
-use crate::{new_finding, MatchError, Note, Report};
+use hull_version::Scheme;
+
+use crate::{new_finding, Lookups, MatchError, Note, Report};
 
 /// The advisory namespace of a distro release, when hull has a rule for it.
 pub fn namespace_of(d: &Distro) -> Option<Namespace> {
@@ -91,26 +92,30 @@ fn module_stream(label: &str) -> Option<String> {
 pub fn match_package(
     pkg: &Package,
     ns: &Namespace,
-    db: &Db,
+    lookups: &mut Lookups<'_>,
     report: &mut Report,
 ) -> Result<(), MatchError> {
     let scheme = scheme_of(pkg.ecosystem);
     let src_name = pkg.advisory_name().to_string();
     let bin_name = pkg.name.clone();
     let stream = pkg.modularity_label.as_deref().and_then(module_stream);
-    let mut advisories: Vec<Advisory> = db.lookup(ns, &src_name)?;
-    if bin_name != src_name {
-        for a in db.lookup(ns, &bin_name)? {
-            if !advisories
-                .iter()
-                .any(|b| b.source == a.source && b.id == a.id)
-            {
-                advisories.push(a);
-            }
+    let by_source = lookups.get(ns, &src_name)?;
+    let by_binary = if bin_name != src_name {
+        lookups.get(ns, &bin_name)?
+    } else {
+        Rc::from([])
+    };
+    let mut advisories: Vec<&Advisory> = by_source.iter().collect();
+    for a in by_binary.iter() {
+        if !by_source
+            .iter()
+            .any(|b| b.source == a.source && b.id == a.id)
+        {
+            advisories.push(a);
         }
     }
     let mut found: Vec<Finding> = Vec::new();
-    for adv in &advisories {
+    for adv in advisories {
         report.stats.advisories_considered += 1;
         if adv.withdrawn.is_some() {
             report.stats.withdrawn_ignored += 1;

@@ -25,7 +25,12 @@
 pub mod distro;
 pub mod language;
 
-use hull_model::{Advisory, Evidence, Finding, FindingPackage, FixState, Inventory, Package};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use hull_model::{
+    Advisory, Evidence, Finding, FindingPackage, FixState, Inventory, Namespace, Package,
+};
 use hull_vulndb::Db;
 use serde::Serialize;
 
@@ -80,6 +85,7 @@ pub struct Report {
 /// (path, package, id) so output is deterministic.
 pub fn match_inventory(inventory: &Inventory, db: &Db) -> Result<Report, MatchError> {
     let mut report = Report::default();
+    let mut lookups = Lookups::new(db);
     let ns = inventory.distro.as_ref().and_then(distro::namespace_of);
     if let Some(n) = &ns {
         let has_os = inventory.packages.iter().any(|p| p.ecosystem.is_os());
@@ -91,11 +97,11 @@ pub fn match_inventory(inventory: &Inventory, db: &Db) -> Result<Report, MatchEr
         report.stats.packages += 1;
         if pkg.ecosystem.is_os() {
             match &ns {
-                Some(ns) => distro::match_package(pkg, ns, db, &mut report)?,
+                Some(ns) => distro::match_package(pkg, ns, &mut lookups, &mut report)?,
                 None => report.stats.os_packages_without_namespace += 1,
             }
         } else {
-            language::match_package(pkg, db, &mut report)?;
+            language::match_package(pkg, &mut lookups, &mut report)?;
         }
     }
     enrich_severity(&mut report.findings, db)?;
@@ -114,6 +120,35 @@ pub fn match_inventory(inventory: &Inventory, db: &Db) -> Result<Report, MatchEr
             ))
     });
     Ok(report)
+}
+
+/// The advisories of each (namespace, name), read from the database once per scan.
+/// Many installed packages share a key: the dpkg binaries of one source package, the
+/// Go standard library of every Go binary, one library vendored in several places.
+/// Reading and decoding a key's records is most of a lookup's cost.
+pub struct Lookups<'a> {
+    db: &'a Db,
+    cache: HashMap<(Namespace, String), Rc<[Advisory]>>,
+}
+
+impl<'a> Lookups<'a> {
+    pub fn new(db: &'a Db) -> Lookups<'a> {
+        Lookups {
+            db,
+            cache: HashMap::new(),
+        }
+    }
+
+    /// [`Db::lookup`], memoised.
+    pub fn get(&mut self, ns: &Namespace, name: &str) -> Result<Rc<[Advisory]>, MatchError> {
+        if let Some(hit) = self.cache.get(&(ns.clone(), name.to_string())) {
+            return Ok(Rc::clone(hit));
+        }
+        let found: Rc<[Advisory]> = self.db.lookup(ns, name)?.into();
+        self.cache
+            .insert((ns.clone(), name.to_string()), Rc::clone(&found));
+        Ok(found)
+    }
 }
 
 /// Findings whose own feed gives no severity (Debian lists, Alpine secdb, Go vulndb)

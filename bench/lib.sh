@@ -53,10 +53,10 @@ json.dump({"Version": 1, "NextUpdate": "2099-01-01T00:00:00Z",
 PY
 }
 
-# trivy_sbom_script SCRIPT LAYOUT OUT: write the one Trivy invocation both benchmarks
-# time — an offline SBOM-only run (no vulnerability DB) over the OCI layout LAYOUT
-# (Trivy cannot read an OCI archive), CycloneDX to OUT. The layer-analysis cache
-# (fanal) is emptied first so every run starts cold.
+# trivy_sbom_script SCRIPT INPUT OUT: write the one Trivy invocation the benchmarks
+# time — an offline SBOM-only run (no vulnerability DB) over INPUT (an OCI layout
+# directory — Trivy cannot read an OCI archive — or a docker-archive tar), CycloneDX to
+# OUT. The layer-analysis cache (fanal) is emptied first so every run starts cold.
 trivy_sbom_script() {
   cat > "$1" <<SH
 #!/bin/sh

@@ -135,7 +135,11 @@ fn immutable_uri(path: &Path) -> Option<String> {
     let text = path.to_str()?;
     // `file:///abs` (empty authority) for absolute paths, so a path starting with `//`
     // is never read as a host name; `file:rel` for relative ones.
-    let mut uri = String::from(if text.starts_with('/') { "file://" } else { "file:" });
+    let mut uri = String::from(if text.starts_with('/') {
+        "file://"
+    } else {
+        "file:"
+    });
     for c in text.chars() {
         // Percent-escape what SQLite's URI parser treats specially.
         match c {

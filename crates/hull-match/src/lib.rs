@@ -4,7 +4,8 @@
 //! What it does: [`match_inventory`] is a pure function of an [`Inventory`] and a
 //! [`Db`]. OS packages ([`distro`]) are matched against the advisories of their own
 //! distro release only, by source package, with the distro's comparator (dpkg, apk,
-//! rpm incl. epochs and RHEL modularity streams). Language packages ([`language`]) are
+//! rpm incl. epochs and RHEL modularity streams); Alpine secfix entries give one row per
+//! CVE ([`distro::per_cve_rows`]). Language packages ([`language`]) are
 //! matched against OSV `ECOSYSTEM`/`SEMVER` ranges and `versions[]` lists (and RustSec
 //! semver requirements) in their ecosystem's version order; findings on one installed
 //! package whose ids are aliases of each other are merged into one row.

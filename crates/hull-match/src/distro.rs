@@ -8,12 +8,14 @@
 //! stream never applies to a modular package.
 
 use hull_model::{
-    Advisory, Affected, Distro, Ecosystem, Evidence, FixState, Namespace, Package, VersionRule,
+    Advisory, Affected, Distro, Ecosystem, Evidence, Finding, FixState, Namespace, Package,
+    VersionRule,
 };
-use hull_version::Scheme;
-use hull_vulndb::Db;
+use std::rc::Rc;
 
-use crate::{new_finding, MatchError, Note, Report};
+use hull_version::Scheme;
+
+use crate::{new_finding, Lookups, MatchError, Note, Report};
 
 /// The advisory namespace of a distro release, when hull has a rule for it.
 pub fn namespace_of(d: &Distro) -> Option<Namespace> {
@@ -90,30 +92,36 @@ fn module_stream(label: &str) -> Option<String> {
 pub fn match_package(
     pkg: &Package,
     ns: &Namespace,
-    db: &Db,
+    lookups: &mut Lookups<'_>,
     report: &mut Report,
 ) -> Result<(), MatchError> {
     let scheme = scheme_of(pkg.ecosystem);
     let src_name = pkg.advisory_name().to_string();
     let bin_name = pkg.name.clone();
     let stream = pkg.modularity_label.as_deref().and_then(module_stream);
-    let mut advisories: Vec<Advisory> = db.lookup(ns, &src_name)?;
-    if bin_name != src_name {
-        for a in db.lookup(ns, &bin_name)? {
-            if !advisories
-                .iter()
-                .any(|b| b.source == a.source && b.id == a.id)
-            {
-                advisories.push(a);
-            }
+    let by_source = lookups.get(ns, &src_name)?;
+    let by_binary = if bin_name != src_name {
+        lookups.get(ns, &bin_name)?
+    } else {
+        Rc::from([])
+    };
+    let mut advisories: Vec<&Advisory> = by_source.iter().collect();
+    for a in by_binary.iter() {
+        if !by_source
+            .iter()
+            .any(|b| b.source == a.source && b.id == a.id)
+        {
+            advisories.push(a);
         }
     }
-    for adv in &advisories {
+    let mut found: Vec<Finding> = Vec::new();
+    for adv in advisories {
         report.stats.advisories_considered += 1;
         if adv.withdrawn.is_some() {
             report.stats.withdrawn_ignored += 1;
             continue;
         }
+        report.stats.version_checks += 1;
         // One finding per (advisory, package): the first matching row wins.
         for aff in &adv.affected {
             if aff.namespace != *ns {
@@ -148,7 +156,7 @@ pub fn match_package(
                         records: vec![format!("{}:{}", adv.source, adv.id)],
                     };
                     let severity = aff.severity.unwrap_or(adv.severity);
-                    report.findings.push(new_finding(
+                    found.push(new_finding(
                         adv,
                         pkg,
                         fix,
@@ -171,7 +179,69 @@ pub fn match_package(
             }
         }
     }
+    if ns.distro_parts().is_some_and(|(d, _)| d == "alpine") {
+        found = per_cve_rows(found, scheme);
+    }
+    report.findings.extend(found);
     Ok(())
+}
+
+/// Alpine's secdb is keyed by CVE: a secfix entry (`openssl@1.1.1d-r0: [CVE-2019-1547,
+/// CVE-2019-1549, …]`) says that each listed CVE is fixed in that version. hull stores
+/// the entry as one record (the feed's own granularity, and the id the corpus' expected
+/// data uses), and reports one row per CVE, as Alpine, Trivy and Grype do: each row can
+/// be ignored, VEX-ed and severity-rated on its own. A CVE listed by several entries of
+/// one package (fixed, then fixed again) is one row naming every entry, with the
+/// highest fixed version (the first one that clears every listing). Non-CVE ids of an
+/// entry (`XSA-182`) stay on each of its rows: the stored record does not keep which
+/// CVE they were written next to.
+pub fn per_cve_rows(found: Vec<Finding>, scheme: Scheme) -> Vec<Finding> {
+    let mut rows: Vec<Finding> = Vec::new();
+    for f in found {
+        let cves: Vec<&String> = f.aliases.iter().filter(|a| a.starts_with("CVE-")).collect();
+        let pieces: Vec<Finding> = if cves.len() < 2 {
+            vec![f]
+        } else {
+            cves.iter()
+                .map(|cve| {
+                    let mut row = f.clone();
+                    row.id = (*cve).clone();
+                    row.aliases = f
+                        .aliases
+                        .iter()
+                        .filter(|a| a == cve || !a.starts_with("CVE-"))
+                        .cloned()
+                        .collect();
+                    row
+                })
+                .collect()
+        };
+        for row in pieces {
+            match rows.iter().position(|r| r.id == row.id) {
+                Some(i) => {
+                    let prev = rows.swap_remove(i);
+                    let fix = highest_fix(&prev.fix, &row.fix, scheme);
+                    let mut merged = crate::language::combine(prev, row);
+                    merged.fix = fix;
+                    rows.push(merged);
+                }
+                None => rows.push(row),
+            }
+        }
+    }
+    rows
+}
+
+/// The fix state that clears both rows: the higher fixed version when both have one.
+fn highest_fix(a: &FixState, b: &FixState, scheme: Scheme) -> FixState {
+    match (a, b) {
+        (FixState::Fixed(x), FixState::Fixed(y)) => match hull_version::compare(scheme, x, y) {
+            Ok(std::cmp::Ordering::Less) => b.clone(),
+            _ => a.clone(),
+        },
+        (FixState::Fixed(_), _) => b.clone(),
+        _ => a.clone(),
+    }
 }
 
 /// `Ok(Some((fix state, rule text)))` when `version` is affected by `aff`.

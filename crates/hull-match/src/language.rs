@@ -17,9 +17,8 @@ use hull_model::{
 use hull_version::osv::{Event, Range, RangeType};
 use hull_version::Scheme;
 use hull_vulndb::feed::osv::normalize_name;
-use hull_vulndb::Db;
 
-use crate::{new_finding, MatchError, Note, Report};
+use crate::{new_finding, Lookups, MatchError, Note, Report};
 
 /// The name a package is looked up under in its ecosystem's namespace.
 pub fn lookup_name(pkg: &Package) -> String {
@@ -171,12 +170,16 @@ pub fn eval_semver_reqs(
     }))
 }
 
-pub fn match_package(pkg: &Package, db: &Db, report: &mut Report) -> Result<(), MatchError> {
+pub fn match_package(
+    pkg: &Package,
+    lookups: &mut Lookups<'_>,
+    report: &mut Report,
+) -> Result<(), MatchError> {
     let ns = Namespace::ecosystem(pkg.ecosystem);
     let name = lookup_name(pkg);
     let scheme = Scheme::for_ecosystem(pkg.ecosystem);
     let mut found: Vec<Finding> = Vec::new();
-    for adv in db.lookup(&ns, &name)? {
+    for adv in lookups.get(&ns, &name)?.iter() {
         report.stats.advisories_considered += 1;
         if adv.withdrawn.is_some() {
             report.stats.withdrawn_ignored += 1;
@@ -186,6 +189,7 @@ pub fn match_package(pkg: &Package, db: &Db, report: &mut Report) -> Result<(), 
             report.stats.informational_ignored += 1;
             continue;
         }
+        report.stats.version_checks += 1;
         let mut hit: Option<(OsvMatch, &hull_model::Affected)> = None;
         let mut git_only = false;
         for aff in adv
@@ -266,7 +270,7 @@ pub fn match_package(pkg: &Package, db: &Db, report: &mut Report) -> Result<(), 
                     records: vec![format!("{}:{}", adv.source, adv.id)],
                 };
                 let sev = aff.severity.unwrap_or(adv.severity);
-                found.push(new_finding(&adv, pkg, fix, None, sev, evidence));
+                found.push(new_finding(adv, pkg, fix, None, sev, evidence));
             }
             None if git_only => report.stats.git_only += 1,
             None => {}
@@ -304,7 +308,7 @@ pub fn merge_aliases(found: Vec<Finding>) -> Vec<Finding> {
     groups
 }
 
-fn combine(mut a: Finding, b: Finding) -> Finding {
+pub(crate) fn combine(mut a: Finding, b: Finding) -> Finding {
     a.aliases.extend(b.aliases);
     a.aliases.sort();
     a.aliases.dedup();

@@ -4,7 +4,8 @@
 //! What it does: [`match_inventory`] is a pure function of an [`Inventory`] and a
 //! [`Db`]. OS packages ([`distro`]) are matched against the advisories of their own
 //! distro release only, by source package, with the distro's comparator (dpkg, apk,
-//! rpm incl. epochs and RHEL modularity streams). Language packages ([`language`]) are
+//! rpm incl. epochs and RHEL modularity streams); Alpine secfix entries give one row per
+//! CVE ([`distro::per_cve_rows`]). Language packages ([`language`]) are
 //! matched against OSV `ECOSYSTEM`/`SEMVER` ranges and `versions[]` lists (and RustSec
 //! semver requirements) in their ecosystem's version order; findings on one installed
 //! package whose ids are aliases of each other are merged into one row.
@@ -25,7 +26,12 @@
 pub mod distro;
 pub mod language;
 
-use hull_model::{Advisory, Evidence, Finding, FindingPackage, FixState, Inventory, Package};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use hull_model::{
+    Advisory, Evidence, Finding, FindingPackage, FixState, Inventory, Namespace, Package,
+};
 use hull_vulndb::Db;
 use serde::Serialize;
 
@@ -52,6 +58,10 @@ pub struct Stats {
     /// OS packages skipped because the distro release is unknown or unsupported.
     pub os_packages_without_namespace: usize,
     pub advisories_considered: usize,
+    /// (package, advisory) pairs whose version rules were actually evaluated: the
+    /// candidates minus withdrawn and informational records. The unit of matching
+    /// throughput (`cargo bench -p hull-match --bench matching`).
+    pub version_checks: usize,
     /// Affected entries whose only ranges are `GIT` (commit ids): not evaluable
     /// against a package version, so counted rather than guessed.
     pub git_only: usize,
@@ -76,6 +86,7 @@ pub struct Report {
 /// (path, package, id) so output is deterministic.
 pub fn match_inventory(inventory: &Inventory, db: &Db) -> Result<Report, MatchError> {
     let mut report = Report::default();
+    let mut lookups = Lookups::new(db);
     let ns = inventory.distro.as_ref().and_then(distro::namespace_of);
     if let Some(n) = &ns {
         let has_os = inventory.packages.iter().any(|p| p.ecosystem.is_os());
@@ -87,11 +98,11 @@ pub fn match_inventory(inventory: &Inventory, db: &Db) -> Result<Report, MatchEr
         report.stats.packages += 1;
         if pkg.ecosystem.is_os() {
             match &ns {
-                Some(ns) => distro::match_package(pkg, ns, db, &mut report)?,
+                Some(ns) => distro::match_package(pkg, ns, &mut lookups, &mut report)?,
                 None => report.stats.os_packages_without_namespace += 1,
             }
         } else {
-            language::match_package(pkg, db, &mut report)?;
+            language::match_package(pkg, &mut lookups, &mut report)?;
         }
     }
     enrich_severity(&mut report.findings, db)?;
@@ -110,6 +121,35 @@ pub fn match_inventory(inventory: &Inventory, db: &Db) -> Result<Report, MatchEr
             ))
     });
     Ok(report)
+}
+
+/// The advisories of each (namespace, name), read from the database once per scan.
+/// Many installed packages share a key: the dpkg binaries of one source package, the
+/// Go standard library of every Go binary, one library vendored in several places.
+/// Reading and decoding a key's records is most of a lookup's cost.
+pub struct Lookups<'a> {
+    db: &'a Db,
+    cache: HashMap<(Namespace, String), Rc<[Advisory]>>,
+}
+
+impl<'a> Lookups<'a> {
+    pub fn new(db: &'a Db) -> Lookups<'a> {
+        Lookups {
+            db,
+            cache: HashMap::new(),
+        }
+    }
+
+    /// [`Db::lookup`], memoised.
+    pub fn get(&mut self, ns: &Namespace, name: &str) -> Result<Rc<[Advisory]>, MatchError> {
+        if let Some(hit) = self.cache.get(&(ns.clone(), name.to_string())) {
+            return Ok(Rc::clone(hit));
+        }
+        let found: Rc<[Advisory]> = self.db.lookup(ns, name)?.into();
+        self.cache
+            .insert((ns.clone(), name.to_string()), Rc::clone(&found));
+        Ok(found)
+    }
 }
 
 /// Findings whose own feed gives no severity (Debian lists, Alpine secdb, Go vulndb)

@@ -130,16 +130,46 @@ fn check_version(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     }
 }
 
+/// `file:PATH?immutable=1`, or `None` for a path that is not UTF-8 (opened normally).
+///
+/// The store is never modified in place: [`write`] and [`import_bundle`] build a new
+/// file and rename it over the old one, so the file a reader has open never changes.
+/// `immutable=1` tells SQLite so, which drops the file locking, the change-counter
+/// read and the journal probes it otherwise does around every query — about a dozen
+/// system calls per lookup, thousands per scan.
+fn immutable_uri(path: &Path) -> Option<String> {
+    let text = path.to_str()?;
+    // `file:///abs` (empty authority) for absolute paths, so a path starting with `//`
+    // is never read as a host name; `file:rel` for relative ones.
+    let mut uri = String::from(if text.starts_with('/') {
+        "file://"
+    } else {
+        "file:"
+    });
+    for c in text.chars() {
+        // Percent-escape what SQLite's URI parser treats specially.
+        match c {
+            '%' => uri.push_str("%25"),
+            '?' => uri.push_str("%3f"),
+            '#' => uri.push_str("%23"),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?immutable=1");
+    Some(uri)
+}
+
 impl Db {
     /// Open for reading; fails clearly when missing or of another schema version.
     pub fn open(path: &Path) -> Result<Db, StoreError> {
         if !path.is_file() {
             return Err(StoreError::Missing(path.to_path_buf()));
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = match immutable_uri(path) {
+            Some(uri) => Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI),
+            None => Connection::open_with_flags(path, flags),
+        }
         .map_err(sql(path))?;
         check_version(&conn, path)?;
         Ok(Db {
@@ -619,4 +649,28 @@ pub fn import_bundle(bundle: &Path, db_path: &Path) -> Result<(), BundleError> {
     Db::open(tmp.path())?; // schema check before it replaces anything
     tmp.persist(db_path).map_err(|e| io(db_path)(e.error))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn immutable_uris_escape_what_sqlite_parses() {
+        let uri = |p: &str| immutable_uri(Path::new(p)).unwrap();
+        assert_eq!(uri("/var/db/hull.db"), "file:///var/db/hull.db?immutable=1");
+        assert_eq!(uri("//srv/hull.db"), "file:////srv/hull.db?immutable=1");
+        assert_eq!(uri("db/a?b#c%d.db"), "file:db/a%3fb%23c%25d.db?immutable=1");
+    }
+
+    #[test]
+    fn odd_file_names_open() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a?b#c%20d.db", "plain.db"] {
+            let path = dir.path().join(name);
+            write(&path, Vec::new(), "t").unwrap();
+            let db = Db::open(&path).unwrap();
+            assert!(db.sources().unwrap().is_empty());
+        }
+    }
 }

@@ -158,22 +158,34 @@ fn expected_pairs(exp: &Value) -> BTreeSet<(String, String)> {
     out
 }
 
+/// (installed package, CVE) pairs of an expected file: the rows an Alpine scan shows.
+fn expected_cve_rows(exp: &Value) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for m in exp["matches"].as_array().unwrap() {
+        let pkg = m["package"].as_str().unwrap();
+        for cve in m["cves"].as_array().unwrap() {
+            out.insert((pkg.to_string(), cve.as_str().unwrap().to_string()));
+        }
+    }
+    out
+}
+
+/// (installed package, advisory record) pairs of the findings. A finding names every
+/// record behind it (an Alpine CVE row lists each secfix entry that names the CVE).
 fn actual_pairs(findings: &[Finding], redhat_api: bool) -> BTreeSet<(String, String)> {
     findings
         .iter()
-        .map(|f| {
-            if redhat_api {
-                (
-                    format!("{}-{}", f.package.name, f.package.version),
-                    format!(
-                        "{} {}",
-                        f.fix_advisory.clone().unwrap_or_default(),
-                        f.advisories[0]
-                    ),
-                )
-            } else {
-                (f.package.name.clone(), f.advisories[0].clone())
-            }
+        .flat_map(|f| {
+            f.advisories.iter().map(move |adv| {
+                if redhat_api {
+                    (
+                        format!("{}-{}", f.package.name, f.package.version),
+                        format!("{} {adv}", f.fix_advisory.clone().unwrap_or_default()),
+                    )
+                } else {
+                    (f.package.name.clone(), adv.clone())
+                }
+            })
         })
         .collect()
 }
@@ -261,6 +273,22 @@ fn check_legacy_pairs(c: &Path, label: &str, inventory_of: &dyn Fn(&str) -> Inve
             report.notes.len(),
             report.stats.git_only
         );
+        // Alpine: one row per (installed package, CVE), exactly the expected CVEs.
+        if feed.starts_with("alpine-secdb") {
+            let want_rows = expected_cve_rows(&exp);
+            let got_rows: BTreeSet<(String, String)> = findings
+                .iter()
+                .map(|f| (f.package.name.clone(), f.id.clone()))
+                .collect();
+            if want_rows != got_rows || got_rows.len() != findings.len() {
+                failures.push(format!(
+                    "{image} x {feed}: CVE rows differ: {} findings, {} distinct, {} expected",
+                    findings.len(),
+                    got_rows.len(),
+                    want_rows.len()
+                ));
+            }
+        }
         if want != got {
             let missing: Vec<_> = want.difference(&got).take(5).collect();
             let extra: Vec<_> = got.difference(&want).take(5).collect();
@@ -351,5 +379,68 @@ fn severity_is_enriched_from_nvd_records_only_when_the_feed_has_none() {
         .find(|f| f.package.name == "libssl1.1")
         .unwrap();
     assert_eq!(openssl.severity, hull_model::Severity::Unknown);
-    assert_eq!(r.findings.len(), 4);
+    // One row per CVE: musl and musl-utils (1 CVE each), libcrypto1.1 and libssl1.1
+    // (the 3 CVEs of secfix entry openssl@1.1.1d-r0 each), as expected/legacy lists them.
+    assert_eq!(r.findings.len(), 8);
+}
+
+/// Alpine secfix entries listing several CVEs become one row per CVE; a CVE named by two
+/// entries of one package is one row naming both, with the fix that clears both.
+/// Hand-written secdb (no corpus needed).
+#[test]
+fn alpine_secfix_entries_become_one_row_per_cve() {
+    let tmp = tempfile::tempdir().unwrap();
+    let feed = tmp.path().join("main.yaml");
+    std::fs::write(
+        &feed,
+        "---\ndistroversion: v3.9\nreponame: main\npackages:\n  - pkg:\n      name: openssl\n      secfixes:\n        1.1.1d-r0:\n          - CVE-2019-1547\n          - CVE-2019-1549 XSA-1\n        1.1.1e-r0:\n          - CVE-2019-1549\n        1.1.1a-r0:\n          - CVE-2018-0001\n        1.1.1z-r0:\n          - XSA-2\n",
+    )
+    .unwrap();
+    let db = build_db(tmp.path(), "alpine", &[feed]);
+    let inv: Inventory = serde_json::from_str(
+        r#"{"image":{"target":"t"},"distro":{"id":"alpine","version_id":"3.9.4","path":"/etc/os-release"},
+        "packages":[{"ecosystem":"apk","name":"libssl1.1","version":"1.1.1c-r0","source_name":"openssl",
+        "source_version":"1.1.1c-r0","purl":"pkg:apk/alpine/libssl1.1@1.1.1c-r0","path":"/lib/apk/db/installed","found_by":"apk"}]}"#,
+    )
+    .unwrap();
+    let r = hull_match::match_inventory(&inv, &db).unwrap();
+    let rows: Vec<(&str, Vec<&str>, Option<&str>)> = r
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.id.as_str(),
+                f.advisories.iter().map(String::as_str).collect(),
+                f.fixed_version(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                "CVE-2019-1547",
+                vec!["openssl@1.1.1d-r0"],
+                Some("1.1.1d-r0")
+            ),
+            (
+                "CVE-2019-1549",
+                vec!["openssl@1.1.1d-r0", "openssl@1.1.1e-r0"],
+                Some("1.1.1e-r0")
+            ),
+            // An entry without a CVE keeps its record id; 1.1.1a-r0 is older: no row.
+            (
+                "openssl@1.1.1z-r0",
+                vec!["openssl@1.1.1z-r0"],
+                Some("1.1.1z-r0")
+            ),
+        ]
+    );
+    let cve_1547 = &r.findings[0];
+    assert_eq!(
+        cve_1547.aliases,
+        ["CVE-2019-1547", "XSA-1", "openssl@1.1.1d-r0"],
+        "the row keeps its own CVE, the entry's vendor ids and the record id"
+    );
+    assert_eq!(r.stats.version_checks, 4);
 }

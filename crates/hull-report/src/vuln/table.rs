@@ -29,20 +29,6 @@ fn target(report: &ScanReport, f: &Finding) -> (u8, String) {
     }
 }
 
-/// The id shown in the table. Alpine secfix records (`openssl@1.1.1d-r0`) stand for
-/// several CVEs: show the first CVE and how many more.
-pub fn shown_id(f: &Finding) -> String {
-    if !f.id.contains('@') {
-        return f.id.clone();
-    }
-    let cves: Vec<&String> = f.aliases.iter().filter(|a| a.starts_with("CVE-")).collect();
-    match cves.as_slice() {
-        [] => f.id.clone(),
-        [one] => (*one).clone(),
-        [first, rest @ ..] => format!("{first} (+{})", rest.len()),
-    }
-}
-
 /// `Total: 3 (CRITICAL: 1, HIGH: 2, …)`, most severe first.
 pub fn count_line(findings: &[&Finding]) -> String {
     let mut counts: BTreeMap<Severity, usize> = BTreeMap::new();
@@ -109,7 +95,7 @@ pub fn render(report: &ScanReport, width: usize) -> String {
             .clamp(caps.0, caps.1)
     };
     let lib_w = w((7, 22), &|f| f.package.name.chars().count());
-    let id_w = w((13, 24), &|f| shown_id(f).chars().count());
+    let id_w = w((13, 24), &|f| f.id.chars().count());
     let sev_w = 10;
     let inst_w = w((9, 18), &|f| f.package.version.chars().count());
     let fix_w = w((5, 18), &|f| {
@@ -168,7 +154,7 @@ pub fn render(report: &ScanReport, width: usize) -> String {
                 &mut out,
                 [
                     &f.package.name,
-                    &shown_id(f),
+                    &f.id,
                     &f.severity.as_str().to_ascii_uppercase(),
                     &f.package.version,
                     &fixed,

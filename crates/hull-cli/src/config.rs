@@ -117,7 +117,7 @@ pub fn finish(
         Format::Sarif => output::sarif(&files),
     };
     match output_path {
-        Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?,
+        Some(p) => crate::report_file::write(p, text.as_bytes())?,
         None => print!("{text}"),
     }
     if !files.is_empty() && files.iter().all(|f| f.error.is_some()) {

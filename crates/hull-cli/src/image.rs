@@ -122,7 +122,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         &mut buf,
     )?;
     match &args.output {
-        Some(p) => write_atomically(p, &buf)?,
+        Some(p) => crate::report_file::write(p, &buf)?,
         None => {
             let mut out = std::io::stdout().lock();
             out.write_all(&buf)
@@ -156,28 +156,6 @@ fn push(url: &str, image: Option<&str>, inventory: &Inventory, quiet: bool) -> a
             answer["scan"]["id"]
         );
     }
-    Ok(())
-}
-
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("creating a file in {}", dir.display()))?;
-    tmp.write_all(bytes)
-        .with_context(|| format!("writing {}", path.display()))?;
-    // Temporary files are created 0600; a report is meant to be read by CI uploaders.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let _ = tmp
-            .as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    tmp.persist(path)
-        .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 

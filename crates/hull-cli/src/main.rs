@@ -10,6 +10,7 @@ mod db;
 mod host;
 mod image;
 mod monitor;
+mod report_file;
 mod sbom;
 mod server;
 mod target;

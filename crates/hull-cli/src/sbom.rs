@@ -2,7 +2,7 @@
 //! table.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -70,32 +70,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             hull_report::write_to(&inv, args.format, &opts, &mut out)?;
             out.flush().context("cannot write to stdout")?;
         }
-        Some(path) => write_file(path, |w| {
-            hull_report::write_to(&inv, args.format, &opts, w).map_err(anyhow::Error::from)
-        })?,
+        Some(path) => {
+            let mut buf = Vec::new();
+            hull_report::write_to(&inv, args.format, &opts, &mut buf)?;
+            crate::report_file::write(path, &buf)?;
+        }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Write through a temporary file beside `path`, then rename: readers never see a
-/// partial SBOM, and a failure leaves nothing behind.
-fn write_file(
-    path: &Path,
-    body: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
-    {
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        body(&mut w)?;
-        w.flush()
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }

@@ -101,3 +101,50 @@ fn config_on_unreadable_input_exits_2_naming_it() {
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.contains("/nonexistent/pod.yaml"), "{table}");
 }
+
+/// `-o` into a FIFO (what `/dev/null` or a CI pipe is) writes through it and leaves it a
+/// FIFO; `-o` through a symlink keeps the link and fills its target. `hull sbom` and
+/// `hull config` share the writer.
+#[test]
+fn output_into_a_fifo_or_through_a_symlink_keeps_it() {
+    use std::os::unix::fs::FileTypeExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pod.yaml"), RISKY_POD).unwrap();
+    let rootfs = dir.path().join("rootfs/etc");
+    std::fs::create_dir_all(&rootfs).unwrap();
+    std::fs::write(rootfs.join("os-release"), "ID=debian\nVERSION_ID=\"12\"\n").unwrap();
+    let through_fifo = |args: &[&str]| -> String {
+        let fifo = dir.path().join("report.pipe");
+        let _ = std::fs::remove_file(&fifo);
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        let mut all = args.to_vec();
+        all.extend(["-o", "report.pipe"]);
+        let out = hull_in(dir.path(), &all);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "{args:?} replaced the FIFO: {kind:?}");
+        reader.join().unwrap()
+    };
+    let got: Value =
+        serde_json::from_str(&through_fifo(&["config", "pod.yaml", "--format", "json"])).unwrap();
+    assert!(ids(&got).iter().any(|i| i == "k8s:privileged"));
+    let sbom = through_fifo(&["sbom", "dir:rootfs", "--format", "json"]);
+    assert!(sbom.contains("debian"), "{sbom}");
+
+    std::fs::write(dir.path().join("real.json"), "old").unwrap();
+    std::os::unix::fs::symlink("real.json", dir.path().join("link.json")).unwrap();
+    let out = hull_in(
+        dir.path(),
+        &["sbom", "dir:rootfs", "--format", "json", "-o", "link.json"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let link = std::fs::symlink_metadata(dir.path().join("link.json")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link was replaced");
+    let real = std::fs::read_to_string(dir.path().join("real.json")).unwrap();
+    assert!(real.contains("debian"), "{real}");
+}

@@ -300,6 +300,11 @@ pub fn is_postgres_url(location: &str) -> bool {
     l.starts_with("postgres://") || l.starts_with("postgresql://")
 }
 
+/// `location` as it may be shown: a PostgreSQL URL without its password.
+pub fn describe(location: &str) -> String {
+    pg::redact(location)
+}
+
 /// Open the store at `location`: a PostgreSQL URL ([`PgStore`]), else `sqlite_path`
 /// ([`SqliteStore`]) when `location` is empty.
 pub fn open(location: &str, sqlite_path: &Path) -> Result<Box<dyn Store>, StoreError> {

@@ -300,7 +300,7 @@ impl PgStore {
 }
 
 /// `url` without a password, for a message about a URL that did not parse.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     let url = url.trim();
     let Some((scheme, rest)) = url.split_once("://") else {
         return "(not a URL)".into();

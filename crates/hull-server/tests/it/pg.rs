@@ -490,30 +490,36 @@ fn concurrent_pushes_of_one_image_from_two_replicas_see_each_other() {
     let url = pg.database("pushes");
     let dir = tempfile::tempdir().unwrap();
     let vulndb = dir.path().join("hull.db");
+    // Many findings per push: recording takes long enough that two unserialised
+    // transactions would both read the same previous scan.
+    let names: Vec<String> = (0..150).map(|i| format!("pkg-{i}")).collect();
     write_db(
         &vulndb,
-        vec![npm_advisory(
-            "GHSA-aaaa-0000-0001",
-            "alpha",
-            "2.0.0",
-            Severity::High,
-        )],
+        names
+            .iter()
+            .map(|n| npm_advisory(&format!("GHSA-{n}"), n, "2.0.0", Severity::High))
+            .collect(),
         "2026-01-01T00:00:00Z",
     );
     let hooks = Receiver::start();
     let a = Arc::new(replica(&url, &vulndb, &hooks.url));
     let b = Arc::new(replica(&url, &vulndb, &hooks.url));
-    push(&a, "shop/web:1", vec![npm("beta", "1.0.0")]);
-    // Both replicas record the same new finding at once: the per-image lock orders
-    // them, so only the first calls it new.
+    let at = |v: &str| names.iter().map(|n| npm(n, v)).collect::<Vec<_>>();
+    push(&a, "shop/web:1", at("3.0.0"));
+    // Both replicas record the same new findings at once: the per-image lock orders
+    // them, so only the first calls them new.
     let go = Arc::new(Barrier::new(2));
-    let threads: Vec<_> = [a.clone(), b.clone()]
+    // (Different inventories: equal ones would already wait on each other, on the
+    // unique inventory row.)
+    let threads: Vec<_> = [(a.clone(), "extra-a"), (b.clone(), "extra-b")]
         .into_iter()
-        .map(|app| {
+        .map(|(app, extra)| {
             let go = go.clone();
+            let mut pkgs = at("1.0.0");
+            pkgs.push(npm(extra, "1.0.0"));
             std::thread::spawn(move || {
                 go.wait();
-                push(&app, "shop/web:1", vec![npm("alpha", "1.0.0")]);
+                push(&app, "shop/web:1", pkgs);
             })
         })
         .collect();
@@ -522,6 +528,8 @@ fn concurrent_pushes_of_one_image_from_two_replicas_see_each_other() {
     }
     wait_for(20, "a notice", || !hooks.received().is_empty());
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(hooks.received().len(), 1, "{:#?}", hooks.received());
-    assert_eq!(a.store.recent_new_findings(10).unwrap().len(), 1);
+    let got = hooks.received();
+    assert_eq!(got.len(), 1, "one notice, from the first push");
+    assert_eq!(got[0]["findings"].as_array().map(Vec::len), Some(150));
+    assert_eq!(a.store.recent_new_findings(1000).unwrap().len(), 150);
 }

@@ -70,13 +70,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for d in &args.audit_dir {
         anyhow::ensure!(d.is_dir(), "--audit-dir {} is not a directory", d.display());
     }
-    let store_path = args
-        .data
-        .unwrap_or_else(default_data_dir)
-        .join("server.db");
+    let store_path = args.data.unwrap_or_else(default_data_dir).join("server.db");
     let location = args.store.unwrap_or_default();
-    let store = hull_server::store::open(&location, &store_path)
-        .context("opening the server's store")?;
+    let store =
+        hull_server::store::open(&location, &store_path).context("opening the server's store")?;
     let where_data = if location.trim().is_empty() {
         store_path.display().to_string()
     } else {

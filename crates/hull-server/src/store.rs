@@ -49,12 +49,13 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
-    #[error("server database {store}: {source}")]
+    /// Not a `#[source]`: the client's errors nest a copy of themselves, so their
+    /// chain is printed here once, without repeats ([`pg::message`]).
+    #[error("server database {store}: {}", pg::message(.error))]
     Postgres {
         /// The URL without its password.
         store: String,
-        #[source]
-        source: postgres::Error,
+        error: postgres::Error,
     },
     #[error("bad PostgreSQL URL {url}: {reason}")]
     BadUrl { url: String, reason: String },
@@ -315,7 +316,9 @@ pub fn open(location: &str, sqlite_path: &Path) -> Result<Box<dyn Store>, StoreE
     } else {
         Err(StoreError::BadUrl {
             url: location.to_string(),
-            reason: "expected postgres://user@host[:port]/database (or no --store for SQLite in --data)".into(),
+            reason:
+                "expected postgres://user@host[:port]/database (or no --store for SQLite in --data)"
+                    .into(),
         })
     }
 }
@@ -368,4 +371,3 @@ pub struct AuditRecorded {
     pub had_previous: bool,
     pub new_findings: Vec<AuditRow>,
 }
-

@@ -218,3 +218,51 @@ fn server_and_image_push_round_trip() {
     assert!(run["files"].as_u64().unwrap() >= 10, "{audits:#}");
     assert!(run["counts"]["high"].as_u64().unwrap() > 0, "{audits:#}");
 }
+
+#[test]
+fn server_store_urls_that_cannot_work_exit_2_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let refused = format!("postgres://hull:secret@127.0.0.1:{port}/hull");
+    for (store, want) in [
+        (
+            refused.as_str(),
+            format!("postgres://hull@127.0.0.1:{port}/hull"),
+        ),
+        ("mysql://db/hull", "expected postgres://".to_string()),
+        (
+            "postgres://hull@127.0.0.1:notaport/hull",
+            "bad PostgreSQL URL".to_string(),
+        ),
+    ] {
+        let out = hull(&[
+            "server",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            data,
+            "--store",
+            store,
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{store}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{store}: one line: {err}");
+        assert!(err.contains(&want), "{store}: {err}");
+        assert!(
+            !err.contains("secret"),
+            "{store}: the password leaked: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{store}: never listened");
+    }
+    // Nothing was created in --data when a PostgreSQL store was asked for.
+    assert!(!dir.path().join("server.db").exists());
+    let help = hull(&["server", "--help"]);
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("--store <URL>") && help.contains("HULL_SERVER_STORE"),
+        "{help}"
+    );
+}

@@ -95,7 +95,9 @@ fn bind(params: &[Value]) -> Vec<Box<dyn ToSql + Sync>> {
 fn value(row: &postgres::Row, i: usize) -> Result<Value, postgres::Error> {
     let ty = row.columns().get(i).map(|c| c.type_().clone());
     Ok(match ty {
-        Some(Type::INT8) => row.try_get::<_, Option<i64>>(i)?.map_or(Value::Null, Value::Int),
+        Some(Type::INT8) => row
+            .try_get::<_, Option<i64>>(i)?
+            .map_or(Value::Null, Value::Int),
         Some(Type::INT4) => row
             .try_get::<_, Option<i32>>(i)?
             .map_or(Value::Null, |v| Value::Int(v.into())),
@@ -125,7 +127,7 @@ impl<C: GenericClient> Conn for Pg<'_, C> {
             .execute(text.as_ref(), &refs)
             .map_err(|source| StoreError::Postgres {
                 store: store.to_string(),
-                source,
+                error: source,
             })
     }
 
@@ -136,7 +138,7 @@ impl<C: GenericClient> Conn for Pg<'_, C> {
         let store = self.store;
         let err = |source| StoreError::Postgres {
             store: store.to_string(),
-            source,
+            error: source,
         };
         let rows = self.client.query(text.as_ref(), &refs).map_err(err)?;
         rows.iter()
@@ -160,7 +162,7 @@ impl<C: GenericClient> Conn for Pg<'_, C> {
             .batch_execute(sql)
             .map_err(|source| StoreError::Postgres {
                 store: store.to_string(),
-                source,
+                error: source,
             })
     }
 
@@ -171,7 +173,7 @@ impl<C: GenericClient> Conn for Pg<'_, C> {
             .map(|_| ())
             .map_err(|source| StoreError::Postgres {
                 store: store.to_string(),
-                source,
+                error: source,
             })
     }
 }
@@ -180,10 +182,11 @@ impl PgStore {
     /// Connect to `url` (`postgres://user[:password]@host[:port]/database`, or the
     /// libpq `key=value` form), check the schema version and create what is missing.
     pub fn connect(url: &str) -> Result<PgStore, StoreError> {
-        let mut config = postgres::Config::from_str(url.trim()).map_err(|e| StoreError::BadUrl {
-            url: redact(url),
-            reason: e.to_string(),
-        })?;
+        let mut config =
+            postgres::Config::from_str(url.trim()).map_err(|e| StoreError::BadUrl {
+                url: redact(url),
+                reason: e.to_string(),
+            })?;
         if config.get_hosts().is_empty() {
             return Err(StoreError::BadUrl {
                 url: redact(url),
@@ -198,7 +201,7 @@ impl PgStore {
         let display = describe(&config);
         let err = |source| StoreError::Postgres {
             store: display.clone(),
-            source,
+            error: source,
         };
         let mut client = config.connect(NoTls).map_err(err)?;
         {
@@ -208,10 +211,7 @@ impl PgStore {
             // The version is checked before the layout is touched: a newer store
             // stays as it is.
             let has_table: bool = tx
-                .query_one(
-                    "SELECT to_regclass('schema_version') IS NOT NULL",
-                    &[],
-                )
+                .query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[])
                 .and_then(|r| r.try_get(0))
                 .map_err(err)?;
             sql::init(
@@ -240,7 +240,7 @@ impl PgStore {
     fn err(&self) -> impl Fn(postgres::Error) -> StoreError + '_ {
         move |source| StoreError::Postgres {
             store: self.display.clone(),
-            source,
+            error: source,
         }
     }
 
@@ -297,6 +297,22 @@ impl PgStore {
             .map_err(self.err())?;
         Ok(got.then(|| RescanGuard(Box::new(client))))
     }
+}
+
+/// The error and its causes, each distinct message once ("error connecting to
+/// server: Connection refused (os error 111)").
+pub(crate) fn message(e: &postgres::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let text = err.to_string();
+        // A level may repeat the previous one, or already end with its cause.
+        if !parts.iter().any(|p| p == &text || p.ends_with(&text)) {
+            parts.push(text);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
 }
 
 /// `url` without a password, for a message about a URL that did not parse.

@@ -288,10 +288,7 @@ fn key_of(f: &Finding) -> FindingKey {
 fn severity_counts(rows: &[Row]) -> Result<Counts, StoreError> {
     let mut c = Counts::default();
     for r in rows {
-        c.add(
-            r.text(0)?.parse().unwrap_or(Severity::Unknown),
-            r.count(1)?,
-        );
+        c.add(r.text(0)?.parse().unwrap_or(Severity::Unknown), r.count(1)?);
     }
     Ok(c)
 }
@@ -535,8 +532,7 @@ pub(crate) fn scan(c: &mut dyn Conn, id: i64) -> Result<Option<StoredScan>, Stor
     Ok(Some(StoredScan {
         image: image_ref(r.text(0)?, r.text(1)?, r.text(2)?),
         summary,
-        inventory: serde_json::from_str(&r.text(3)?)
-            .map_err(corrupt("inventory of scan", id))?,
+        inventory: serde_json::from_str(&r.text(3)?).map_err(corrupt("inventory of scan", id))?,
         findings: serde_json::from_str(&r.text(4)?).map_err(corrupt("findings of scan", id))?,
     }))
 }
@@ -648,7 +644,10 @@ fn audit_summary(c: &mut dyn Conn, id: i64) -> Result<Option<AuditSummary>, Stor
 }
 
 /// Record an audit run (see [`super::Store::record_audit`]); `c` is an open transaction.
-pub(crate) fn record_audit(c: &mut dyn Conn, run: NewAudit<'_>) -> Result<AuditRecorded, StoreError> {
+pub(crate) fn record_audit(
+    c: &mut dyn Conn,
+    run: NewAudit<'_>,
+) -> Result<AuditRecorded, StoreError> {
     // Runs are one series across replicas: the previous run read below stays the
     // previous one until this commits.
     c.serialize(AUDIT_KEY)?;
@@ -853,7 +852,10 @@ mod tests {
             store: "s".into(),
             sql: "SELECT",
         };
-        assert!(matches!(r.int(0), Err(StoreError::Column { column: 0, .. })));
+        assert!(matches!(
+            r.int(0),
+            Err(StoreError::Column { column: 0, .. })
+        ));
         assert!(r.text(5).is_err());
         assert_eq!(r.opt_text(1).unwrap(), None);
         assert_eq!(r.text(0).unwrap(), "x");

@@ -215,16 +215,25 @@ fn store_rules(store: &dyn Store, dir: &Path) {
     let a = inventory("team/app:1", vec![npm("alpha", "1.0.0")]);
     let fa = hull_server::rescan::findings_of(&a, Some(&db)).unwrap();
     assert_eq!(fa.len(), 1);
-    let first = store.record_scan(&app1, new_scan(&a, &fa, id, None)).unwrap().unwrap();
+    let first = store
+        .record_scan(&app1, new_scan(&a, &fa, id, None))
+        .unwrap()
+        .unwrap();
     assert!(!first.had_previous);
     assert!(first.new_findings.is_empty());
     assert_eq!(first.scan.counts.high, 1);
     assert_eq!(first.scan.packages, 1);
     // Second push adds beta: exactly that one is new; duplicates are stored once.
-    let b = inventory("team/app:1", vec![npm("alpha", "1.0.0"), npm("beta", "1.5.0")]);
+    let b = inventory(
+        "team/app:1",
+        vec![npm("alpha", "1.0.0"), npm("beta", "1.5.0")],
+    );
     let mut fb = hull_server::rescan::findings_of(&b, Some(&db)).unwrap();
     fb.push(fb[0].clone());
-    let second = store.record_scan(&app1, new_scan(&b, &fb, id, None)).unwrap().unwrap();
+    let second = store
+        .record_scan(&app1, new_scan(&b, &fb, id, None))
+        .unwrap()
+        .unwrap();
     assert!(second.had_previous);
     let new: Vec<&str> = second
         .new_findings
@@ -289,7 +298,9 @@ fn store_rules(store: &dyn Store, dir: &Path) {
         new: false,
     };
     let report = serde_json::json!({"files": []});
-    let r1 = store.record_audit(new_audit(&report, &[row("k8s:privileged")])).unwrap();
+    let r1 = store
+        .record_audit(new_audit(&report, &[row("k8s:privileged")]))
+        .unwrap();
     assert!(!r1.had_previous && r1.new_findings.is_empty());
     let r2 = store
         .record_audit(new_audit(
@@ -422,9 +433,17 @@ fn two_replicas_rescan_and_notify_once() {
         "2026-01-01T00:00:00Z",
     );
     // Pushes from both replicas are all kept.
-    push(&a, "shop/web:1", vec![npm("alpha", "1.0.0"), npm("beta", "1.0.0")]);
+    push(
+        &a,
+        "shop/web:1",
+        vec![npm("alpha", "1.0.0"), npm("beta", "1.0.0")],
+    );
     push(&b, "shop/api:1", vec![npm("beta", "1.0.0")]);
-    push(&b, "shop/web:1", vec![npm("alpha", "1.0.0"), npm("beta", "1.0.0")]);
+    push(
+        &b,
+        "shop/web:1",
+        vec![npm("alpha", "1.0.0"), npm("beta", "1.0.0")],
+    );
     let versions = a.store.versions(None).unwrap();
     assert_eq!(versions.len(), 2);
     assert_eq!(versions.iter().map(|v| v.scans).sum::<u64>(), 3);
@@ -459,7 +478,11 @@ fn two_replicas_rescan_and_notify_once() {
     wait_for(20, "two notices", || hooks.received().len() >= 2);
     std::thread::sleep(Duration::from_millis(500));
     let got = hooks.received();
-    assert_eq!(got.len(), 2, "one notice per image with new findings: {got:#?}");
+    assert_eq!(
+        got.len(),
+        2,
+        "one notice per image with new findings: {got:#?}"
+    );
     let mut ids: Vec<(String, String)> = got
         .iter()
         .map(|n| {
@@ -473,8 +496,14 @@ fn two_replicas_rescan_and_notify_once() {
     assert_eq!(
         ids,
         [
-            ("shop/api".to_string(), r#"["GHSA-bbbb-0000-0002"]"#.to_string()),
-            ("shop/web".to_string(), r#"["GHSA-bbbb-0000-0002"]"#.to_string()),
+            (
+                "shop/api".to_string(),
+                r#"["GHSA-bbbb-0000-0002"]"#.to_string()
+            ),
+            (
+                "shop/web".to_string(),
+                r#"["GHSA-bbbb-0000-0002"]"#.to_string()
+            ),
         ]
     );
     // 3 pushes + 2 rescans of 2 images.

@@ -1,8 +1,7 @@
 //! The PostgreSQL store against a real, throwaway PostgreSQL (Debian's binaries),
 //! the store-level checks shared with SQLite, and two replicas on one database.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
@@ -11,154 +10,9 @@ use hull_server::store::{NewAudit, NewScan, PgStore, ScanKind, SqliteStore, Stor
 use hull_server::upload::ImageRef;
 use hull_server::{App, Config};
 
+use hull_testkit::pg::PgServer;
+
 use crate::{inventory, npm, npm_advisory, wait_for, write_db, Receiver};
-
-/// A PostgreSQL cluster in a temporary directory on 127.0.0.1, stopped (and its
-/// files removed) when dropped, also when the test panics.
-pub struct PgServer {
-    bin: PathBuf,
-    data: PathBuf,
-    port: u16,
-    as_postgres: bool,
-    dir: tempfile::TempDir,
-}
-
-/// The newest `/usr/lib/postgresql/<ver>/bin` holding `initdb`.
-fn pg_bin() -> Option<PathBuf> {
-    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .flatten()
-        .filter_map(|e| {
-            let ver = e.file_name().to_str()?.parse().ok()?;
-            let bin = e.path().join("bin");
-            bin.join("initdb").is_file().then_some((ver, bin))
-        })
-        .collect();
-    found.sort();
-    found.pop().map(|(_, b)| b)
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-impl PgServer {
-    /// Start one, or `None` after a loud skip when PostgreSQL is not installed.
-    pub fn start() -> Option<PgServer> {
-        let Some(bin) = pg_bin() else {
-            hull_testkit::skip_or_fail(
-                "PostgreSQL not installed: no /usr/lib/postgresql/*/bin/initdb (its Debian package is in .ci/apt/hull-server.txt)",
-            );
-            return None;
-        };
-        let dir = tempfile::tempdir().unwrap();
-        // initdb refuses to run as root: the cluster belongs to the `postgres` user.
-        let as_postgres = is_root();
-        if as_postgres {
-            let st = Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(dir.path())
-                .status()
-                .unwrap();
-            assert!(st.success(), "chown the cluster directory to postgres");
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let server = PgServer {
-            bin,
-            data: dir.path().join("data"),
-            port,
-            as_postgres,
-            dir,
-        };
-        server.run(
-            "initdb",
-            &[
-                "-D",
-                &server.data.display().to_string(),
-                "-U",
-                "hull",
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--no-sync",
-            ],
-        );
-        let opts = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
-            server.dir.path().display()
-        );
-        server.run(
-            "pg_ctl",
-            &[
-                "-D",
-                &server.data.display().to_string(),
-                "-o",
-                &opts,
-                "-l",
-                &server.dir.path().join("log").display().to_string(),
-                "-w",
-                "-t",
-                "60",
-                "start",
-            ],
-        );
-        Some(server)
-    }
-
-    fn command(&self, tool: &str) -> Command {
-        let exe = self.bin.join(tool);
-        let mut c = if self.as_postgres {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(exe);
-            c
-        } else {
-            Command::new(exe)
-        };
-        // The postgres user may not be allowed into the test's working directory.
-        c.current_dir(self.dir.path());
-        c
-    }
-
-    fn run(&self, tool: &str, args: &[&str]) {
-        let out = self.command(tool).args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{tool} failed: {}{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr),
-            std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
-        );
-    }
-
-    /// A fresh, empty database named `name` and its URL.
-    pub fn database(&self, name: &str) -> String {
-        let mut c = postgres::Client::connect(&self.url("postgres"), postgres::NoTls).unwrap();
-        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-        self.url(name)
-    }
-
-    pub fn url(&self, db: &str) -> String {
-        format!("postgres://hull@127.0.0.1:{}/{db}", self.port)
-    }
-}
-
-impl Drop for PgServer {
-    fn drop(&mut self) {
-        let _ = self
-            .command("pg_ctl")
-            .arg("-D")
-            .arg(&self.data)
-            .args(["-m", "immediate", "-w", "stop"])
-            .output();
-    }
-}
 
 fn image(repo: &str, tag: &str) -> ImageRef {
     ImageRef::new(repo, Some(tag), None).unwrap()
@@ -349,7 +203,7 @@ fn postgres_newer_schema_is_refused_and_bad_urls_are_clear() {
         Err(e @ StoreError::TooNew { found: 99, .. }) => {
             let msg = e.to_string();
             assert!(msg.contains("newer than this hull"), "{msg}");
-            assert!(msg.contains(&format!("127.0.0.1:{}", pg.port)), "{msg}");
+            assert!(msg.contains(&format!("127.0.0.1:{}", pg.port())), "{msg}");
         }
         other => panic!("expected TooNew, got {other:?}"),
     }
@@ -361,7 +215,7 @@ fn postgres_newer_schema_is_refused_and_bad_urls_are_clear() {
     assert_eq!(n, 1);
     // A database that does not exist, a port nobody listens on: clear errors that
     // name the store without the password.
-    let missing = format!("postgres://hull:pw@127.0.0.1:{}/nosuchdb", pg.port);
+    let missing = format!("postgres://hull:pw@127.0.0.1:{}/nosuchdb", pg.port());
     let e = PgStore::connect(&missing).unwrap_err().to_string();
     assert!(e.contains("nosuchdb") && !e.contains("pw"), "{e}");
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

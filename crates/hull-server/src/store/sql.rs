@@ -440,9 +440,9 @@ pub(crate) fn record_scan(
             ],
         )?
         .int(0)?;
-    let mut new_rows = Vec::new();
-    for f in unique {
-        let row = FindingRow {
+    let rows: Vec<FindingRow> = unique
+        .into_iter()
+        .map(|f| FindingRow {
             scan_id,
             advisory_id: f.id.clone(),
             package: f.package.name.clone(),
@@ -452,26 +452,10 @@ pub(crate) fn record_scan(
             state: fix_state(&f.fix).to_string(),
             path: f.package.path.as_str().to_string(),
             new: is_new(f),
-        };
-        c.exec(
-            "INSERT INTO findings(scan_id, advisory_id, package, installed, fixed, severity, state, path, is_new) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            &[
-                scan_id.into(),
-                row.advisory_id.as_str().into(),
-                row.package.as_str().into(),
-                row.installed.as_str().into(),
-                row.fixed.as_deref().into(),
-                row.severity.as_str().into(),
-                row.state.as_str().into(),
-                row.path.as_str().into(),
-                i64::from(row.new).into(),
-            ],
-        )?;
-        if row.new {
-            new_rows.push(row);
-        }
-    }
+        })
+        .collect();
+    insert_findings(c, &rows)?;
+    let new_rows: Vec<FindingRow> = rows.into_iter().filter(|r| r.new).collect();
     let summary = summary(c, scan_id)?.ok_or_else(|| vanished("scan", scan_id))?;
     Ok(Some(Recorded {
         image_id,
@@ -479,6 +463,53 @@ pub(crate) fn record_scan(
         had_previous: baseline.is_some(),
         new_findings: new_rows,
     }))
+}
+
+/// Finding rows per multi-row INSERT: one statement (one round trip on PostgreSQL)
+/// per chunk instead of per row; 64 rows of 9 parameters stay well under SQLite's
+/// limit on bound variables.
+const FINDINGS_CHUNK: usize = 64;
+const INSERT_FINDINGS: &str = "INSERT INTO findings(scan_id, advisory_id, package, installed, fixed, severity, state, path, is_new) VALUES ";
+
+/// `INSERT_FINDINGS` with `rows` placeholder tuples.
+fn insert_findings_sql(rows: usize) -> String {
+    let tuples: Vec<String> = (0..rows)
+        .map(|r| {
+            let p: Vec<String> = (1..=9).map(|i| format!("?{}", r * 9 + i)).collect();
+            format!("({})", p.join(", "))
+        })
+        .collect();
+    format!("{INSERT_FINDINGS}{}", tuples.join(", "))
+}
+
+fn insert_findings(c: &mut dyn Conn, rows: &[FindingRow]) -> Result<(), StoreError> {
+    let params = |r: &FindingRow| -> [Value; 9] {
+        [
+            r.scan_id.into(),
+            r.advisory_id.as_str().into(),
+            r.package.as_str().into(),
+            r.installed.as_str().into(),
+            r.fixed.as_deref().into(),
+            r.severity.as_str().into(),
+            r.state.as_str().into(),
+            r.path.as_str().into(),
+            i64::from(r.new).into(),
+        ]
+    };
+    // Built once: statements are `&'static str` (the backends cache by text).
+    static ONE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static CHUNK: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let one = ONE.get_or_init(|| insert_findings_sql(1));
+    let chunk_sql = CHUNK.get_or_init(|| insert_findings_sql(FINDINGS_CHUNK));
+    let mut chunks = rows.chunks_exact(FINDINGS_CHUNK);
+    for chunk in &mut chunks {
+        let bound: Vec<Value> = chunk.iter().flat_map(params).collect();
+        c.exec(chunk_sql, &bound)?;
+    }
+    for r in chunks.remainder() {
+        c.exec(one, &params(r))?;
+    }
+    Ok(())
 }
 
 pub(crate) fn versions(
@@ -833,6 +864,21 @@ mod tests {
             SCHEMA.matches("INTEGER PRIMARY KEY").count()
         );
         assert_eq!(Dialect::Sqlite.schema(), SCHEMA);
+    }
+
+    #[test]
+    fn chunked_insert_numbers_every_parameter() {
+        let one = &insert_findings_sql(1);
+        assert!(
+            one.ends_with("VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+            "{one}"
+        );
+        let many = insert_findings_sql(FINDINGS_CHUNK);
+        assert_eq!(many.matches('(').count(), FINDINGS_CHUNK + 1);
+        assert!(
+            many.ends_with(&format!("?{})", FINDINGS_CHUNK * 9)),
+            "{many}"
+        );
     }
 
     #[test]

@@ -174,6 +174,31 @@ fn store_rules(store: &dyn Store, dir: &Path) {
     assert_eq!(s, r2.summary);
     assert_eq!(rep, report);
     assert!(store.audit(424_242).unwrap().is_none());
+    // A scan with more findings than one multi-row insert holds (64): all stored.
+    let many: Vec<hull_model::Finding> = (0..150)
+        .map(|i| {
+            let mut f = fa[0].clone();
+            f.package.path =
+                hull_model::ImagePath::new(&format!("srv/{i}/node_modules/alpha/package.json"))
+                    .unwrap();
+            f
+        })
+        .collect();
+    let big = image("team/big", "1");
+    let rec = store
+        .record_scan(&big, new_scan(&a, &many, id, None))
+        .unwrap()
+        .unwrap();
+    assert_eq!(rec.scan.counts.high, 150);
+    let paths: std::collections::BTreeSet<String> = store
+        .scan(rec.scan.id)
+        .unwrap()
+        .unwrap()
+        .findings
+        .iter()
+        .map(|f| f.package.path.as_str().to_string())
+        .collect();
+    assert_eq!(paths.len(), 150);
 }
 
 #[test]
@@ -187,7 +212,7 @@ fn store_rules_hold_on_sqlite_and_postgres() {
     // Reopening finds the same data (and does not recreate the schema).
     drop(store);
     let again = PgStore::connect(&pg.url("rules")).unwrap();
-    assert_eq!(again.versions(None).unwrap().len(), 2);
+    assert_eq!(again.versions(None).unwrap().len(), 3);
     assert!(format!("{again:?}").contains("127.0.0.1"));
 }
 

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use hull_server::store::SqliteStore;
 use hull_server::{App, Config, Server};
 
 #[derive(clap::Args)]
@@ -19,6 +18,12 @@ pub struct Args {
     /// [default: $XDG_DATA_HOME/hull, else ~/.local/share/hull]
     #[arg(long, value_name = "DIR", env = "HULL_SERVER_DATA")]
     pub data: Option<PathBuf>,
+    /// Keep the server's data in PostgreSQL instead of SQLite in --data:
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (plain TCP, no TLS yet).
+    /// Run several replicas on one PostgreSQL: each database update is rescanned,
+    /// and its new findings notified, by one replica only (an advisory lock).
+    #[arg(long, value_name = "URL", env = "HULL_SERVER_STORE")]
+    pub store: Option<String>,
     /// Vulnerability database file [default: $XDG_CACHE_HOME/hull/db/hull.db]
     #[arg(long, env = "HULL_DB")]
     pub db: Option<PathBuf>,
@@ -65,9 +70,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for d in &args.audit_dir {
         anyhow::ensure!(d.is_dir(), "--audit-dir {} is not a directory", d.display());
     }
-    let data = args.data.unwrap_or_else(default_data_dir);
-    let store_path = data.join("server.db");
-    let store = SqliteStore::open(&store_path)?;
+    let store_path = args.data.unwrap_or_else(default_data_dir).join("server.db");
+    let location = args.store.unwrap_or_default();
+    let store =
+        hull_server::store::open(&location, &store_path).context("opening the server's store")?;
+    let where_data = if location.trim().is_empty() {
+        store_path.display().to_string()
+    } else {
+        hull_server::store::describe(&location)
+    };
     let vulndb = args.db.unwrap_or_else(hull_vulndb::store::default_path);
     if !vulndb.is_file() {
         eprintln!(
@@ -76,7 +87,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     let app = App::new(
-        Arc::new(store),
+        Arc::from(store),
         Config {
             vulndb,
             webhooks: args.webhook,
@@ -91,9 +102,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("starting the server on {}", args.listen))?;
     // The one line on stdout: scripts (and tests) read the address from it.
     println!("hull server listening on http://{}", server.addr());
-    eprintln!("hull server: data in {}", store_path.display());
-    // Every write is one committed SQLite transaction, so SIGTERM/SIGINT (the default
-    // action: exit) loses nothing; there is no state to flush.
+    eprintln!("hull server: data in {where_data}");
+    // Every write is one committed transaction (SQLite or PostgreSQL), so
+    // SIGTERM/SIGINT (the default action: exit) loses nothing; no state to flush.
     server.wait();
     Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,8 @@
 //! updated, notifies webhooks about new findings, recommends which image version to
 //! run, and shows it all on a small server-rendered dashboard.
 //!
-//! What it does: an [`App`] owns a [`store::Store`] (embedded SQLite by default), the
+//! What it does: an [`App`] owns a [`store::Store`] (embedded SQLite by default,
+//! PostgreSQL with [`store::PgStore`]), the
 //! path of the vulnerability database (opened read-only per scan) and the
 //! [`notify::Notifier`]. [`Server::start`] serves the JSON API (`/api/v1/…`), the
 //! dashboard (`/`), `/healthz` and `/metrics` from a fixed number of worker threads
@@ -12,8 +13,8 @@
 //! when directories are configured, scheduled configuration audits ([`audit`]).
 //! [`client::push`] is what `hull image --server URL` uses.
 //!
-//! What it does not do (yet): PostgreSQL (the [`store::Store`] trait is the seam),
-//! authentication or TLS (bind to loopback or put a proxy in front), or pulling
+//! Storage is SQLite by default or PostgreSQL for several replicas ([`store`]).
+//! What it does not do (yet): authentication or TLS (bind to loopback or put a proxy in front), or pulling
 //! images itself: clients push inventories.
 //!
 //! ```no_run
@@ -54,6 +55,10 @@ pub const DEFAULT_MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// Key under which the store remembers the database file it last rescanned against.
 const META_VULNDB: &str = "vulndb_fingerprint";
+/// Prefix of the keys recording every database fingerprint rescanned against (by
+/// any replica): with replicas whose files differ, a single "last" value would make
+/// them take turns rescanning forever.
+const META_RESCANNED: &str = "vulndb_rescanned:";
 
 /// Log lines go to the caller (the CLI prints them); the library never prints.
 pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
@@ -276,6 +281,10 @@ impl App {
             pending = Some(stale);
         }
         self.store.set_meta(META_VULNDB, &db.identity.fingerprint)?;
+        self.store.set_meta(
+            &format!("{META_RESCANNED}{}", db.identity.fingerprint),
+            &hull_model::rfc3339_utc(now_secs()),
+        )?;
         self.counters.rescans.fetch_add(1, Ordering::Relaxed);
         self.counters
             .rescanned_images
@@ -317,13 +326,35 @@ impl App {
         Ok(Some(rec))
     }
 
-    /// Rescan when the database file differs from the one last rescanned against.
-    /// Returns the outcome when a rescan ran.
+    /// Whether a rescan against the database `fingerprint` was recorded, by this
+    /// process or another one sharing the store.
+    fn rescanned(&self, fingerprint: &str) -> Result<bool, StoreError> {
+        Ok(
+            self.store.get_meta(META_VULNDB)?.as_deref() == Some(fingerprint)
+                || self
+                    .store
+                    .get_meta(&format!("{META_RESCANNED}{fingerprint}"))?
+                    .is_some(),
+        )
+    }
+
+    /// Rescan when the database file differs from those already rescanned against.
+    /// Returns the outcome when a rescan ran. Among replicas sharing a store, one
+    /// rescans a given database: the others find its lock taken (and skip), or its
+    /// record once the lock is theirs (and skip too).
     pub fn check_vulndb(&self) -> Result<Option<RescanOutcome>, ApiError> {
         let Some(now) = rescan::fingerprint(&self.config.vulndb) else {
             return Ok(None);
         };
-        if self.store.get_meta(META_VULNDB)?.as_deref() == Some(now.as_str()) {
+        if self.rescanned(&now)? {
+            return Ok(None);
+        }
+        let Some(_exclusive) = self.store.lock_rescan(&now)? else {
+            self.log("another replica is rescanning against this database; skipped");
+            return Ok(None);
+        };
+        // The holder before us may have finished between the check and the lock.
+        if self.rescanned(&now)? {
             return Ok(None);
         }
         self.rescan_all().map(Some)

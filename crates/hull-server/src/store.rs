@@ -1,22 +1,40 @@
 //! Where the server keeps images, scans and findings.
 //!
-//! [`Store`] is the seam for other backends (PostgreSQL for many replicas is planned,
-//! not built); [`SqliteStore`] is the embedded default: one file in WAL mode (readers
-//! never wait for the writer), every write in one transaction, the layout versioned in
-//! a `schema_version` table so an older hull refuses a newer file instead of
-//! misreading it.
+//! [`Store`] is what the server calls; two backends implement it with the same
+//! schema and the same logic (the SQL and the rules live once, in `store/sql.rs`;
+//! a backend only runs statements and transactions):
 //!
+//! - [`SqliteStore`], the embedded default: one file in WAL mode (readers never wait
+//!   for the writer). One process only.
+//! - [`PgStore`], PostgreSQL, for several `hull server` replicas sharing one database:
+//!   writes that must not interleave (recording a scan of one image, an audit run)
+//!   take transaction-scoped advisory locks, and [`Store::lock_rescan`] keeps two
+//!   replicas from rescanning the same vulnerability database twice.
+//!
+//! Every write is one transaction; the layout is versioned in a `schema_version`
+//! table so an older hull refuses a newer store instead of misreading it.
 //! Inventories are stored once per distinct content (keyed by SHA-256), so a rescan
 //! that adds a scan row does not copy the inventory again.
+//!
+//! ```no_run
+//! use hull_server::store::{open, Store};
+//! // A PostgreSQL URL selects PgStore; anything else is a SQLite file path.
+//! let store = open("postgres://hull@db.internal/hull", "server.db".as_ref())?;
+//! println!("{} image versions", store.versions(None)?.len());
+//! # Ok::<(), hull_server::store::StoreError>(())
+//! ```
 
-use std::collections::BTreeSet;
+mod pg;
+mod sql;
+mod sqlite;
+
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
-use hull_model::{Finding, FixState, Inventory, Severity};
-use rusqlite::{params, Connection, OptionalExtension};
+use hull_model::{Finding, Inventory, Severity};
 use serde::Serialize;
-use sha2::{Digest as _, Sha256};
+
+pub use pg::PgStore;
+pub use sqlite::SqliteStore;
 
 use crate::upload::ImageRef;
 
@@ -31,13 +49,31 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
-    #[error("server database {path} has schema v{found}, newer than this hull (v{SCHEMA_VERSION}); upgrade hull")]
-    TooNew { path: PathBuf, found: i64 },
+    /// Not a `#[source]`: the client's errors nest a copy of themselves, so their
+    /// chain is printed here once, without repeats ([`pg::message`]).
+    #[error("server database {store}: {}", pg::message(.error))]
+    Postgres {
+        /// The URL without its password.
+        store: String,
+        error: postgres::Error,
+    },
+    #[error("bad PostgreSQL URL {url}: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("server database {store} has schema v{found}, newer than this hull (v{SCHEMA_VERSION}); upgrade hull")]
+    TooNew { store: String, found: i64 },
     #[error("cannot create {path}: {source}")]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
+    },
+    #[error("server database {store}: column {column} of `{sql}` is {found}, expected {expected}")]
+    Column {
+        store: String,
+        sql: String,
+        column: usize,
+        found: &'static str,
+        expected: &'static str,
     },
     #[error("stored {what} {id} is unreadable: {reason}")]
     Corrupt {
@@ -58,7 +94,7 @@ pub enum ScanKind {
 }
 
 impl ScanKind {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ScanKind::Push => "push",
             ScanKind::Rescan => "rescan",
@@ -239,6 +275,52 @@ pub trait Store: Send + Sync {
     fn audits(&self, limit: usize) -> Result<Vec<AuditSummary>, StoreError>;
     /// One audit run with its per-file report (as `hull config --format json` files).
     fn audit(&self, id: i64) -> Result<Option<(AuditSummary, serde_json::Value)>, StoreError>;
+    /// Become the one process rescanning against the vulnerability database
+    /// `fingerprint` among those sharing this store: `Ok(None)` when another process
+    /// holds it now; the rescan is exclusive until the guard is dropped. The default
+    /// (one process per store, as with SQLite) always succeeds: the server serialises
+    /// its own rescans.
+    fn lock_rescan(&self, fingerprint: &str) -> Result<Option<RescanGuard>, StoreError> {
+        let _ = fingerprint;
+        Ok(Some(RescanGuard(Box::new(()))))
+    }
+}
+
+/// Held while a rescan runs (see [`Store::lock_rescan`]); dropping it releases the lock.
+pub struct RescanGuard(#[allow(dead_code)] Box<dyn Send>);
+
+impl std::fmt::Debug for RescanGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RescanGuard")
+    }
+}
+
+/// Whether `location` names a PostgreSQL database (`postgres://` or `postgresql://`).
+pub fn is_postgres_url(location: &str) -> bool {
+    let l = location.trim_start().to_ascii_lowercase();
+    l.starts_with("postgres://") || l.starts_with("postgresql://")
+}
+
+/// `location` as it may be shown: a PostgreSQL URL without its password.
+pub fn describe(location: &str) -> String {
+    pg::redact(location)
+}
+
+/// Open the store at `location`: a PostgreSQL URL ([`PgStore`]), else `sqlite_path`
+/// ([`SqliteStore`]) when `location` is empty.
+pub fn open(location: &str, sqlite_path: &Path) -> Result<Box<dyn Store>, StoreError> {
+    if is_postgres_url(location) {
+        Ok(Box::new(PgStore::connect(location)?))
+    } else if location.trim().is_empty() {
+        Ok(Box::new(SqliteStore::open(sqlite_path)?))
+    } else {
+        Err(StoreError::BadUrl {
+            url: location.to_string(),
+            reason:
+                "expected postgres://user@host[:port]/database (or no --store for SQLite in --data)"
+                    .into(),
+        })
+    }
 }
 
 /// One configuration finding of an audit run, flattened.
@@ -255,7 +337,7 @@ pub struct AuditRow {
 }
 
 impl AuditRow {
-    fn key(&self) -> (&str, &str, &str, &str) {
+    pub(crate) fn key(&self) -> (&str, &str, &str, &str) {
         (&self.path, &self.check_id, &self.workload, &self.container)
     }
 }
@@ -288,686 +370,4 @@ pub struct AuditRecorded {
     pub summary: AuditSummary,
     pub had_previous: bool,
     pub new_findings: Vec<AuditRow>,
-}
-
-fn audit_summary(conn: &Connection, id: i64) -> rusqlite::Result<Option<AuditSummary>> {
-    let row = conn
-        .query_row(
-            "SELECT ran_at, files, errors, new_findings FROM audits WHERE id = ?1",
-            params![id],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, i64>(3)?,
-                ))
-            },
-        )
-        .optional()?;
-    let Some((ran_at, files, errors, new)) = row else {
-        return Ok(None);
-    };
-    let mut stmt = conn.prepare_cached(
-        "SELECT severity, COUNT(*) FROM audit_findings WHERE audit_id = ?1 GROUP BY severity",
-    )?;
-    let mut counts = Counts::default();
-    for row in stmt.query_map(params![id], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-    })? {
-        let (sev, n) = row?;
-        counts.add(sev.parse().unwrap_or(Severity::Unknown), n.max(0) as u64);
-    }
-    Ok(Some(AuditSummary {
-        id,
-        ran_at,
-        files: files.max(0) as u64,
-        errors: errors.max(0) as u64,
-        counts,
-        new_findings: new.max(0) as u64,
-    }))
-}
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS images(
-  id INTEGER PRIMARY KEY, repository TEXT NOT NULL, tag TEXT NOT NULL, digest TEXT NOT NULL,
-  first_seen TEXT NOT NULL, UNIQUE(repository, tag, digest));
-CREATE TABLE IF NOT EXISTS inventories(
-  id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, packages INTEGER NOT NULL, json TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS scans(
-  id INTEGER PRIMARY KEY, image_id INTEGER NOT NULL REFERENCES images(id),
-  kind TEXT NOT NULL, scanned_at TEXT NOT NULL, inventory_id INTEGER NOT NULL REFERENCES inventories(id),
-  vulndb_built_at TEXT, vulndb_identity TEXT, findings_json TEXT NOT NULL, new_findings INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS scans_image ON scans(image_id, id);
-CREATE TABLE IF NOT EXISTS findings(
-  scan_id INTEGER NOT NULL REFERENCES scans(id), advisory_id TEXT NOT NULL, package TEXT NOT NULL,
-  installed TEXT NOT NULL, fixed TEXT, severity TEXT NOT NULL, state TEXT NOT NULL, path TEXT NOT NULL,
-  is_new INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS findings_scan ON findings(scan_id);
-CREATE INDEX IF NOT EXISTS findings_new ON findings(is_new, scan_id);
-CREATE TABLE IF NOT EXISTS audits(
-  id INTEGER PRIMARY KEY, ran_at TEXT NOT NULL, files INTEGER NOT NULL, errors INTEGER NOT NULL,
-  report_json TEXT NOT NULL, new_findings INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS audit_findings(
-  audit_id INTEGER NOT NULL REFERENCES audits(id), path TEXT NOT NULL, check_id TEXT NOT NULL,
-  severity TEXT NOT NULL, workload TEXT NOT NULL, container TEXT NOT NULL, message TEXT NOT NULL,
-  is_new INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS audit_findings_audit ON audit_findings(audit_id);
-";
-
-/// The embedded SQLite store.
-pub struct SqliteStore {
-    conn: Mutex<Connection>,
-    path: PathBuf,
-}
-
-impl std::fmt::Debug for SqliteStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore")
-            .field("path", &self.path)
-            .finish()
-    }
-}
-
-fn fix_state(f: &FixState) -> &'static str {
-    match f {
-        FixState::Fixed(_) => "fixed",
-        FixState::NotFixed => "not-fixed",
-        FixState::WontFix => "wont-fix",
-        FixState::NotAffected => "not-affected",
-        FixState::EndOfLife => "end-of-life",
-        FixState::Unknown => "unknown",
-    }
-}
-
-/// What makes two findings "the same" across scans of one image.
-type FindingKey = (String, String, String, String);
-
-/// The four-column keys `sql` selects for row `id`: what a previous scan or audit
-/// found, the baseline that tells new findings from old ones.
-fn key_set(
-    tx: &rusqlite::Transaction<'_>,
-    sql: &str,
-    id: i64,
-) -> rusqlite::Result<BTreeSet<FindingKey>> {
-    let mut stmt = tx.prepare(sql)?;
-    let rows = stmt.query_map(params![id], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-    })?;
-    rows.collect()
-}
-
-fn key_of(f: &Finding) -> FindingKey {
-    (
-        f.id.clone(),
-        f.package.name.clone(),
-        f.package.version.clone(),
-        f.package.path.as_str().to_string(),
-    )
-}
-
-impl SqliteStore {
-    /// Open (or create) the store file at `path`.
-    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-                path: dir.to_path_buf(),
-                source,
-            })?;
-        }
-        let err = |source| StoreError::Sqlite {
-            path: path.to_path_buf(),
-            source,
-        };
-        let conn = Connection::open(path).map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(err)?;
-        // WAL: dashboard reads do not wait for a rescan's write transaction.
-        conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))
-            .map_err(err)?;
-        conn.execute_batch("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;")
-            .map_err(err)?;
-        // Check the version before touching the layout: a newer file must stay as it is.
-        let has_table: bool = conn
-            .query_row(
-                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'",
-                [],
-                |_| Ok(()),
-            )
-            .optional()
-            .map_err(err)?
-            .is_some();
-        if has_table {
-            let found: Option<i64> = conn
-                .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))
-                .map_err(err)?;
-            if let Some(found) = found.filter(|v| *v > SCHEMA_VERSION) {
-                return Err(StoreError::TooNew {
-                    path: path.to_path_buf(),
-                    found,
-                });
-            }
-        }
-        conn.execute_batch(SCHEMA).map_err(err)?;
-        let n: i64 = conn
-            .query_row("SELECT COUNT(*) FROM schema_version", [], |r| r.get(0))
-            .map_err(err)?;
-        if n == 0 {
-            conn.execute(
-                "INSERT INTO schema_version(version) VALUES (?1)",
-                params![SCHEMA_VERSION],
-            )
-            .map_err(err)?;
-        }
-        Ok(SqliteStore {
-            conn: Mutex::new(conn),
-            path: path.to_path_buf(),
-        })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        move |source| StoreError::Sqlite {
-            path: self.path.clone(),
-            source,
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panicked holder leaves the connection usable (transactions roll back on drop).
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-fn counts(conn: &Connection, scan_id: i64) -> rusqlite::Result<Counts> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT severity, COUNT(*) FROM findings WHERE scan_id = ?1 GROUP BY severity",
-    )?;
-    let rows = stmt.query_map(params![scan_id], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-    })?;
-    let mut c = Counts::default();
-    for row in rows {
-        let (sev, n) = row?;
-        c.add(sev.parse().unwrap_or(Severity::Unknown), n.max(0) as u64);
-    }
-    Ok(c)
-}
-
-fn summary(conn: &Connection, scan_id: i64) -> rusqlite::Result<Option<ScanSummary>> {
-    let row = conn
-        .query_row(
-            "SELECT s.kind, s.scanned_at, s.vulndb_built_at, s.vulndb_identity, i.packages, s.new_findings \
-             FROM scans s JOIN inventories i ON i.id = s.inventory_id WHERE s.id = ?1",
-            params![scan_id],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, i64>(5)?,
-                ))
-            },
-        )
-        .optional()?;
-    let Some((kind, scanned_at, built, identity, packages, new)) = row else {
-        return Ok(None);
-    };
-    Ok(Some(ScanSummary {
-        id: scan_id,
-        kind: if kind == "rescan" {
-            ScanKind::Rescan
-        } else {
-            ScanKind::Push
-        },
-        scanned_at,
-        vulndb_built_at: built,
-        matched: identity.is_some(),
-        packages: packages.max(0) as u64,
-        counts: counts(conn, scan_id)?,
-        new_findings: new.max(0) as u64,
-    }))
-}
-
-fn image_ref(repository: String, tag: String, digest: String) -> ImageRef {
-    ImageRef {
-        repository,
-        tag: Some(tag).filter(|t| !t.is_empty()),
-        digest: Some(digest).filter(|d| !d.is_empty()),
-    }
-}
-
-fn finding_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FindingRow> {
-    Ok(FindingRow {
-        scan_id: r.get(0)?,
-        advisory_id: r.get(1)?,
-        package: r.get(2)?,
-        installed: r.get(3)?,
-        fixed: r.get(4)?,
-        severity: r.get::<_, String>(5)?.parse().unwrap_or(Severity::Unknown),
-        state: r.get(6)?,
-        path: r.get(7)?,
-        new: r.get::<_, i64>(8)? != 0,
-    })
-}
-
-impl Store for SqliteStore {
-    fn record_scan(
-        &self,
-        image: &ImageRef,
-        scan: NewScan<'_>,
-    ) -> Result<Option<Recorded>, StoreError> {
-        let err = self.err();
-        let inv_json = serde_json::to_string(scan.inventory).map_err(|e| StoreError::Corrupt {
-            what: "inventory",
-            id: 0,
-            reason: e.to_string(),
-        })?;
-        let findings_json =
-            serde_json::to_string(scan.findings).map_err(|e| StoreError::Corrupt {
-                what: "findings",
-                id: 0,
-                reason: e.to_string(),
-            })?;
-        let sha = hex::encode(Sha256::digest(inv_json.as_bytes()));
-        let now = hull_model::rfc3339_utc(scan.scanned_at);
-        let mut conn = self.lock();
-        let tx = conn.transaction().map_err(&err)?;
-        let tag = image.tag.as_deref().unwrap_or("");
-        let digest = image.digest.as_deref().unwrap_or("");
-        tx.execute(
-            "INSERT OR IGNORE INTO images(repository, tag, digest, first_seen) VALUES (?1, ?2, ?3, ?4)",
-            params![image.repository, tag, digest, now],
-        )
-        .map_err(&err)?;
-        let image_id: i64 = tx
-            .query_row(
-                "SELECT id FROM images WHERE repository = ?1 AND tag = ?2 AND digest = ?3",
-                params![image.repository, tag, digest],
-                |r| r.get(0),
-            )
-            .map_err(&err)?;
-        tx.execute(
-            "INSERT OR IGNORE INTO inventories(sha256, packages, json) VALUES (?1, ?2, ?3)",
-            params![sha, scan.inventory.packages.len() as i64, inv_json],
-        )
-        .map_err(&err)?;
-        let inventory_id: i64 = tx
-            .query_row(
-                "SELECT id FROM inventories WHERE sha256 = ?1",
-                params![sha],
-                |r| r.get(0),
-            )
-            .map_err(&err)?;
-        let previous: Option<(i64, bool)> = tx
-            .query_row(
-                "SELECT id, vulndb_identity IS NOT NULL FROM scans WHERE image_id = ?1 ORDER BY id DESC LIMIT 1",
-                params![image_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(&err)?;
-        if scan.rescan_of.is_some() && previous.map(|p| p.0) != scan.rescan_of {
-            return Ok(None);
-        }
-        // Only a previous *matched* scan is a baseline: after a scan without a
-        // database, everything would look new.
-        let baseline: Option<BTreeSet<FindingKey>> = match previous {
-            Some((prev, true)) => {
-                let sql =
-                    "SELECT advisory_id, package, installed, path FROM findings WHERE scan_id = ?1";
-                Some(key_set(&tx, sql, prev).map_err(&err)?)
-            }
-            _ => None,
-        };
-        let is_new = |f: &Finding| baseline.as_ref().is_some_and(|b| !b.contains(&key_of(f)));
-        // One row per key: the matcher may report one id twice for one package file.
-        let mut seen = BTreeSet::new();
-        let unique: Vec<&Finding> = scan
-            .findings
-            .iter()
-            .filter(|f| seen.insert(key_of(f)))
-            .collect();
-        let new_count = unique.iter().filter(|f| is_new(f)).count() as i64;
-        let (built, identity) = match scan.vulndb {
-            Some(id) => (id.built_at.clone(), Some(id.fingerprint.clone())),
-            None => (None, None),
-        };
-        tx.execute(
-            "INSERT INTO scans(image_id, kind, scanned_at, inventory_id, vulndb_built_at, vulndb_identity, findings_json, new_findings) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![image_id, scan.kind.as_str(), now, inventory_id, built, identity, findings_json, new_count],
-        )
-        .map_err(&err)?;
-        let scan_id = tx.last_insert_rowid();
-        let mut new_rows = Vec::new();
-        {
-            let mut stmt = tx
-                .prepare(
-                    "INSERT INTO findings(scan_id, advisory_id, package, installed, fixed, severity, state, path, is_new) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )
-                .map_err(&err)?;
-            for f in unique {
-                let row = FindingRow {
-                    scan_id,
-                    advisory_id: f.id.clone(),
-                    package: f.package.name.clone(),
-                    installed: f.package.version.clone(),
-                    fixed: f.fixed_version().map(str::to_string),
-                    severity: f.severity,
-                    state: fix_state(&f.fix).to_string(),
-                    path: f.package.path.as_str().to_string(),
-                    new: is_new(f),
-                };
-                stmt.execute(params![
-                    scan_id,
-                    row.advisory_id,
-                    row.package,
-                    row.installed,
-                    row.fixed,
-                    row.severity.as_str(),
-                    row.state,
-                    row.path,
-                    i64::from(row.new)
-                ])
-                .map_err(&err)?;
-                if row.new {
-                    new_rows.push(row);
-                }
-            }
-        }
-        let summary = summary(&tx, scan_id)
-            .map_err(&err)?
-            .ok_or(StoreError::Corrupt {
-                what: "scan",
-                id: scan_id,
-                reason: "vanished inside its own transaction".into(),
-            })?;
-        tx.commit().map_err(&err)?;
-        Ok(Some(Recorded {
-            image_id,
-            scan: summary,
-            had_previous: baseline.is_some(),
-            new_findings: new_rows,
-        }))
-    }
-
-    fn versions(&self, repository: Option<&str>) -> Result<Vec<Version>, StoreError> {
-        let err = self.err();
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare(
-                "SELECT i.id, i.repository, i.tag, i.digest, i.first_seen, \
-                 (SELECT COUNT(*) FROM scans s WHERE s.image_id = i.id), \
-                 (SELECT MAX(s.id) FROM scans s WHERE s.image_id = i.id) \
-                 FROM images i WHERE ?1 IS NULL OR i.repository = ?1 ORDER BY i.repository, i.id",
-            )
-            .map_err(&err)?;
-        let rows = stmt
-            .query_map(params![repository], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    image_ref(r.get(1)?, r.get(2)?, r.get(3)?),
-                    r.get::<_, String>(4)?,
-                    r.get::<_, i64>(5)?,
-                    r.get::<_, Option<i64>>(6)?,
-                ))
-            })
-            .map_err(&err)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(&err)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (image_id, image, first_seen, scans, latest) in rows {
-            let latest_scan = match latest {
-                Some(id) => summary(&conn, id).map_err(&err)?,
-                None => None,
-            };
-            out.push(Version {
-                image_id,
-                image,
-                first_seen,
-                scans: scans.max(0) as u64,
-                latest_scan,
-            });
-        }
-        Ok(out)
-    }
-
-    fn scan(&self, id: i64) -> Result<Option<StoredScan>, StoreError> {
-        let err = self.err();
-        let conn = self.lock();
-        let Some(summary) = summary(&conn, id).map_err(&err)? else {
-            return Ok(None);
-        };
-        let (repo, tag, digest, inv, findings): (String, String, String, String, String) = conn
-            .query_row(
-                "SELECT i.repository, i.tag, i.digest, v.json, s.findings_json FROM scans s \
-                 JOIN images i ON i.id = s.image_id JOIN inventories v ON v.id = s.inventory_id WHERE s.id = ?1",
-                params![id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )
-            .map_err(&err)?;
-        let corrupt = |what, e: serde_json::Error| StoreError::Corrupt {
-            what,
-            id,
-            reason: e.to_string(),
-        };
-        Ok(Some(StoredScan {
-            image: image_ref(repo, tag, digest),
-            summary,
-            inventory: serde_json::from_str(&inv).map_err(|e| corrupt("inventory of scan", e))?,
-            findings: serde_json::from_str(&findings)
-                .map_err(|e| corrupt("findings of scan", e))?,
-        }))
-    }
-
-    fn latest_scans(&self) -> Result<Vec<LatestScan>, StoreError> {
-        let err = self.err();
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare(
-                "SELECT i.id, i.repository, i.tag, i.digest, \
-                 (SELECT MAX(s.id) FROM scans s WHERE s.image_id = i.id) AS latest \
-                 FROM images i WHERE latest IS NOT NULL ORDER BY i.id",
-            )
-            .map_err(&err)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(LatestScan {
-                    image_id: r.get(0)?,
-                    image: image_ref(r.get(1)?, r.get(2)?, r.get(3)?),
-                    scan_id: r.get(4)?,
-                })
-            })
-            .map_err(&err)?;
-        rows.collect::<Result<_, _>>().map_err(&err)
-    }
-
-    fn inventory_of(&self, scan_id: i64) -> Result<Option<Inventory>, StoreError> {
-        let err = self.err();
-        let json: Option<String> = {
-            let conn = self.lock();
-            conn.query_row(
-                "SELECT v.json FROM scans s JOIN inventories v ON v.id = s.inventory_id WHERE s.id = ?1",
-                params![scan_id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(&err)?
-        };
-        json.map(|j| {
-            serde_json::from_str(&j).map_err(|e| StoreError::Corrupt {
-                what: "inventory of scan",
-                id: scan_id,
-                reason: e.to_string(),
-            })
-        })
-        .transpose()
-    }
-
-    fn recent_new_findings(&self, limit: usize) -> Result<Vec<NewFinding>, StoreError> {
-        let err = self.err();
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare(
-                "SELECT f.scan_id, f.advisory_id, f.package, f.installed, f.fixed, f.severity, f.state, f.path, f.is_new, \
-                 i.repository, i.tag, i.digest, s.scanned_at FROM findings f \
-                 JOIN scans s ON s.id = f.scan_id JOIN images i ON i.id = s.image_id \
-                 WHERE f.is_new = 1 ORDER BY f.scan_id DESC, f.rowid LIMIT ?1",
-            )
-            .map_err(&err)?;
-        let rows = stmt
-            .query_map(params![limit as i64], |r| {
-                Ok(NewFinding {
-                    finding: finding_row(r)?,
-                    image: image_ref(r.get(9)?, r.get(10)?, r.get(11)?),
-                    scanned_at: r.get(12)?,
-                })
-            })
-            .map_err(&err)?;
-        rows.collect::<Result<_, _>>().map_err(&err)
-    }
-
-    fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let conn = self.lock();
-        conn.query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
-            r.get(0)
-        })
-        .optional()
-        .map_err(self.err())
-    }
-
-    fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        let conn = self.lock();
-        conn.execute(
-            "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )
-        .map(|_| ())
-        .map_err(self.err())
-    }
-
-    fn record_audit(&self, run: NewAudit<'_>) -> Result<AuditRecorded, StoreError> {
-        let err = self.err();
-        let mut conn = self.lock();
-        let tx = conn.transaction().map_err(&err)?;
-        let previous: Option<i64> = tx
-            .query_row("SELECT MAX(id) FROM audits", [], |r| r.get(0))
-            .map_err(&err)?;
-        let baseline: Option<BTreeSet<FindingKey>> = match previous {
-            Some(prev) => {
-                let sql = "SELECT path, check_id, workload, container FROM audit_findings WHERE audit_id = ?1";
-                Some(key_set(&tx, sql, prev).map_err(&err)?)
-            }
-            None => None,
-        };
-        let mut rows: Vec<AuditRow> = run.findings.to_vec();
-        rows.sort_by(|a, b| {
-            a.key()
-                .cmp(&b.key())
-                .then_with(|| a.message.cmp(&b.message))
-        });
-        rows.dedup_by(|a, b| a.key() == b.key());
-        for r in &mut rows {
-            r.new = baseline.as_ref().is_some_and(|b| {
-                let (p, c, w, k) = r.key();
-                !b.contains(&(p.to_string(), c.to_string(), w.to_string(), k.to_string()))
-            });
-        }
-        let new: Vec<AuditRow> = rows.iter().filter(|r| r.new).cloned().collect();
-        tx.execute(
-            "INSERT INTO audits(ran_at, files, errors, report_json, new_findings) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                hull_model::rfc3339_utc(run.ran_at),
-                run.files as i64,
-                run.errors as i64,
-                run.report.to_string(),
-                new.len() as i64
-            ],
-        )
-        .map_err(&err)?;
-        let id = tx.last_insert_rowid();
-        {
-            let mut stmt = tx
-                .prepare(
-                    "INSERT INTO audit_findings(audit_id, path, check_id, severity, workload, container, message, is_new) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )
-                .map_err(&err)?;
-            for r in &rows {
-                stmt.execute(params![
-                    id,
-                    r.path,
-                    r.check_id,
-                    r.severity.as_str(),
-                    r.workload,
-                    r.container,
-                    r.message,
-                    i64::from(r.new)
-                ])
-                .map_err(&err)?;
-            }
-        }
-        let summary = audit_summary(&tx, id)
-            .map_err(&err)?
-            .ok_or(StoreError::Corrupt {
-                what: "audit",
-                id,
-                reason: "vanished inside its own transaction".into(),
-            })?;
-        tx.commit().map_err(&err)?;
-        Ok(AuditRecorded {
-            summary,
-            had_previous: baseline.is_some(),
-            new_findings: new,
-        })
-    }
-
-    fn audits(&self, limit: usize) -> Result<Vec<AuditSummary>, StoreError> {
-        let err = self.err();
-        let conn = self.lock();
-        let ids: Vec<i64> = conn
-            .prepare("SELECT id FROM audits ORDER BY id DESC LIMIT ?1")
-            .and_then(|mut st| {
-                st.query_map(params![limit as i64], |r| r.get(0))?
-                    .collect::<Result<_, _>>()
-            })
-            .map_err(&err)?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(s) = audit_summary(&conn, id).map_err(&err)? {
-                out.push(s);
-            }
-        }
-        Ok(out)
-    }
-
-    fn audit(&self, id: i64) -> Result<Option<(AuditSummary, serde_json::Value)>, StoreError> {
-        let err = self.err();
-        let conn = self.lock();
-        let Some(summary) = audit_summary(&conn, id).map_err(&err)? else {
-            return Ok(None);
-        };
-        let json: String = conn
-            .query_row(
-                "SELECT report_json FROM audits WHERE id = ?1",
-                params![id],
-                |r| r.get(0),
-            )
-            .map_err(&err)?;
-        let report = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
-            what: "audit",
-            id,
-            reason: e.to_string(),
-        })?;
-        Ok(Some((summary, report)))
-    }
 }

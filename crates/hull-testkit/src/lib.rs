@@ -8,6 +8,7 @@
 //! if !hull_testkit::tool("skopeo", ".ci/apt/hull-cli.txt") { return }
 //! ```
 
+pub mod pg;
 #[cfg(feature = "tls")]
 pub mod tls;
 

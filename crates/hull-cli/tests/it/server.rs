@@ -31,11 +31,13 @@ fn start_server(data: &Path, db: &Path, audit: &[&Path]) -> Running {
     for dir in audit {
         cmd.arg("--audit-dir").arg(dir);
     }
+    cmd.arg("--data").arg(data).arg("--db").arg(db);
+    spawn_server(cmd)
+}
+
+/// Spawn `hull server …` and read the address from its first stdout line.
+fn spawn_server(mut cmd: Command) -> Running {
     let mut child = cmd
-        .arg("--data")
-        .arg(data)
-        .arg("--db")
-        .arg(db)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -217,4 +219,111 @@ fn server_and_image_push_round_trip() {
     let run = &audits["audits"][0];
     assert!(run["files"].as_u64().unwrap() >= 10, "{audits:#}");
     assert!(run["counts"]["high"].as_u64().unwrap() > 0, "{audits:#}");
+}
+
+#[test]
+fn server_store_urls_that_cannot_work_exit_2_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let refused = format!("postgres://hull:secret@127.0.0.1:{port}/hull");
+    for (store, want) in [
+        (
+            refused.as_str(),
+            format!("postgres://hull@127.0.0.1:{port}/hull"),
+        ),
+        ("mysql://db/hull", "expected postgres://".to_string()),
+        (
+            "postgres://hull@127.0.0.1:notaport/hull",
+            "bad PostgreSQL URL".to_string(),
+        ),
+    ] {
+        let out = hull(&[
+            "server",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            data,
+            "--store",
+            store,
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{store}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{store}: one line: {err}");
+        assert!(err.contains(&want), "{store}: {err}");
+        assert!(
+            !err.contains("secret"),
+            "{store}: the password leaked: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{store}: never listened");
+    }
+    // Nothing was created in --data when a PostgreSQL store was asked for.
+    assert!(!dir.path().join("server.db").exists());
+    let help = hull(&["server", "--help"]);
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("--store <URL>") && help.contains("HULL_SERVER_STORE"),
+        "{help}"
+    );
+}
+
+/// POST a JSON body over a plain socket; the status code.
+fn post(base: &str, path: &str, body: &str) -> u16 {
+    let mut s = TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    resp.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+#[test]
+fn two_server_replicas_share_one_postgres_store() {
+    let Some(pg) = hull_testkit::pg::PgServer::start() else {
+        return;
+    };
+    let url = pg.database("replicas");
+    let dir = tempfile::tempdir().unwrap();
+    let replica = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hull"));
+        cmd.args(["server", "--listen", "127.0.0.1:0", "--store", &url])
+            .arg("--db")
+            .arg(dir.path().join("no-db-yet.db"))
+            .arg("--data")
+            .arg(dir.path().join("unused"));
+        spawn_server(cmd)
+    };
+    let (a, b) = (replica(), replica());
+    let inventory = |repo_tag: &str| {
+        serde_json::json!({
+            "inventory": {
+                "image": { "target": format!("inventory:{repo_tag}"), "repo_tags": [repo_tag] },
+                "packages": []
+            }
+        })
+        .to_string()
+    };
+    assert_eq!(post(&a.1, "/api/v1/scans", &inventory("shop/web:1")), 201);
+    assert_eq!(post(&b.1, "/api/v1/scans", &inventory("shop/api:2")), 201);
+    // Either replica shows both pushes.
+    for r in [&a, &b] {
+        let (code, v) = get(&r.1, "/api/v1/images");
+        assert_eq!(code, 200);
+        let mut repos: Vec<&str> = v["images"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i["repository"].as_str())
+            .collect();
+        repos.sort_unstable();
+        assert_eq!(repos, ["shop/api", "shop/web"], "{v}");
+    }
+    // SQLite was not used.
+    assert!(!dir.path().join("unused/server.db").exists());
 }

@@ -21,6 +21,7 @@ mod api;
 mod audit;
 mod corpus;
 mod fuzz_seeds;
+mod pg;
 
 /// A started server with its pieces.
 pub struct Harness {

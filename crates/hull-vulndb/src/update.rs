@@ -72,10 +72,10 @@ macro_rules! alpine {
     };
 }
 
-/// Red Hat OVAL v2, one file per RHEL major release. Only published bzip2-compressed;
-/// the `-including-unpatched` files are the ones Red Hat lists in its `PULP_MANIFEST`
-/// for whole releases (their unpatched definitions carry no version test and are
-/// skipped by the reader).
+/// Red Hat OVAL v2, one file per RHEL major release, only published bzip2-compressed.
+/// The patched-only `rhel-N.oval.xml.bz2`, not `rhel-N-including-unpatched…`: the
+/// reader skips unpatched definitions (no version test) anyway, and the larger file
+/// would cost download, memory and time for nothing.
 macro_rules! redhat_oval {
     ($major:literal) => {
         Upstream {
@@ -85,14 +85,14 @@ macro_rules! redhat_oval {
                 $major,
                 "/rhel-",
                 $major,
-                "-including-unpatched.oval.xml.bz2"
+                ".oval.xml.bz2"
             ),
             mirror_path: concat!(
                 "redhat/oval/v2/RHEL",
                 $major,
                 "/rhel-",
                 $major,
-                "-including-unpatched.oval.xml.bz2"
+                ".oval.xml.bz2"
             ),
             kind: Kind::File,
         }

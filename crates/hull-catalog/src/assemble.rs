@@ -343,7 +343,7 @@ fn pick_distro(kept: &[Hit], view: &dyn FinalView) -> Option<Distro> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::{BTreeMap, HashMap};
+    use std::collections::HashMap;
 
     use hull_model::{Digest, Ecosystem, LayerInfo, Package, Purl};
 
@@ -446,21 +446,14 @@ mod tests {
                 path: p(&format!("{dir}/METADATA")),
                 analyzer: "python-dist",
                 result: Ok(Found {
-                    packages: vec![Package {
-                        ecosystem: Ecosystem::Pypi,
-                        name: name.into(),
-                        version: "1".into(),
-                        arch: None,
-                        source_name: None,
-                        source_version: None,
-                        modularity_label: None,
-                        licenses: vec![],
-                        purl: Purl::new("pypi", None, name, Some("1"), &[]),
-                        path: p(dir),
-                        layer: None,
-                        found_by: "python-dist".into(),
-                        properties: BTreeMap::new(),
-                    }],
+                    packages: vec![Package::new(
+                        Ecosystem::Pypi,
+                        name,
+                        "1",
+                        Purl::new("pypi", None, name, Some("1"), &[]),
+                        p(dir),
+                        "python-dist",
+                    )],
                     ..Found::default()
                 }),
             });

@@ -174,8 +174,9 @@ pub struct Affected {
     pub binary_name: bool,
 }
 
-/// A normalised advisory record from one feed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A normalised advisory record from one feed. `Default` is an empty record of unknown
+/// severity, for struct-update syntax in readers and tests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Advisory {
     /// The feed's own id (`GHSA-…`, `PYSEC-…`, `DSA-5365-1`, `CVE-…`, `openssl@1.1.1d-r0`).
     pub id: String,

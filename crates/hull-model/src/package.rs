@@ -137,6 +137,33 @@ pub struct Package {
 }
 
 impl Package {
+    /// A package with what every analyzer knows; the optional facts (arch, source
+    /// package, licences, layer, properties…) start empty, for struct-update syntax.
+    pub fn new(
+        ecosystem: Ecosystem,
+        name: impl Into<String>,
+        version: impl Into<String>,
+        purl: Purl,
+        path: ImagePath,
+        found_by: impl Into<String>,
+    ) -> Package {
+        Package {
+            ecosystem,
+            name: name.into(),
+            version: version.into(),
+            arch: None,
+            source_name: None,
+            source_version: None,
+            modularity_label: None,
+            licenses: Vec::new(),
+            purl,
+            path,
+            layer: None,
+            found_by: found_by.into(),
+            properties: BTreeMap::new(),
+        }
+    }
+
     /// The name distro advisories use for this package.
     pub fn advisory_name(&self) -> &str {
         self.source_name.as_deref().unwrap_or(&self.name)

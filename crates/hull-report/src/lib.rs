@@ -23,19 +23,15 @@
 //! let mut inv = Inventory::default();
 //! inv.image.target = "oci-archive:app.tar".into();
 //! inv.packages.push(Package {
-//!     ecosystem: Ecosystem::Npm,
-//!     name: "lodash".into(),
-//!     version: "4.17.4".into(),
-//!     arch: None,
-//!     source_name: None,
-//!     source_version: None,
-//!     modularity_label: None,
 //!     licenses: vec!["MIT".into()],
-//!     purl: Purl::new("npm", None, "lodash", Some("4.17.4"), &[]),
-//!     path: ImagePath::new("app/node_modules/lodash/package.json").unwrap(),
-//!     layer: None,
-//!     found_by: "npm-package".into(),
-//!     properties: Default::default(),
+//!     ..Package::new(
+//!         Ecosystem::Npm,
+//!         "lodash",
+//!         "4.17.4",
+//!         Purl::new("npm", None, "lodash", Some("4.17.4"), &[]),
+//!         ImagePath::new("app/node_modules/lodash/package.json").unwrap(),
+//!         "npm-package",
+//!     )
 //! });
 //! let opts = WriteOptions::fixed("2026-01-01T00:00:00Z");
 //! let cdx = write(&inv, Format::CycloneDx, &opts).unwrap();

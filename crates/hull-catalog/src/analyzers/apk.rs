@@ -46,27 +46,28 @@ pub fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
         if let Some(c) = &e.commit {
             properties.insert("apk.commit".to_string(), c.clone());
         }
+        let purl = purl::os_package(
+            Ecosystem::Apk,
+            None,
+            &e.name,
+            &e.version,
+            e.arch.as_deref(),
+            None,
+        );
         found.packages.push(Package {
-            ecosystem: Ecosystem::Apk,
-            purl: purl::os_package(
-                Ecosystem::Apk,
-                None,
-                &e.name,
-                &e.version,
-                e.arch.as_deref(),
-                None,
-            ),
             source_name: Some(e.origin.clone().unwrap_or_else(|| e.name.clone())),
             source_version: Some(e.version.clone()),
             licenses: e.license.into_iter().collect(),
-            name: e.name,
-            version: e.version,
             arch: e.arch,
-            modularity_label: None,
-            path: input.path.clone(),
-            layer: None,
-            found_by: ID.to_string(),
             properties,
+            ..Package::new(
+                Ecosystem::Apk,
+                e.name,
+                e.version,
+                purl,
+                input.path.clone(),
+                ID,
+            )
         });
     }
     Ok(found)

@@ -143,19 +143,18 @@ impl Entry {
             properties.insert("dpkg.status".to_string(), s);
         }
         Package {
-            ecosystem: Ecosystem::Deb,
-            name: self.name,
-            version: self.version,
             arch: self.arch,
             source_name: Some(self.source_name),
             source_version: Some(self.source_version),
-            modularity_label: None,
-            licenses: Vec::new(),
-            purl,
-            path: path.clone(),
-            layer: None,
-            found_by: ID.to_string(),
             properties,
+            ..Package::new(
+                Ecosystem::Deb,
+                self.name,
+                self.version,
+                purl,
+                path.clone(),
+                ID.to_string(),
+            )
         }
     }
 }

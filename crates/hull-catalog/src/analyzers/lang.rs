@@ -1,7 +1,5 @@
 //! Helpers shared by the language-package analyzers (not an analyzer itself).
 
-use std::collections::BTreeMap;
-
 use hull_model::{Ecosystem, ImagePath, Package, Purl};
 
 use crate::AnalyzeError;
@@ -19,21 +17,14 @@ pub fn package(
     path: ImagePath,
     found_by: &str,
 ) -> Package {
-    Package {
+    Package::new(
         ecosystem,
-        name: name.to_string(),
-        version: version.to_string(),
-        arch: None,
-        source_name: None,
-        source_version: None,
-        modularity_label: None,
-        licenses: Vec::new(),
+        name.to_string(),
+        version.to_string(),
         purl,
         path,
-        layer: None,
-        found_by: found_by.to_string(),
-        properties: BTreeMap::new(),
-    }
+        found_by.to_string(),
+    )
 }
 
 /// `Some(version)` for the purl unless the version is unknown.

@@ -27,25 +27,20 @@ fn pkg(eco: Ecosystem, name: &str, version: &str, path: &str) -> Package {
         },
         _ => (None, name.to_string()),
     };
-    Package {
-        ecosystem: eco,
-        purl: Purl::new(eco.purl_type(), ns.as_deref(), &short, Some(version), &[]),
-        name: if eco == Ecosystem::Maven {
-            short
-        } else {
-            name.to_string()
-        },
-        version: version.to_string(),
-        arch: None,
-        source_name: None,
-        source_version: None,
-        modularity_label: None,
-        licenses: vec![],
-        path: ImagePath::new(path).unwrap(),
-        layer: None,
-        found_by: "truth".into(),
-        properties: BTreeMap::new(),
-    }
+    let purl = Purl::new(eco.purl_type(), ns.as_deref(), &short, Some(version), &[]);
+    let name = if eco == Ecosystem::Maven {
+        short
+    } else {
+        name.to_string()
+    };
+    Package::new(
+        eco,
+        name,
+        version,
+        purl,
+        ImagePath::new(path).unwrap(),
+        "truth",
+    )
 }
 
 fn inventory(truth: &Value) -> Inventory {

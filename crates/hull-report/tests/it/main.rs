@@ -34,19 +34,16 @@ fn pkg(
 ) -> Package {
     let purl_name = name.rsplit(['/', ':']).next().unwrap();
     Package {
-        ecosystem: eco,
-        name: name.into(),
-        version: version.into(),
-        arch: None,
-        source_name: None,
-        source_version: None,
-        modularity_label: None,
         licenses: licences.iter().map(|s| s.to_string()).collect(),
-        purl: Purl::new(eco.purl_type(), ns, purl_name, Some(version), quals),
-        path: ImagePath::new(path).unwrap(),
         layer: Some(digest('b')),
-        found_by: found_by.into(),
-        properties: Default::default(),
+        ..Package::new(
+            eco,
+            name,
+            version,
+            Purl::new(eco.purl_type(), ns, purl_name, Some(version), quals),
+            ImagePath::new(path).unwrap(),
+            found_by,
+        )
     }
 }
 

@@ -20,21 +20,14 @@ const APK_DB: &str = "lib/apk/db/installed";
 const LODASH: &str = "app/node_modules/lodash/package.json";
 
 fn package(eco: Ecosystem, purl: &str, name: &str, version: &str, path: &str) -> Package {
-    Package {
-        ecosystem: eco,
-        name: name.into(),
-        version: version.into(),
-        arch: None,
-        source_name: None,
-        source_version: None,
-        modularity_label: None,
-        licenses: vec![],
-        purl: Purl::from_string(purl.into()),
-        path: ImagePath::new(path).unwrap(),
-        layer: None,
-        found_by: "test".into(),
-        properties: Default::default(),
-    }
+    Package::new(
+        eco,
+        name,
+        version,
+        Purl::from_string(purl.into()),
+        ImagePath::new(path).unwrap(),
+        "test",
+    )
 }
 
 fn inventory() -> Inventory {

@@ -5,7 +5,7 @@
 //! rename, as `hull db update` does): the rescan must find exactly the findings the
 //! corpus expects, notify them once, and the recommendation must pick the clean one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use hull_model::{Distro, Ecosystem, ImagePath, Inventory, Package, Purl};
@@ -26,20 +26,19 @@ fn alpine_inventory(corpus: &Path, id: &str, version_id: &str, repo_tag: &str) -
         .iter()
         .map(|p| {
             let (name, version) = (s(p, "name").unwrap(), s(p, "version").unwrap());
+            let purl = Purl::new("apk", Some("alpine"), &name, Some(&version), &[]);
             Package {
-                ecosystem: Ecosystem::Apk,
-                purl: Purl::new("apk", Some("alpine"), &name, Some(&version), &[]),
-                name,
-                version,
                 arch: s(p, "arch"),
                 source_name: s(p, "source_name"),
                 source_version: s(p, "source_version"),
-                modularity_label: None,
-                licenses: vec![],
-                path: ImagePath::new("lib/apk/db/installed").unwrap(),
-                layer: None,
-                found_by: "truth".into(),
-                properties: BTreeMap::new(),
+                ..Package::new(
+                    Ecosystem::Apk,
+                    name,
+                    version,
+                    purl,
+                    ImagePath::new("lib/apk/db/installed").unwrap(),
+                    "truth",
+                )
             }
         })
         .collect();

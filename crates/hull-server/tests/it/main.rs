@@ -1,7 +1,6 @@
 //! hull-server integration tests: a real server on 127.0.0.1:0, a real webhook
 //! receiver on loopback, real vulnerability databases swapped under the server.
 
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -175,21 +174,14 @@ impl Receiver {
 
 /// An npm package installed at `app/node_modules/NAME/package.json`.
 pub fn npm(name: &str, version: &str) -> Package {
-    Package {
-        ecosystem: Ecosystem::Npm,
-        name: name.into(),
-        version: version.into(),
-        arch: None,
-        source_name: None,
-        source_version: None,
-        modularity_label: None,
-        licenses: vec![],
-        purl: Purl::new("npm", None, name, Some(version), &[]),
-        path: ImagePath::new(&format!("app/node_modules/{name}/package.json")).unwrap(),
-        layer: None,
-        found_by: "npm-package".into(),
-        properties: BTreeMap::new(),
-    }
+    Package::new(
+        Ecosystem::Npm,
+        name,
+        version,
+        Purl::new("npm", None, name, Some(version), &[]),
+        ImagePath::new(&format!("app/node_modules/{name}/package.json")).unwrap(),
+        "npm-package",
+    )
 }
 
 pub fn inventory(repo_tag: &str, packages: Vec<Package>) -> Inventory {
@@ -205,15 +197,8 @@ pub fn npm_advisory(id: &str, package: &str, fixed: &str, severity: Severity) ->
     Advisory {
         id: id.into(),
         source: "test".into(),
-        aliases: vec![],
         summary: Some(format!("{package} is vulnerable")),
         severity,
-        cvss: vec![],
-        published: None,
-        modified: None,
-        withdrawn: None,
-        informational: None,
-        references: vec![],
         affected: vec![Affected {
             namespace: Namespace::ecosystem(Ecosystem::Npm),
             package: package.into(),
@@ -233,6 +218,7 @@ pub fn npm_advisory(id: &str, package: &str, fixed: &str, severity: Severity) ->
             severity: None,
             binary_name: false,
         }],
+        ..Default::default()
     }
 }
 

@@ -6,7 +6,7 @@
 //! granularity the feed itself has; its CVEs become aliases. A key of `0` means the
 //! branch was never affected.
 
-use hull_model::{Advisory, Affected, FixState, Namespace, Severity, VersionRule};
+use hull_model::{Advisory, Affected, FixState, Namespace, VersionRule};
 
 use super::{extract_cves, syntax, FeedError, Format, Parsed, Skipped};
 
@@ -124,14 +124,6 @@ pub fn parse(format: Format, file: &str, text: &str) -> Result<Parsed, FeedError
                 id: format!("{name}@{fixed}"),
                 source: "alpine-secdb".into(),
                 aliases,
-                summary: None,
-                severity: Severity::Unknown,
-                cvss: vec![],
-                published: None,
-                modified: None,
-                withdrawn: None,
-                informational: None,
-                references: vec![],
                 affected: vec![Affected {
                     namespace: ns.clone(),
                     package: name.to_string(),
@@ -142,6 +134,7 @@ pub fn parse(format: Format, file: &str, text: &str) -> Result<Parsed, FeedError
                     severity: None,
                     binary_name: false,
                 }],
+                ..Default::default()
             });
         }
     }

@@ -11,7 +11,7 @@
 //! affected row per `[release] - package version` line,
 //! keyed on the SOURCE package and the Debian major version (`debian:10`).
 
-use hull_model::{Advisory, Affected, FixState, Namespace, Severity, VersionRule};
+use hull_model::{Advisory, Affected, FixState, Namespace, VersionRule};
 
 use super::{debian_release, Parsed, Skipped};
 
@@ -84,16 +84,9 @@ pub fn parse(file: &str, text: &str) -> Parsed {
                     current = Some(Advisory {
                         id: h.id.to_string(),
                         source: String::new(),
-                        aliases: vec![],
                         summary: Some(format!("{} {}", h.package, h.title).trim().to_string()),
-                        severity: Severity::Unknown,
-                        cvss: vec![],
                         published: Some(h.date.to_string()),
-                        modified: None,
-                        withdrawn: None,
-                        informational: None,
-                        references: vec![],
-                        affected: vec![],
+                        ..Default::default()
                     });
                 }
                 None => {

@@ -51,19 +51,11 @@ pub fn parse(file: &str, text: &str) -> Result<Parsed, FeedError> {
             let adv = by_id.entry(id.clone()).or_insert_with(|| Advisory {
                 id: id.clone(),
                 source: "debian-tracker".into(),
-                aliases: vec![],
                 summary: issue
                     .get("description")
                     .and_then(|d| d.as_str())
                     .map(str::to_string),
-                severity: Severity::Unknown,
-                cvss: vec![],
-                published: None,
-                modified: None,
-                withdrawn: None,
-                informational: None,
-                references: vec![],
-                affected: vec![],
+                ..Default::default()
             });
             for (codename, rel) in releases {
                 let Some(release) = debian_release(codename) else {

@@ -84,7 +84,6 @@ pub fn parse_page(file: &str, text: &str) -> Result<(Parsed, Page), FeedError> {
         out.advisories.push(Advisory {
             id: id.to_string(),
             source: "nvd".into(),
-            aliases: vec![],
             summary,
             severity,
             cvss: vector.into_iter().collect(),
@@ -96,10 +95,7 @@ pub fn parse_page(file: &str, text: &str) -> Result<(Parsed, Page), FeedError> {
                 .get("lastModified")
                 .and_then(|v| v.as_str())
                 .map(str::to_string),
-            withdrawn: None,
-            informational: None,
-            references: vec![],
-            affected: vec![],
+            ..Default::default()
         });
     }
     Ok((out, page))

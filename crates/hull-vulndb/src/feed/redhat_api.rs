@@ -168,7 +168,6 @@ fn parse_record(
     Ok(Some(Advisory {
         id,
         source: "redhat-security-data".into(),
-        aliases: vec![],
         summary: rec
             .get("bugzilla")
             .and_then(|b| b.get("description"))
@@ -180,11 +179,8 @@ fn parse_record(
             .get("public_date")
             .and_then(|d| d.as_str())
             .map(str::to_string),
-        modified: None,
-        withdrawn: None,
-        informational: None,
-        references: vec![],
         affected,
+        ..Default::default()
     }))
 }
 

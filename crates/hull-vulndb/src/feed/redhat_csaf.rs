@@ -160,7 +160,6 @@ pub fn parse(file: &str, text: &str) -> Result<Parsed, FeedError> {
                 .and_then(|t| t.as_str())
                 .map(str::to_string),
             severity,
-            cvss: vec![],
             published: document
                 .get("tracking")
                 .and_then(|t| t.get("initial_release_date"))
@@ -171,10 +170,8 @@ pub fn parse(file: &str, text: &str) -> Result<Parsed, FeedError> {
                 .and_then(|t| t.get("current_release_date"))
                 .and_then(|d| d.as_str())
                 .map(str::to_string),
-            withdrawn: None,
-            informational: None,
-            references: vec![],
             affected,
+            ..Default::default()
         });
     }
     Ok(out)

@@ -258,13 +258,9 @@ fn finish(file: &str, d: Def, out: &mut Parsed) {
             .severity
             .and_then(|s| s.parse().ok())
             .unwrap_or(Severity::Unknown),
-        cvss: vec![],
         published: d.issued,
-        modified: None,
-        withdrawn: None,
-        informational: None,
-        references: vec![],
         affected,
+        ..Default::default()
     });
 }
 

@@ -609,20 +609,13 @@ fn nvd_paged_full_then_incremental_with_retries() {
 }
 
 fn big_source(n: usize, tag: &str) -> SourceData {
-    use hull_model::{Advisory, Affected, FixState, Severity, VersionRule};
+    use hull_model::{Advisory, Affected, FixState, VersionRule};
     let advisories = (0..n)
         .map(|i| Advisory {
             id: format!("p{i}@{tag}-r{i}"),
             source: String::new(),
             aliases: vec![format!("CVE-2024-{i:05}")],
             summary: Some("generated for the crash test".into()),
-            severity: Severity::Unknown,
-            cvss: vec![],
-            published: None,
-            modified: None,
-            withdrawn: None,
-            informational: None,
-            references: vec![],
             affected: vec![Affected {
                 namespace: Namespace::distro("alpine", "3.20"),
                 package: format!("p{i}"),
@@ -635,6 +628,7 @@ fn big_source(n: usize, tag: &str) -> SourceData {
                 severity: None,
                 binary_name: false,
             }],
+            ..Default::default()
         })
         .collect();
     SourceData {

@@ -174,6 +174,29 @@ pub struct Affected {
     pub binary_name: bool,
 }
 
+impl Affected {
+    /// What every feed states: where, which package, which versions, what fixes it; the
+    /// optional facts (fix advisory, module stream, per-package severity, binary-name
+    /// match) start empty, for struct-update syntax.
+    pub fn new(
+        namespace: Namespace,
+        package: impl Into<String>,
+        rule: VersionRule,
+        fix: FixState,
+    ) -> Affected {
+        Affected {
+            namespace,
+            package: package.into(),
+            rule,
+            fix,
+            fix_advisory: None,
+            module: None,
+            severity: None,
+            binary_name: false,
+        }
+    }
+}
+
 /// A normalised advisory record from one feed. `Default` is an empty record of unknown
 /// severity, for struct-update syntax in readers and tests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

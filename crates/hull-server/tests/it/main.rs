@@ -199,10 +199,10 @@ pub fn npm_advisory(id: &str, package: &str, fixed: &str, severity: Severity) ->
         source: "test".into(),
         summary: Some(format!("{package} is vulnerable")),
         severity,
-        affected: vec![Affected {
-            namespace: Namespace::ecosystem(Ecosystem::Npm),
-            package: package.into(),
-            rule: VersionRule::Osv {
+        affected: vec![Affected::new(
+            Namespace::ecosystem(Ecosystem::Npm),
+            package,
+            VersionRule::Osv {
                 ranges: vec![OsvRange {
                     kind: "SEMVER".into(),
                     events: vec![
@@ -212,12 +212,8 @@ pub fn npm_advisory(id: &str, package: &str, fixed: &str, severity: Severity) ->
                 }],
                 versions: vec![],
             },
-            fix: FixState::Fixed(fixed.into()),
-            fix_advisory: None,
-            module: None,
-            severity: None,
-            binary_name: false,
-        }],
+            FixState::Fixed(fixed.into()),
+        )],
         ..Default::default()
     }
 }

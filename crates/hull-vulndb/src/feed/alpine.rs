@@ -124,16 +124,7 @@ pub fn parse(format: Format, file: &str, text: &str) -> Result<Parsed, FeedError
                 id: format!("{name}@{fixed}"),
                 source: "alpine-secdb".into(),
                 aliases,
-                affected: vec![Affected {
-                    namespace: ns.clone(),
-                    package: name.to_string(),
-                    rule,
-                    fix,
-                    fix_advisory: None,
-                    module: None,
-                    severity: None,
-                    binary_name: false,
-                }],
+                affected: vec![Affected::new(ns.clone(), name, rule, fix)],
                 ..Default::default()
             });
         }

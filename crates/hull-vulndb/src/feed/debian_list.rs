@@ -118,16 +118,12 @@ pub fn parse(file: &str, text: &str) -> Parsed {
                 .extend(ids.split_whitespace().map(str::to_string));
         } else if let Some(rest) = body.strip_prefix('[') {
             match parse_release_line(rest) {
-                Some((release, pkg, rule, fix)) => adv.affected.push(Affected {
-                    namespace: Namespace::distro("debian", release),
-                    package: pkg.to_string(),
+                Some((release, pkg, rule, fix)) => adv.affected.push(Affected::new(
+                    Namespace::distro("debian", release),
+                    pkg,
                     rule,
                     fix,
-                    fix_advisory: None,
-                    module: None,
-                    severity: None,
-                    binary_name: false,
-                }),
+                )),
                 None => out.skipped.push(Skipped {
                     file: file.to_string(),
                     record: format!("{} (line {lineno})", adv.id),

@@ -91,14 +91,8 @@ pub fn parse(file: &str, text: &str) -> Result<Parsed, FeedError> {
                     }
                 };
                 adv.affected.push(Affected {
-                    namespace: Namespace::distro("debian", release),
-                    package: pkg.clone(),
-                    rule,
-                    fix,
-                    fix_advisory: None,
-                    module: None,
                     severity: urgency_severity(urgency),
-                    binary_name: false,
+                    ..Affected::new(Namespace::distro("debian", release), pkg.clone(), rule, fix)
                 });
             }
         }

@@ -210,14 +210,13 @@ pub fn record(rec: &serde_json::Value) -> Result<Advisory, String> {
             })
             .unwrap_or(FixState::NotFixed);
         affected.push(Affected {
-            namespace,
-            package,
-            rule: VersionRule::Osv { ranges, versions },
-            fix,
-            fix_advisory: None,
-            module: None,
             severity: row_severity,
-            binary_name: false,
+            ..Affected::new(
+                namespace,
+                package,
+                VersionRule::Osv { ranges, versions },
+                fix,
+            )
         });
     }
     if severity == Severity::Unknown {

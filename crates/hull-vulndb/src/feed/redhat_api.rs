@@ -103,16 +103,15 @@ fn parse_record(
             continue;
         }
         affected.push(Affected {
-            namespace: Namespace::distro("rhel", major),
-            package: name.to_string(),
-            rule: VersionRule::LessThan {
-                fixed: evr.to_string(),
-            },
-            fix: FixState::Fixed(evr.to_string()),
             fix_advisory: advisory,
-            module: None,
-            severity: None,
-            binary_name: false,
+            ..Affected::new(
+                Namespace::distro("rhel", major),
+                name,
+                VersionRule::LessThan {
+                    fixed: evr.to_string(),
+                },
+                FixState::Fixed(evr.to_string()),
+            )
         });
     }
     for ps in rec
@@ -151,16 +150,12 @@ fn parse_record(
         if !seen.insert((major.to_string(), name.to_string(), state.to_string(), None)) {
             continue;
         }
-        affected.push(Affected {
-            namespace: Namespace::distro("rhel", major),
-            package: name.to_string(),
+        affected.push(Affected::new(
+            Namespace::distro("rhel", major),
+            name,
             rule,
             fix,
-            fix_advisory: None,
-            module: None,
-            severity: None,
-            binary_name: false,
-        });
+        ));
     }
     if affected.is_empty() {
         return Ok(None);

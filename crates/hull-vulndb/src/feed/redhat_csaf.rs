@@ -135,14 +135,8 @@ pub fn parse(file: &str, text: &str) -> Result<Parsed, FeedError> {
                     continue;
                 }
                 affected.push(Affected {
-                    namespace: Namespace::distro("rhel", major),
-                    package: name.to_string(),
-                    rule,
-                    fix,
-                    fix_advisory: None,
                     module,
-                    severity: None,
-                    binary_name: false,
+                    ..Affected::new(Namespace::distro("rhel", major), name, rule, fix)
                 });
             }
         }

@@ -93,19 +93,15 @@ pub fn parse(file: &str, text: &str) -> Result<Parsed, FeedError> {
             withdrawn: a.withdrawn.map(|d| toml_text_of(&d)),
             informational: a.informational.filter(|i| !i.is_empty()),
             references: a.url.into_iter().collect(),
-            affected: vec![Affected {
-                namespace: Namespace::from_key("cargo"),
-                package: a.package.to_ascii_lowercase(),
-                rule: VersionRule::SemverReqs {
+            affected: vec![Affected::new(
+                Namespace::from_key("cargo"),
+                a.package.to_ascii_lowercase(),
+                VersionRule::SemverReqs {
                     patched: versions.patched,
                     unaffected: versions.unaffected,
                 },
                 fix,
-                fix_advisory: None,
-                module: None,
-                severity: None,
-                binary_name: false,
-            }],
+            )],
         }],
         skipped: vec![],
         source_hint: Some("rustsec".into()),

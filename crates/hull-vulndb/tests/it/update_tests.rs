@@ -616,18 +616,14 @@ fn big_source(n: usize, tag: &str) -> SourceData {
             source: String::new(),
             aliases: vec![format!("CVE-2024-{i:05}")],
             summary: Some("generated for the crash test".into()),
-            affected: vec![Affected {
-                namespace: Namespace::distro("alpine", "3.20"),
-                package: format!("p{i}"),
-                rule: VersionRule::LessThan {
+            affected: vec![Affected::new(
+                Namespace::distro("alpine", "3.20"),
+                format!("p{i}"),
+                VersionRule::LessThan {
                     fixed: format!("{tag}-r{i}"),
                 },
-                fix: FixState::Fixed(format!("{tag}-r{i}")),
-                fix_advisory: None,
-                module: None,
-                severity: None,
-                binary_name: false,
-            }],
+                FixState::Fixed(format!("{tag}-r{i}")),
+            )],
             ..Default::default()
         })
         .collect();

@@ -91,6 +91,14 @@ fn handle(mut s: TcpStream, routes: &Mutex<HashMap<String, Reply>>, hits: &Atomi
             api_key = h.split_once(':').map(|(_, v)| v.trim().to_string());
         }
     }
+    const BUSY: &[u8] = b"HTTP/1.1 503 Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    fn ok(s: &mut impl Write, body: &[u8]) -> std::io::Result<()> {
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        s.write_all(head.as_bytes()).and_then(|_| s.write_all(body))
+    }
     log.lock().unwrap().push((path.clone(), api_key));
     let n = hits.fetch_add(1, Ordering::SeqCst);
     let reply = routes.lock().unwrap().get(&path).cloned();
@@ -124,26 +132,16 @@ fn handle(mut s: TcpStream, routes: &Mutex<HashMap<String, Reply>>, hits: &Atomi
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |x| x.checked_sub(1))
                 .is_ok();
             if fail {
-                s.write_all(b"HTTP/1.1 503 Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                s.write_all(BUSY)
             } else {
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                s.write_all(head.as_bytes())
-                    .and_then(|_| s.write_all(&body))
+                ok(&mut s, &body)
             }
         }
         Some(Reply::FlakyThenBody(fail, body)) => {
             if n < fail {
-                s.write_all(b"HTTP/1.1 503 Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                s.write_all(BUSY)
             } else {
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                s.write_all(head.as_bytes())
-                    .and_then(|_| s.write_all(&body))
+                ok(&mut s, &body)
             }
         }
     };

@@ -40,6 +40,10 @@ pub struct Args {
     /// Exit with this code when any finding remains after the filters (0 = never).
     #[arg(long, default_value_t = 0)]
     pub exit_code: u8,
+    /// Also fail (with the --exit-code value, or 1 without one) when any package could
+    /// not be checked: its distro release or ecosystem has no data in the database.
+    #[arg(long)]
+    pub fail_on_unchecked: bool,
     /// Accepted findings, YAML (see docs/ignore-and-vex.md). Default: `.hullignore`
     /// when present.
     #[arg(long)]
@@ -107,14 +111,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             report.stats.os_packages_without_namespace
         );
     }
+    if let Some(d) = inventory.distro.as_ref().filter(|_| !quiet) {
+        let stored = db.release_eol().unwrap_or_default();
+        let today = hull_report::vuln::today(&WriteOptions::now());
+        if let Some(e) =
+            hull_vulndb::eol::lookup(d, &stored).filter(|e| hull_vulndb::eol::is_past(e, &today))
+        {
+            eprintln!("hull: warning: {}", hull_vulndb::eol::warning(&e));
+        }
+    }
     let details = details(&db, &report.findings);
     let mut opts = WriteOptions::now();
     opts.tool_version = env!("CARGO_PKG_VERSION").to_string();
     // Rendered in memory, then written in one go: `-o` never leaves half a document.
     let mut buf = Vec::new();
-    let filtered = hull_report::vuln::render_and_filter(
+    let unchecked = report.coverage.unchecked();
+    let filtered = hull_report::vuln::render_and_filter_with_coverage(
         &inventory,
         report.findings,
+        Some(&report.coverage),
         &filters,
         &details,
         args.format.vuln(),
@@ -133,7 +148,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(url) = &args.server {
         push(url, args.server_image.as_deref(), &inventory, quiet)?;
     }
-    let code = hull_report::filter::exit_code(&filtered, Severity::Unknown, args.exit_code);
+    let mut code = hull_report::filter::exit_code(&filtered, Severity::Unknown, args.exit_code);
+    if args.fail_on_unchecked && unchecked > 0 && code == 0 {
+        code = args.exit_code.max(1);
+    }
     Ok(ExitCode::from(code))
 }
 

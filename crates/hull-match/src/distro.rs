@@ -34,7 +34,12 @@ pub fn namespace_of(d: &Distro) -> Option<Namespace> {
             };
             Some(Namespace::distro("debian", rel))
         }
-        "ubuntu" => (!ver.is_empty()).then(|| Namespace::distro("ubuntu", ver)),
+        // Canonical keys on `YY.MM`; point releases (`18.04.5`) share it.
+        "ubuntu" => {
+            let mut parts = ver.split('.');
+            let (a, b) = (parts.next()?, parts.next()?);
+            Some(Namespace::distro("ubuntu", &format!("{a}.{b}")))
+        }
         "alpine" => {
             let mut parts = ver.split('.');
             let (a, b) = (parts.next()?, parts.next()?);
@@ -43,10 +48,30 @@ pub fn namespace_of(d: &Distro) -> Option<Namespace> {
         "rhel" | "centos" | "rocky" | "almalinux" => {
             (!major.is_empty()).then(|| Namespace::distro("rhel", major))
         }
+        // Amazon Linux AMI (AL1) carries its image version (`2018.03`); ALAS keys it `1`.
+        "amzn" if ver.contains('.') && major.len() == 4 => Some(Namespace::distro("amzn", "1")),
+        // SLES and Leap: `15` or `15.3` (service pack), as SUSE's OSV ecosystems name them.
         "amzn" | "sles" | "sled" | "opensuse-leap" => {
+            let id = if id == "sled" {
+                "sles".to_string()
+            } else {
+                id.clone()
+            };
             (!ver.is_empty()).then(|| Namespace::distro(&id, ver))
         }
         _ if like("rhel") && !major.is_empty() => None, // derivative with its own feed
+        _ => None,
+    }
+}
+
+/// The extended-support archive of a release, whose advisories also apply to its
+/// images: a fix published only there is reported as [`FixState::ExtendedSupport`]
+/// (`ubuntu:18.04` -> `ubuntu-pro:18.04`, Ubuntu Pro / ESM; `sles:15.3` ->
+/// `sles-ltss:15.3`, SUSE Long Term Service Pack Support).
+pub fn extended_namespace(ns: &Namespace) -> Option<Namespace> {
+    match ns.distro_parts()? {
+        ("ubuntu", rel) => Some(Namespace::distro("ubuntu-pro", rel)),
+        ("sles", rel) => Some(Namespace::distro("sles-ltss", rel)),
         _ => None,
     }
 }
@@ -99,15 +124,19 @@ pub fn match_package(
     let src_name = pkg.advisory_name().to_string();
     let bin_name = pkg.name.clone();
     let stream = pkg.modularity_label.as_deref().and_then(module_stream);
-    let by_source = lookups.get(ns, &src_name)?;
-    let by_binary = if bin_name != src_name {
-        lookups.get(ns, &bin_name)?
-    } else {
-        Rc::from([])
-    };
-    let mut advisories: Vec<&Advisory> = by_source.iter().collect();
-    for a in by_binary.iter() {
-        if !by_source
+    let extended = extended_namespace(ns);
+    let mut namespaces: Vec<&Namespace> = vec![ns];
+    namespaces.extend(extended.as_ref());
+    let mut fetched: Vec<Rc<[Advisory]>> = Vec::new();
+    for n in &namespaces {
+        fetched.push(lookups.get(n, &src_name)?);
+        if bin_name != src_name {
+            fetched.push(lookups.get(n, &bin_name)?);
+        }
+    }
+    let mut advisories: Vec<&Advisory> = Vec::new();
+    for a in fetched.iter().flat_map(|f| f.iter()) {
+        if !advisories
             .iter()
             .any(|b| b.source == a.source && b.id == a.id)
         {
@@ -122,11 +151,14 @@ pub fn match_package(
             continue;
         }
         report.stats.version_checks += 1;
-        // One finding per (advisory, package): the first matching row wins.
-        for aff in &adv.affected {
-            if aff.namespace != *ns {
-                continue;
-            }
+        // One finding per (advisory, package): the first matching row wins, rows of
+        // the release's own archive before those of its extended-support archive.
+        let rows = adv.affected.iter().filter(|a| a.namespace == *ns).chain(
+            adv.affected
+                .iter()
+                .filter(|a| extended.as_ref() == Some(&a.namespace)),
+        );
+        for aff in rows {
             let (name, version) = if aff.binary_name {
                 (&bin_name, pkg.version.clone())
             } else {
@@ -143,9 +175,13 @@ pub fn match_package(
             }
             match evaluate(aff, scheme, &version) {
                 Ok(Some((fix, rule))) => {
+                    let fix = match fix {
+                        FixState::Fixed(v) if aff.namespace != *ns => FixState::ExtendedSupport(v),
+                        other => other,
+                    };
                     let evidence = Evidence {
                         matcher: scheme.as_str().to_string(),
-                        namespace: ns.clone(),
+                        namespace: aff.namespace.clone(),
                         lookup_name: name.clone(),
                         compared_version: version.clone(),
                         scheme: scheme.as_str().to_string(),

@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use hull_model::{
-    Advisory, Evidence, Finding, FindingPackage, FixState, Inventory, Namespace, Package,
+    Advisory, Coverage, Evidence, Finding, FindingPackage, FixState, Inventory, Namespace, Package,
 };
 use hull_vulndb::Db;
 use serde::Serialize;
@@ -80,6 +80,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub notes: Vec<Note>,
     pub stats: Stats,
+    /// Per ecosystem, how many packages were checked against advisory data and how
+    /// many could not be (their release or ecosystem has no data in the database).
+    pub coverage: Coverage,
 }
 
 /// Match every package of `inventory` against `db`. Findings are sorted by
@@ -90,18 +93,40 @@ pub fn match_inventory(inventory: &Inventory, db: &Db) -> Result<Report, MatchEr
     let ns = inventory.distro.as_ref().and_then(distro::namespace_of);
     if let Some(n) = &ns {
         let has_os = inventory.packages.iter().any(|p| p.ecosystem.is_os());
-        if has_os && !db.has_namespace(n)? {
+        let extended = match distro::extended_namespace(n) {
+            Some(x) => db.has_namespace(&x)?,
+            None => false,
+        };
+        if has_os && !db.has_namespace(n)? && !extended {
             report.stats.os_namespace_without_data = Some(n.to_string());
         }
     }
+    let os_unchecked = match (&ns, &report.stats.os_namespace_without_data) {
+        (None, _) => Some("unknown or unsupported distro release".to_string()),
+        (Some(_), Some(n)) => Some(format!("no advisories for {n} in the database")),
+        _ => None,
+    };
+    let mut ecosystem_has_data: HashMap<hull_model::Ecosystem, bool> = HashMap::new();
     for pkg in &inventory.packages {
         report.stats.packages += 1;
+        let eco = pkg.ecosystem.as_str();
         if pkg.ecosystem.is_os() {
+            report.coverage.add(eco, os_unchecked.as_deref());
             match &ns {
                 Some(ns) => distro::match_package(pkg, ns, &mut lookups, &mut report)?,
                 None => report.stats.os_packages_without_namespace += 1,
             }
         } else {
+            let has = match ecosystem_has_data.get(&pkg.ecosystem) {
+                Some(h) => *h,
+                None => {
+                    let h = db.has_namespace(&Namespace::ecosystem(pkg.ecosystem))?;
+                    ecosystem_has_data.insert(pkg.ecosystem, h);
+                    h
+                }
+            };
+            let reason = format!("no advisories for {eco} in the database");
+            report.coverage.add(eco, (!has).then_some(reason.as_str()));
             language::match_package(pkg, &mut lookups, &mut report)?;
         }
     }

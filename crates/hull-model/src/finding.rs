@@ -47,6 +47,16 @@ impl Namespace {
     pub fn distro_parts(&self) -> Option<(&str, &str)> {
         self.0.split_once(':')
     }
+
+    /// The subscription channel a namespace's fixes are published in, for namespaces
+    /// of an extended-support archive (`ubuntu-pro:18.04` -> `Ubuntu Pro`).
+    pub fn support_channel(&self) -> Option<&'static str> {
+        match self.distro_parts()?.0 {
+            "ubuntu-pro" => Some("Ubuntu Pro"),
+            "sles-ltss" => Some("SUSE LTSS"),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Namespace {
@@ -295,12 +305,10 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// The fixed version when there is one.
+    /// The fixed version when there is one, including one published only in an
+    /// extended-support channel (`fix` says which).
     pub fn fixed_version(&self) -> Option<&str> {
-        match &self.fix {
-            FixState::Fixed(v) => Some(v),
-            _ => None,
-        }
+        self.fix.version()
     }
 }
 

@@ -89,6 +89,33 @@ pub enum FixState {
     /// The release is out of support; no fix will come.
     EndOfLife,
     Unknown,
+    /// Fixed in this version, but published only in the vendor's extended-support
+    /// channel (Ubuntu Pro / ESM): a system without that subscription cannot install it.
+    /// Serialised as `{"state": "extended-support", "version": "…"}`.
+    ExtendedSupport(String),
+}
+
+impl FixState {
+    /// The kebab-case state name (`fixed`, `not-fixed`, `extended-support`, …), as in JSON.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            FixState::Fixed(_) => "fixed",
+            FixState::NotFixed => "not-fixed",
+            FixState::WontFix => "wont-fix",
+            FixState::NotAffected => "not-affected",
+            FixState::EndOfLife => "end-of-life",
+            FixState::Unknown => "unknown",
+            FixState::ExtendedSupport(_) => "extended-support",
+        }
+    }
+
+    /// The version that fixes it, in the free archive or in an extended-support channel.
+    pub fn version(&self) -> Option<&str> {
+        match self {
+            FixState::Fixed(v) | FixState::ExtendedSupport(v) => Some(v),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -101,5 +128,22 @@ mod tests {
         assert_eq!("Important".parse::<Severity>().unwrap(), Severity::High);
         assert_eq!(Severity::from_cvss_score(9.8), Severity::Critical);
         assert_eq!(Severity::from_cvss_score(4.0), Severity::Medium);
+    }
+
+    #[test]
+    fn fix_state_names_match_json() {
+        for f in [
+            FixState::Fixed("1".into()),
+            FixState::NotFixed,
+            FixState::WontFix,
+            FixState::NotAffected,
+            FixState::EndOfLife,
+            FixState::Unknown,
+            FixState::ExtendedSupport("1+esm1".into()),
+        ] {
+            let j = serde_json::to_value(&f).unwrap();
+            assert_eq!(j["state"], f.as_str());
+        }
+        assert_eq!(FixState::ExtendedSupport("2".into()).version(), Some("2"));
     }
 }

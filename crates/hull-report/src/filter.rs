@@ -172,8 +172,12 @@ pub fn apply(findings: Vec<Finding>, filters: &Filters) -> Filtered {
                         })
                 })
                 .or_else(|| {
-                    (filters.ignore_unfixed && !matches!(finding.fix, FixState::Fixed(_)))
-                        .then_some(Suppression::Unfixed)
+                    (filters.ignore_unfixed
+                        && !matches!(
+                            finding.fix,
+                            FixState::Fixed(_) | FixState::ExtendedSupport(_)
+                        ))
+                    .then_some(Suppression::Unfixed)
                 })
                 .or_else(|| match &filters.severities {
                     Some(set) if !set.contains(&finding.severity) => Some(Suppression::Severity {

@@ -16,7 +16,7 @@
 //! let inv = Inventory::default();
 //! let filtered = apply(Vec::new(), &Filters::default());
 //! let details = Details::new();
-//! let report = ScanReport { inventory: &inv, filtered: &filtered, details: &details };
+//! let report = ScanReport { inventory: &inv, filtered: &filtered, details: &details, coverage: None };
 //! let sarif = render(&report, VulnFormat::Sarif, &WriteOptions::fixed("2026-01-01T00:00:00Z")).unwrap();
 //! assert!(sarif.contains("\"version\": \"2.1.0\""));
 //! ```
@@ -153,9 +153,27 @@ pub struct ScanReport<'a> {
     pub inventory: &'a Inventory,
     pub filtered: &'a Filtered,
     pub details: &'a Details,
+    /// What the matcher could check, per ecosystem (`hull_match::Report::coverage`).
+    /// `None` when the caller does not know: every package then counts as checked.
+    pub coverage: Option<&'a hull_model::Coverage>,
 }
 
 impl ScanReport<'_> {
+    /// Checked and unchecked package counts per ecosystem: the matcher's, or, when
+    /// the caller passed none, every inventoried package counted as checked.
+    pub fn coverage(&self) -> hull_model::Coverage {
+        match self.coverage {
+            Some(c) => c.clone(),
+            None => {
+                let mut c = hull_model::Coverage::default();
+                for p in &self.inventory.packages {
+                    c.add(p.ecosystem.as_str(), None);
+                }
+                c
+            }
+        }
+    }
+
     /// Every assessed finding in report order: package file, package, version, id.
     pub fn sorted(&self) -> Vec<&Assessed> {
         let mut v: Vec<&Assessed> = self.filtered.findings.iter().collect();
@@ -391,11 +409,30 @@ pub fn render_and_filter(
     opts: &WriteOptions,
     out: &mut dyn std::io::Write,
 ) -> Result<Filtered, RenderError> {
+    render_and_filter_with_coverage(
+        inventory, findings, None, filters, details, format, opts, out,
+    )
+}
+
+/// [`render_and_filter`] with the matcher's per-ecosystem coverage, so the report
+/// counts checked and unchecked packages apart.
+#[allow(clippy::too_many_arguments)]
+pub fn render_and_filter_with_coverage(
+    inventory: &Inventory,
+    findings: Vec<Finding>,
+    coverage: Option<&hull_model::Coverage>,
+    filters: &crate::filter::Filters,
+    details: &Details,
+    format: VulnFormat,
+    opts: &WriteOptions,
+    out: &mut dyn std::io::Write,
+) -> Result<Filtered, RenderError> {
     let filtered = crate::filter::apply(findings, filters);
     let report = ScanReport {
         inventory,
         filtered: &filtered,
         details,
+        coverage,
     };
     render_to(&report, format, opts, out)?;
     Ok(filtered)

@@ -322,6 +322,7 @@ fn scan_findings(app: &App, id: i64) -> Reply {
         inventory: &scan.inventory,
         filtered: &filtered,
         details: &details,
+        coverage: None,
     };
     let opts = hull_report::WriteOptions::fixed(&scan.summary.scanned_at);
     match hull_report::vuln::json::to_value(&report, &opts) {

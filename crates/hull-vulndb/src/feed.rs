@@ -6,6 +6,7 @@
 //! `hull db import` takes any mix of files, directories and zips.
 
 pub mod alpine;
+pub mod amazon;
 pub mod debian_list;
 pub mod debian_tracker;
 pub mod nvd;
@@ -44,6 +45,10 @@ pub enum Format {
     RedHatCsaf,
     /// NVD CVE API 2.0 (pages or single `cve` objects): severity enrichment only.
     NvdJson,
+    /// endoflife.date product file (`/api/<product>.json`): OS release end-of-life dates.
+    EndOfLife,
+    /// Amazon Linux ALAS `updateinfo.xml` (yum repository metadata).
+    AmazonUpdateinfo,
 }
 
 impl Format {
@@ -60,6 +65,8 @@ impl Format {
             Format::RustsecMarkdown => "rustsec",
             Format::NvdJson => "nvd-json",
             Format::RedHatCsaf => "redhat-csaf",
+            Format::EndOfLife => "endoflife-date",
+            Format::AmazonUpdateinfo => "amazon-updateinfo",
         }
     }
 }
@@ -90,6 +97,8 @@ pub struct Parsed {
     /// Ids the feed marks as rejected (NVD `vulnStatus: Rejected`): not stored, and
     /// removed from the stored source when an incremental update is merged in.
     pub rejected: Vec<String>,
+    /// OS release end-of-life dates (endoflife.date files).
+    pub eol: Vec<crate::eol::ReleaseEol>,
 }
 
 /// Why a whole file could not be read.
@@ -117,6 +126,9 @@ pub fn detect(name: &str, bytes: &[u8]) -> Option<Format> {
         return detect_json(&head, trimmed);
     }
     if trimmed.starts_with("<?xml") || trimmed.starts_with('<') {
+        if head.contains("<updates") && head.contains("<update ") {
+            return Some(Format::AmazonUpdateinfo);
+        }
         return head
             .contains("oval_definitions")
             .then_some(Format::RedHatOval);
@@ -144,6 +156,9 @@ fn has_yaml_key(head: &str, key: &str) -> bool {
 }
 
 fn detect_json(head: &str, text: &str) -> Option<Format> {
+    if head.starts_with('[') && head.contains("\"cycle\"") && head.contains("\"eol\"") {
+        return Some(Format::EndOfLife);
+    }
     if head.contains("\"csaf_version\"") {
         return Some(Format::RedHatCsaf);
     }
@@ -217,6 +232,8 @@ pub fn parse(format: Format, file: &str, bytes: &[u8]) -> Result<Parsed, FeedErr
         Format::RustsecMarkdown => rustsec::parse(file, text),
         Format::NvdJson => nvd::parse(file, text),
         Format::RedHatCsaf => redhat_csaf::parse(file, text),
+        Format::EndOfLife => crate::eol::parse(file, text),
+        Format::AmazonUpdateinfo => amazon::parse(file, text),
     }
 }
 

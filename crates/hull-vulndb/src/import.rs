@@ -194,6 +194,7 @@ pub fn read_path(path: &Path, source: Option<&str>) -> (Vec<SourceUpdate>, ReadS
                 g.origin = path.display().to_string();
                 g.advisories.extend(parsed.advisories);
                 g.skipped.extend(parsed.skipped);
+                g.eol.extend(parsed.eol);
             }
             Err(e) => errors.push(Skipped {
                 file: name.to_string(),

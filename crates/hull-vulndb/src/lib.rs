@@ -22,6 +22,7 @@
 //! ```
 
 pub mod cvss;
+pub mod eol;
 pub mod feed;
 pub mod import;
 pub mod store;

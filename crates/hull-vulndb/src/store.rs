@@ -71,6 +71,8 @@ pub struct SourceData {
     pub merge: bool,
     /// Ids to drop from the stored source when merging (rejected upstream).
     pub remove: Vec<String>,
+    /// OS release end-of-life dates (the `eol:*` sources), replaced with the source.
+    pub eol: Vec<crate::eol::ReleaseEol>,
 }
 
 /// The outcome of reading one source: new data, or why it failed (keep the old).
@@ -253,6 +255,42 @@ impl Db {
             .map_err(sql(&self.path))
     }
 
+    /// End-of-life rows stored by `db update` (empty for a database without them,
+    /// including one written before the table existed).
+    pub fn release_eol(&self) -> Result<Vec<crate::eol::ReleaseEol>, StoreError> {
+        let has_table = self
+            .conn
+            .query_row(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'release_eol'",
+                [],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(sql(&self.path))?
+            .is_some();
+        if !has_table {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT source, distro, release, eol, extended_until FROM release_eol ORDER BY distro, release")
+            .map_err(sql(&self.path))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(crate::eol::ReleaseEol {
+                    source: r.get(0)?,
+                    distro: r.get(1)?,
+                    release: r.get(2)?,
+                    eol: r.get(3)?,
+                    extended_until: r.get(4)?,
+                })
+            })
+            .map_err(sql(&self.path))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(sql(&self.path))?;
+        Ok(rows)
+    }
+
     /// Namespaces present (for choosing a distro release, status output).
     pub fn namespaces(&self) -> Result<Vec<(String, i64)>, StoreError> {
         let mut stmt = self
@@ -318,6 +356,9 @@ CREATE INDEX IF NOT EXISTS affected_advisory ON affected(advisory);
 CREATE TABLE IF NOT EXISTS aliases(alias TEXT NOT NULL, advisory INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS aliases_alias ON aliases(alias);
 CREATE INDEX IF NOT EXISTS aliases_advisory ON aliases(advisory);
+CREATE TABLE IF NOT EXISTS release_eol(
+  source TEXT NOT NULL, distro TEXT NOT NULL, release TEXT NOT NULL, eol TEXT NOT NULL,
+  extended_until TEXT);
 ";
 
 /// What a write changed, per source.
@@ -520,6 +561,15 @@ fn replace_source(
             params![name],
             |r| r.get(0),
         )?;
+    }
+    // End-of-life rows are replaced with their source (never merged).
+    tx.execute("DELETE FROM release_eol WHERE source = ?1", params![name])?;
+    let mut ins_eol = tx.prepare_cached(
+        "INSERT INTO release_eol(source, distro, release, eol, extended_until) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for e in &data.eol {
+        ins_eol.execute(params![name, e.distro, e.release, e.eol, e.extended_until])?;
+        count += 1;
     }
     let formats: Vec<&str> = data.formats.iter().map(|f| f.as_str()).collect();
     tx.execute(

@@ -415,6 +415,7 @@ pub fn parse_download(name: &str, url: &str, bytes: &[u8]) -> Result<SourceData,
                 }
                 data.advisories.extend(parsed.advisories);
                 data.skipped.extend(parsed.skipped);
+                data.eol.extend(parsed.eol);
             }
             Ok(None) => {}
             Err(e) => fatal = Some(e.to_string()),

@@ -41,6 +41,7 @@ pub fn build_db(dir: &Path, name: &str, paths: &[PathBuf]) -> Db {
 fn feed_path(corpus: &Path, note: &str) -> PathBuf {
     let raw = note
         .strip_prefix("feed file: ")
+        .or_else(|| note.strip_prefix("feed: "))
         .unwrap_or(note)
         .split_whitespace()
         .next()
@@ -196,7 +197,7 @@ fn legacy_images_match_expected_findings_exactly() {
     check_legacy_pairs(&c, "truth", &|id| legacy_inventory(&c, id));
 }
 
-/// The same 25 pairs, with the inventory read from the image itself by
+/// The same 27 pairs, with the inventory read from the image itself by
 /// `hull-image` + `hull-catalog` (the path `hull image` takes).
 #[test]
 fn legacy_images_through_the_image_match_expected_findings_exactly() {
@@ -289,6 +290,42 @@ fn check_legacy_pairs(c: &Path, label: &str, inventory_of: &dyn Fn(&str) -> Inve
                 ));
             }
         }
+        // Ubuntu: a fix published only in Ubuntu Pro (ESM) is reported as such, never
+        // as a plain fix and never dropped.
+        if feed == "ubuntu-osv" {
+            let pro_rows = exp["matches"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| m["fix_available_without_pro"] == false)
+                .count();
+            let pro_findings = findings
+                .iter()
+                .filter(|f| matches!(f.fix, hull_model::FixState::ExtendedSupport(_)))
+                .count();
+            println!("[{label}] {image:28} Ubuntu Pro-only rows: expected {pro_rows}, findings {pro_findings}");
+            assert!(pro_rows > 0, "{image}: the corpus has Pro-only rows");
+            for m in exp["matches"].as_array().unwrap() {
+                let pkg = m["package"].as_str().unwrap().split('=').next().unwrap();
+                let adv = m["advisory"].as_str().unwrap();
+                let without_pro = m["fix_available_without_pro"].as_bool().unwrap();
+                let fixed = m["fixed"][0].as_str().unwrap().to_string();
+                let want_fix = if without_pro {
+                    hull_model::FixState::Fixed(fixed)
+                } else {
+                    hull_model::FixState::ExtendedSupport(fixed)
+                };
+                let f = findings
+                    .iter()
+                    .find(|f| f.package.name == pkg && f.advisories[0] == adv);
+                if let Some(f) = f.filter(|f| f.fix != want_fix) {
+                    failures.push(format!(
+                        "{image} x {feed}: {pkg} {adv}: fix {:?}, expected {want_fix:?}",
+                        f.fix
+                    ));
+                }
+            }
+        }
         if want != got {
             let missing: Vec<_> = want.difference(&got).take(5).collect();
             let extra: Vec<_> = got.difference(&want).take(5).collect();
@@ -297,7 +334,7 @@ fn check_legacy_pairs(c: &Path, label: &str, inventory_of: &dyn Fn(&str) -> Inve
             ));
         }
     }
-    assert_eq!(rows, 25, "SUMMARY.tsv rows");
+    assert_eq!(rows, 27, "SUMMARY.tsv rows");
     assert!(
         failures.is_empty(),
         "{} pairs differ:\n{}",

@@ -55,6 +55,7 @@ pub fn to_value(report: &ScanReport, opts: &WriteOptions) -> Result<Value, serde
             .count();
         by_sev.insert(s.as_str().into(), n.into());
     }
+    let coverage = report.coverage();
     Ok(json!({
         "schema_version": SCHEMA_VERSION,
         "kind": "vulnerability-report",
@@ -64,6 +65,9 @@ pub fn to_value(report: &ScanReport, opts: &WriteOptions) -> Result<Value, serde
         "distro": report.inventory.distro,
         "summary": {
             "packages": report.inventory.packages.len(),
+            "checked": coverage.checked(),
+            "unchecked": coverage.unchecked(),
+            "by_ecosystem": coverage,
             "reported": findings.len(),
             "suppressed": suppressed.len(),
             "by_severity": by_sev,

@@ -140,6 +140,7 @@ pub fn to_value(report: &ScanReport, opts: &WriteOptions) -> Result<Value, serde
         }
         results.push(r);
     }
+    let coverage = report.coverage();
     Ok(json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -155,6 +156,9 @@ pub fn to_value(report: &ScanReport, opts: &WriteOptions) -> Result<Value, serde
             "properties": {
                 "imageName": report.inventory.image.target,
                 "created": opts.timestamp,
+                "packagesChecked": coverage.checked(),
+                "packagesUnchecked": coverage.unchecked(),
+                "packagesByEcosystem": coverage,
             },
         }],
     }))

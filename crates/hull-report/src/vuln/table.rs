@@ -29,6 +29,39 @@ fn target(report: &ScanReport, f: &Finding) -> (u8, String) {
     }
 }
 
+/// `Packages: 182 checked (deb 54, pypi 128), 128 not checked (deb 128)`.
+pub fn coverage_line(c: &hull_model::Coverage) -> String {
+    let part = |get: &dyn Fn(&hull_model::EcosystemCoverage) -> usize| {
+        let items: Vec<String> =
+            c.0.iter()
+                .filter(|(_, e)| get(e) > 0)
+                .map(|(k, e)| format!("{k} {}", get(e)))
+                .collect();
+        if items.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", items.join(", "))
+        }
+    };
+    let mut line = format!("Packages: {} checked{}", c.checked(), part(&|e| e.checked));
+    if c.unchecked() > 0 {
+        line.push_str(&format!(
+            ", {} NOT checked{}",
+            c.unchecked(),
+            part(&|e| e.unchecked)
+        ));
+    }
+    line
+}
+
+/// Where an extended-support fix is published (`Ubuntu Pro`).
+fn extended_channel(f: &Finding) -> &'static str {
+    f.evidence
+        .namespace
+        .support_channel()
+        .unwrap_or("extended support")
+}
+
 /// `Total: 3 (CRITICAL: 1, HIGH: 2, …)`, most severe first.
 pub fn count_line(findings: &[&Finding]) -> String {
     let mut counts: BTreeMap<Severity, usize> = BTreeMap::new();
@@ -98,8 +131,18 @@ pub fn render(report: &ScanReport, width: usize) -> String {
     let id_w = w((13, 24), &|f| f.id.chars().count());
     let sev_w = 10;
     let inst_w = w((9, 18), &|f| f.package.version.chars().count());
-    let fix_w = w((5, 18), &|f| {
-        f.fixed_version().map_or(0, |v| v.chars().count())
+    // A fix only in an extended-support channel names the channel: room for it.
+    let any_extended = reported
+        .iter()
+        .any(|f| matches!(f.fix, hull_model::FixState::ExtendedSupport(_)));
+    let fix_w = w((5, if any_extended { 34 } else { 18 }), &|f| {
+        f.fixed_version().map_or(0, |v| {
+            v.chars().count()
+                + match f.fix {
+                    hull_model::FixState::ExtendedSupport(_) => extended_channel(f).len() + 3,
+                    _ => 0,
+                }
+        })
     });
     let title_w = width
         .saturating_sub(lib_w + id_w + sev_w + inst_w + fix_w + 5)
@@ -116,13 +159,24 @@ pub fn render(report: &ScanReport, width: usize) -> String {
         );
         let _ = writeln!(out, "{}", r.trim_end());
     };
+    let coverage = report.coverage();
     if groups.is_empty() {
         out.push('\n');
-        let _ = writeln!(
-            out,
-            "No vulnerabilities found ({} packages checked).",
-            inv.packages.len()
-        );
+        if coverage.unchecked() == 0 {
+            let _ = writeln!(
+                out,
+                "No vulnerabilities found ({} packages checked).",
+                coverage.checked()
+            );
+        } else {
+            // Nothing found among what was checked is not "no vulnerabilities".
+            let _ = writeln!(
+                out,
+                "No vulnerabilities found in the {} packages checked; {} packages were NOT checked.",
+                coverage.checked(),
+                coverage.unchecked()
+            );
+        }
     }
     for ((_, name), fs) in &groups {
         out.push('\n');
@@ -143,6 +197,9 @@ pub fn render(report: &ScanReport, width: usize) -> String {
         for f in fs {
             let fixed = match &f.fix {
                 hull_model::FixState::Fixed(v) => v.clone(),
+                hull_model::FixState::ExtendedSupport(v) => {
+                    format!("{v} ({})", extended_channel(f))
+                }
                 hull_model::FixState::WontFix => "(won't fix)".into(),
                 hull_model::FixState::EndOfLife => "(end of life)".into(),
                 _ => String::new(),
@@ -185,6 +242,16 @@ pub fn render(report: &ScanReport, width: usize) -> String {
             );
             let _ = writeln!(out, "{}", cut(&line, width));
         }
+    }
+    out.push('\n');
+    let _ = writeln!(out, "{}", cut(&coverage_line(&coverage), width));
+    for (eco, c) in coverage.0.iter().filter(|(_, c)| c.unchecked > 0) {
+        let line = format!(
+            "warning: {} {eco} packages not checked: {}",
+            c.unchecked,
+            c.reason.as_deref().unwrap_or("no advisory data")
+        );
+        let _ = writeln!(out, "{}", cut(&line, width));
     }
     for e in &report.filtered.expired_ignores {
         let line = format!(

@@ -213,6 +213,7 @@ fn out(format: VulnFormat, filters: &Filters) -> String {
         inventory: &inv,
         filtered: &f,
         details: &d,
+        coverage: None,
     };
     render(&r, format, &WriteOptions::fixed(TS)).unwrap()
 }
@@ -594,6 +595,7 @@ fn outputs_are_deterministic() {
                 inventory: &inv,
                 filtered: &a,
                 details: &d,
+                coverage: None,
             },
             format,
             &WriteOptions::fixed(TS),
@@ -604,6 +606,7 @@ fn outputs_are_deterministic() {
                 inventory: &inv,
                 filtered: &b,
                 details: &d,
+                coverage: None,
             },
             format,
             &WriteOptions::fixed(TS),

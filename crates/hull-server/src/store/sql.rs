@@ -256,6 +256,7 @@ fn fix_state(f: &FixState) -> &'static str {
         FixState::NotAffected => "not-affected",
         FixState::EndOfLife => "end-of-life",
         FixState::Unknown => "unknown",
+        FixState::ExtendedSupport(_) => "extended-support",
     }
 }
 

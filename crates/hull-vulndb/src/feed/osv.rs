@@ -211,6 +211,7 @@ pub fn record(rec: &serde_json::Value) -> Result<Advisory, String> {
             .unwrap_or(FixState::NotFixed);
         affected.push(Affected {
             severity: row_severity,
+            binary_name: names_binary_packages(&namespace),
             ..Affected::new(
                 namespace,
                 package,
@@ -283,10 +284,91 @@ pub fn namespace_of(eco: &str) -> Namespace {
     match (base, rest.as_slice()) {
         ("Debian", [rel, ..]) => Namespace::distro("debian", rel),
         ("Alpine", [rel, ..]) => Namespace::distro("alpine", rel.trim_start_matches('v')),
-        ("Ubuntu", ["Pro", rel, ..]) => Namespace::distro("ubuntu-pro", rel),
-        ("Ubuntu", [rel, ..]) => Namespace::distro("ubuntu", rel),
+        ("Ubuntu", rest) => ubuntu_namespace(rest),
+        ("SUSE" | "openSUSE", [product]) => suse_namespace(base, product)
+            .unwrap_or_else(|| Namespace::from_key(&format!("osv:{}", eco.to_ascii_lowercase()))),
         _ => Namespace::from_key(&format!("osv:{}", eco.to_ascii_lowercase())),
     }
+}
+
+/// Canonical's Ubuntu ecosystems (`Ubuntu:18.04:LTS`, `Ubuntu:25.04`,
+/// `Ubuntu:Pro:18.04:LTS`, `Ubuntu:Pro:FIPS-updates:20.04:LTS`,
+/// `Ubuntu:Pro:22.04:LTS:Realtime:Kernel`), after the leading `Ubuntu`. The standard
+/// archive is `ubuntu:<release>`; ESM (Ubuntu Pro) is `ubuntu-pro:<release>`, which
+/// the matcher also consults for an Ubuntu image and reports as a fix only available
+/// with Ubuntu Pro. The other Pro services (FIPS kernels and libraries, the realtime
+/// kernel) get a namespace of their own that no stock image matches.
+fn ubuntu_namespace(rest: &[&str]) -> Namespace {
+    let is_release = |s: &str| {
+        let mut p = s.split('.');
+        matches!((p.next(), p.next(), p.next()), (Some(a), Some(b), None)
+            if !a.is_empty() && !b.is_empty() && a.bytes().chain(b.bytes()).all(|c| c.is_ascii_digit()))
+    };
+    let Some(at) = rest.iter().position(|s| is_release(s)) else {
+        return Namespace::from_key(&format!(
+            "osv:ubuntu:{}",
+            rest.join(":").to_ascii_lowercase()
+        ));
+    };
+    let rel = rest[at];
+    let before: Vec<String> = rest[..at].iter().map(|s| s.to_ascii_lowercase()).collect();
+    // Suffixes after `LTS` name a Pro service (`Realtime:Kernel`).
+    let after: Vec<String> = rest[at + 1..]
+        .iter()
+        .filter(|s| !s.eq_ignore_ascii_case("LTS"))
+        .map(|s| s.to_ascii_lowercase())
+        .collect();
+    let family: Vec<String> = std::iter::once("ubuntu".to_string())
+        .chain(before)
+        .chain(after)
+        .collect();
+    Namespace::distro(&family.join("-"), rel)
+}
+
+/// SUSE's OSV ecosystems name a product and its service pack: `SUSE:Linux Enterprise
+/// Server 15 SP3`, `SUSE:Linux Enterprise Module for Basesystem 15 SP3` (SLE 15 files
+/// base packages under the module that ships them, which os-release does not name, so
+/// every `Linux Enterprise` product of one release shares `sles:15.3`),
+/// `SUSE:Linux Enterprise Server 15 SP3-LTSS` (paid Long Term Service Pack Support:
+/// `sles-ltss:15.3`), `SUSE:Linux Enterprise Micro 5.3` (`sle-micro:5.3`),
+/// `openSUSE:Leap 15.3` (`opensuse-leap:15.3`). `None` for other products
+/// (Tumbleweed has no release to key on).
+fn suse_namespace(vendor: &str, product: &str) -> Option<Namespace> {
+    let mut words: Vec<&str> = product.split_whitespace().collect();
+    let last = words.pop()?;
+    let (last, ltss) = match last.strip_suffix("-LTSS") {
+        Some(l) => (l, true),
+        None => (last, false),
+    };
+    let numeric = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit() || c == b'.');
+    // `15 SP3` or `15-SP3` or `16.0` / `5.3`.
+    let release = if let Some(sp) = last.strip_prefix("SP").filter(|s| numeric(s)) {
+        let major = words.pop().filter(|m| numeric(m))?;
+        format!("{major}.{sp}")
+    } else if let Some((major, sp)) = last.split_once("-SP") {
+        (numeric(major) && numeric(sp)).then(|| format!("{major}.{sp}"))?
+    } else if numeric(last) {
+        last.to_string()
+    } else {
+        return None;
+    };
+    let name = words.join(" ");
+    let family = match (vendor, name.as_str()) {
+        ("openSUSE", "Leap") => "opensuse-leap",
+        ("SUSE", n) if n.starts_with("Linux Enterprise Micro") => "sle-micro",
+        ("SUSE", n) if n.starts_with("Linux Enterprise") && ltss => "sles-ltss",
+        ("SUSE", n) if n.starts_with("Linux Enterprise") => "sles",
+        _ => return None,
+    };
+    Some(Namespace::distro(family, &release))
+}
+
+/// SUSE's OSV records name binary rpms (`libopenssl1_1`), not source packages.
+fn names_binary_packages(ns: &Namespace) -> bool {
+    matches!(
+        ns.distro_parts().map(|(d, _)| d),
+        Some("sles" | "sles-ltss" | "sle-micro" | "opensuse-leap")
+    )
 }
 
 /// Package names as the ecosystem compares them.
@@ -325,7 +407,33 @@ mod tests {
         );
         assert_eq!(namespace_of("Debian:10").as_str(), "debian:10");
         assert_eq!(namespace_of("Alpine:v3.18").as_str(), "alpine:3.18");
-        assert_eq!(namespace_of("Ubuntu:14.04:LTS").as_str(), "ubuntu:14.04");
+        for (eco, ns) in [
+            ("Ubuntu:14.04:LTS", "ubuntu:14.04"),
+            ("Ubuntu:25.04", "ubuntu:25.04"),
+            ("Ubuntu:Pro:18.04:LTS", "ubuntu-pro:18.04"),
+            (
+                "Ubuntu:Pro:FIPS-updates:20.04:LTS",
+                "ubuntu-pro-fips-updates:20.04",
+            ),
+            ("Ubuntu:Pro:FIPS:16.04:LTS", "ubuntu-pro-fips:16.04"),
+            ("SUSE:Linux Enterprise Server 15 SP3", "sles:15.3"),
+            (
+                "SUSE:Linux Enterprise Module for Basesystem 15 SP3",
+                "sles:15.3",
+            ),
+            ("SUSE:Linux Enterprise Server 15 SP3-LTSS", "sles-ltss:15.3"),
+            ("SUSE:Linux Enterprise Server 12 SP5", "sles:12.5"),
+            ("SUSE:Linux Enterprise Server 16.0", "sles:16.0"),
+            ("SUSE:Linux Enterprise Micro 5.3", "sle-micro:5.3"),
+            ("openSUSE:Leap 15.3", "opensuse-leap:15.3"),
+            ("openSUSE:Tumbleweed", "osv:opensuse:tumbleweed"),
+            (
+                "Ubuntu:Pro:22.04:LTS:Realtime:Kernel",
+                "ubuntu-pro-realtime-kernel:22.04",
+            ),
+        ] {
+            assert_eq!(namespace_of(eco).as_str(), ns, "{eco}");
+        }
         assert_eq!(namespace_of("crates.io").as_str(), "cargo");
     }
 

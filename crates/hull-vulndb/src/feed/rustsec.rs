@@ -105,7 +105,7 @@ pub fn parse(file: &str, text: &str) -> Result<Parsed, FeedError> {
         }],
         skipped: vec![],
         source_hint: Some("rustsec".into()),
-        rejected: vec![],
+        ..Parsed::default()
     })
 }
 

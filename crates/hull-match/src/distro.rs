@@ -218,6 +218,9 @@ pub fn match_package(
     if ns.distro_parts().is_some_and(|(d, _)| d == "alpine") {
         found = per_cve_rows(found, scheme);
     }
+    if ns.distro_parts().is_some_and(|(d, _)| d == "ubuntu") {
+        found = merge_usn_into_cve_records(found);
+    }
     report.findings.extend(found);
     Ok(())
 }
@@ -266,6 +269,53 @@ pub fn per_cve_rows(found: Vec<Finding>, scheme: Scheme) -> Vec<Finding> {
         }
     }
     rows
+}
+
+/// Canonical publishes each fix twice: as a notice (`USN-4662-1`, listing its CVEs in
+/// `upstream`) and per CVE (`UBUNTU-CVE-2020-1971`, which also carries CVEs with no fix
+/// yet). With both forms imported, one package would show the same flaw twice. The
+/// per-CVE rows are kept (one row per CVE, every fix state); a notice whose CVEs are
+/// all covered by them is folded in: its id joins their aliases and becomes their
+/// `fix_advisory` (the notice that ships the fix). A notice with a CVE no per-CVE row
+/// covers, or with no CVE at all (USN-5079-3), stays a row of its own.
+pub fn merge_usn_into_cve_records(found: Vec<Finding>) -> Vec<Finding> {
+    let cve_of = |f: &Finding| {
+        f.advisories
+            .first()
+            .and_then(|a| a.strip_prefix("UBUNTU-"))
+            .filter(|c| c.starts_with("CVE-"))
+            .map(str::to_string)
+    };
+    let covered: std::collections::BTreeSet<String> = found.iter().filter_map(cve_of).collect();
+    if covered.is_empty() {
+        return found;
+    }
+    let (notices, mut rest): (Vec<Finding>, Vec<Finding>) = found
+        .into_iter()
+        .partition(|f| f.advisories.first().is_some_and(|a| a.starts_with("USN-")));
+    for usn in notices {
+        let cves: Vec<&String> = usn
+            .aliases
+            .iter()
+            .filter(|a| a.starts_with("CVE-"))
+            .collect();
+        if cves.is_empty() || !cves.iter().all(|c| covered.contains(*c)) {
+            rest.push(usn);
+            continue;
+        }
+        let usn_id = usn.advisories[0].clone();
+        for f in rest.iter_mut() {
+            if cve_of(f).is_some_and(|c| cves.contains(&&c)) {
+                if !f.aliases.contains(&usn_id) {
+                    f.aliases.push(usn_id.clone());
+                    f.aliases.sort();
+                }
+                f.fix_advisory.get_or_insert_with(|| usn_id.clone());
+                f.evidence.records.push(format!("{}:{usn_id}", usn.source));
+            }
+        }
+    }
+    rest
 }
 
 /// The fix state that clears both rows: the higher fixed version when both have one.

@@ -32,6 +32,11 @@ pub enum Kind {
     /// of a plain `hull db update` until one NVD update has succeeded (the first full
     /// download takes about 15 minutes without an API key); `--source nvd` adds it.
     NvdApi,
+    /// A yum repository's `updateinfo` (Amazon Linux ALAS): `url` is the repository's
+    /// `mirror.list`; its first URL is the repository base, whose
+    /// `repodata/repomd.xml` names the (content-addressed, gzip'd) updateinfo file.
+    /// Only that last file is fetched conditionally.
+    YumUpdateinfo,
 }
 
 /// One upstream feed.
@@ -99,6 +104,18 @@ macro_rules! redhat_oval {
     };
 }
 
+/// endoflife.date's lifecycle file of one product (OS release end-of-life dates).
+macro_rules! eol {
+    ($product:literal) => {
+        Upstream {
+            name: concat!("eol:", $product),
+            url: concat!("https://endoflife.date/api/", $product, ".json"),
+            mirror_path: concat!("eol/", $product, ".json"),
+            kind: Kind::File,
+        }
+    };
+}
+
 /// NVD's CVE API 2.0 base URL (query parameters are added per page).
 pub const NVD_URL: &str = "https://services.nvd.nist.gov/rest/json/cves/2.0";
 
@@ -138,6 +155,35 @@ pub const SOURCES: &[Upstream] = &[
     redhat_oval!("7"),
     redhat_oval!("8"),
     redhat_oval!("9"),
+    // Canonical's Ubuntu OSV records (USN and UBUNTU-CVE forms) as OSV.dev exports
+    // them: one zip, which hull reads (Canonical's own download is an xz tarball).
+    osv!("Ubuntu"),
+    // SUSE's OSV records (SLE and openSUSE, per product and service pack).
+    osv!("SUSE"),
+    osv!("openSUSE"),
+    Upstream {
+        name: "amazon-alas:2023",
+        url: "https://cdn.amazonlinux.com/al2023/core/mirrors/latest/x86_64/mirror.list",
+        mirror_path: "amazon/al2023/core/mirrors/latest/x86_64/mirror.list",
+        kind: Kind::YumUpdateinfo,
+    },
+    Upstream {
+        name: "amazon-alas:2",
+        url: "https://cdn.amazonlinux.com/2/core/latest/x86_64/mirror.list",
+        mirror_path: "amazon/2/core/latest/x86_64/mirror.list",
+        kind: Kind::YumUpdateinfo,
+    },
+    eol!("alpine"),
+    eol!("amazon-linux"),
+    eol!("centos"),
+    eol!("debian"),
+    eol!("rhel"),
+    eol!("sles"),
+    eol!("opensuse"),
+    eol!("ubuntu"),
+    eol!("almalinux"),
+    eol!("rocky-linux"),
+    eol!("oracle-linux"),
     osv!("PyPI"),
     osv!("npm"),
     osv!("crates.io"),
@@ -499,6 +545,7 @@ pub fn run(
                 }),
             }),
             Kind::NvdApi => nvd_update(&agent, s.name, &url, prev, opts, progress),
+            Kind::YumUpdateinfo => yum_updateinfo(&agent, s.name, &url, prev, opts, progress),
         };
         let outcome = match fetched {
             Ok(None) => SourceResult {
@@ -567,6 +614,106 @@ fn failed(
         error: Some(error),
         records: prev.map(|p| p.records).unwrap_or(0),
         skipped: vec![],
+    }
+}
+
+/// Follow a yum repository from its `mirror.list` to its updateinfo and parse it.
+fn yum_updateinfo(
+    agent: &ureq::Agent,
+    name: &str,
+    mirror_list: &str,
+    prev: Option<&SourceInfo>,
+    opts: &Options,
+    progress: &dyn Fn(Progress<'_>),
+) -> Result<Option<SourceData>, String> {
+    let plain = |url: &str| -> Result<Vec<u8>, String> {
+        let get = Get {
+            source: name,
+            url,
+            prev: None,
+            nvd_key: None,
+            bytes_progress: false,
+            min_backoff: Duration::ZERO,
+        };
+        match fetch(agent, &get, opts, progress)? {
+            Fetched::Body { bytes, .. } => Ok(bytes),
+            Fetched::NotModified => Err(format!("{url}: unexpected 304")),
+        }
+    };
+    let list = plain(mirror_list)?;
+    let base = std::str::from_utf8(&list)
+        .ok()
+        .and_then(first_mirror)
+        .ok_or_else(|| format!("{mirror_list}: no repository URL in the mirror list"))?;
+    let repomd_url = format!("{}/repodata/repomd.xml", base.trim_end_matches('/'));
+    let repomd = plain(&repomd_url)?;
+    let href = std::str::from_utf8(&repomd)
+        .ok()
+        .and_then(updateinfo_href)
+        .ok_or_else(|| format!("{repomd_url}: no updateinfo in the repository metadata"))?;
+    if href.contains("..") || href.starts_with('/') || href.contains("://") {
+        return Err(format!(
+            "{repomd_url}: updateinfo location `{href}` leaves the repository"
+        ));
+    }
+    let url = format!("{}/{href}", base.trim_end_matches('/'));
+    let get = Get {
+        source: name,
+        url: &url,
+        prev,
+        nvd_key: None,
+        bytes_progress: true,
+        min_backoff: Duration::ZERO,
+    };
+    match fetch(agent, &get, opts, progress)? {
+        Fetched::NotModified => Ok(None),
+        Fetched::Body {
+            bytes,
+            etag,
+            last_modified,
+        } => parse_download(name, &url, &bytes).map(|mut data| {
+            data.etag = etag;
+            data.last_modified = last_modified;
+            Some(data)
+        }),
+    }
+}
+
+/// The first `http(s)://` line of a yum `mirror.list`.
+fn first_mirror(text: &str) -> Option<String> {
+    text.lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("https://") || l.starts_with("http://"))
+        .map(str::to_string)
+}
+
+/// `<data type="updateinfo"><location href="repodata/…-updateinfo.xml.gz"/>` of a
+/// `repomd.xml`.
+fn updateinfo_href(repomd: &str) -> Option<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(repomd);
+    let mut in_updateinfo = false;
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
+                b"data" => {
+                    in_updateinfo = e.attributes().flatten().any(|a| {
+                        a.key.local_name().as_ref() == b"type" && a.value.as_ref() == b"updateinfo"
+                    })
+                }
+                b"location" if in_updateinfo => {
+                    return e
+                        .attributes()
+                        .flatten()
+                        .find(|a| a.key.local_name().as_ref() == b"href")
+                        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()));
+                }
+                _ => {}
+            },
+            Event::End(e) if e.local_name().as_ref() == b"data" => in_updateinfo = false,
+            Event::Eof => return None,
+            _ => {}
+        }
     }
 }
 
@@ -754,5 +901,30 @@ mod tests {
         assert_eq!(rh.len(), 4);
         assert!(rh.iter().all(|s| s.url.ends_with(".oval.xml.bz2")));
         assert_eq!(selected(&["nvd".into()]).unwrap()[0].kind, Kind::NvdApi);
+        assert_eq!(selected(&["eol:".into()]).unwrap().len(), 11);
+        assert_eq!(selected(&["amazon-alas".into()]).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn yum_mirror_list_and_repomd() {
+        assert_eq!(
+            first_mirror(
+                "# comment\n\nhttps://cdn.example/al2023/core/guids/abc/x86_64/\nhttps://b/\n"
+            )
+            .as_deref(),
+            Some("https://cdn.example/al2023/core/guids/abc/x86_64/")
+        );
+        assert_eq!(first_mirror("nothing here"), None);
+        let repomd = r#"<?xml version="1.0" encoding="UTF-8"?>
+<repomd xmlns="http://linux.duke.edu/metadata/repo" xmlns:rpm="http://linux.duke.edu/metadata/rpm">
+  <revision>1700000000</revision>
+  <data type="primary"><location href="repodata/1-primary.xml.gz"/></data>
+  <data type="updateinfo"><checksum type="sha256">ab</checksum><location href="repodata/2-updateinfo.xml.gz"/></data>
+</repomd>"#;
+        assert_eq!(
+            updateinfo_href(repomd).as_deref(),
+            Some("repodata/2-updateinfo.xml.gz")
+        );
+        assert_eq!(updateinfo_href("<repomd/>"), None);
     }
 }

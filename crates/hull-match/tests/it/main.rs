@@ -14,6 +14,7 @@ use hull_vulndb::{import, store, Db};
 use serde_json::Value;
 
 mod app_debian;
+mod distros;
 
 /// The shared corpus (`None` after a loud SKIP; a failure under HULL_REQUIRE_CORPUS=1).
 pub fn corpus() -> Option<PathBuf> {
@@ -62,7 +63,7 @@ fn feed_path(corpus: &Path, note: &str) -> PathBuf {
 }
 
 /// The inventory of a legacy image, from its ground truth file.
-fn legacy_inventory(corpus: &Path, id: &str) -> Inventory {
+pub fn legacy_inventory(corpus: &Path, id: &str) -> Inventory {
     let truth: Value = serde_json::from_slice(
         &std::fs::read(corpus.join(format!("truth/legacy/{id}.json"))).unwrap(),
     )
@@ -75,13 +76,23 @@ fn legacy_inventory(corpus: &Path, id: &str) -> Inventory {
         ("ubuntu", Ecosystem::Deb)
     } else if id.starts_with("centos") {
         ("centos", Ecosystem::Rpm)
+    } else if id.starts_with("amazonlinux") {
+        ("amzn", Ecosystem::Rpm)
+    } else if id.starts_with("sles") {
+        ("sles", Ecosystem::Rpm)
     } else {
         panic!("unknown legacy image {id}")
     };
-    let version_id = id.split('-').nth(1).unwrap().to_string();
+    let mut version_id = id.split('-').nth(1).unwrap().to_string();
+    if distro_id == "amzn" {
+        // os-release says `2023`; the image is named after its point release.
+        version_id = version_id.split('.').next().unwrap().to_string();
+    }
     let path = ImagePath::new(match eco {
         Ecosystem::Apk => "lib/apk/db/installed",
         Ecosystem::Deb => "var/lib/dpkg/status",
+        _ if distro_id == "amzn" => "var/lib/rpm/rpmdb.sqlite",
+        _ if distro_id == "sles" => "usr/lib/sysimage/rpm/Packages.db",
         _ => "var/lib/rpm/Packages",
     })
     .unwrap();

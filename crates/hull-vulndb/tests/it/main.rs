@@ -206,6 +206,8 @@ fn fuzz_seeds_replay_without_panics() {
         "feed_redhat_api",
         "feed_debian_tracker",
         "feed_blob",
+        "feed_amazon_updateinfo",
+        "feed_eol",
         "cvss_vector",
     ] {
         let dir = seeds.join(target);
@@ -262,8 +264,13 @@ fn fuzz_seeds_replay_without_panics() {
                     feed::Format::OsvJson,
                     feed::Format::OsvYaml,
                     feed::Format::RustsecMarkdown,
+                    feed::Format::AmazonUpdateinfo,
                 ] {
                     let _ = feed::parse(f, "seed", bytes);
+                }
+                // endoflife.date files are named after their product.
+                for f in [feed::Format::EndOfLife, feed::Format::OsvJson] {
+                    let _ = feed::parse(f, "seed/ubuntu.json", bytes);
                 }
             }
             n += 1;

@@ -719,3 +719,6 @@ fn sigkill_mid_write_leaves_previous_db() {
         .unwrap();
     assert!(buf.starts_with(b"SQLite format 3\0"));
 }
+
+/// The distro sources (Ubuntu, SUSE, Amazon Linux, end of life) over the same server.
+mod distro_sources;

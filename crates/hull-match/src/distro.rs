@@ -45,6 +45,8 @@ pub fn namespace_of(d: &Distro) -> Option<Namespace> {
             let (a, b) = (parts.next()?, parts.next()?);
             Some(Namespace::distro("alpine", &format!("{a}.{b}")))
         }
+        // Rolling distributions with one advisory set each.
+        "wolfi" | "chainguard" => Some(Namespace::distro(&id, "rolling")),
         "rhel" | "centos" | "rocky" | "almalinux" => {
             (!major.is_empty()).then(|| Namespace::distro("rhel", major))
         }
@@ -215,7 +217,10 @@ pub fn match_package(
             }
         }
     }
-    if ns.distro_parts().is_some_and(|(d, _)| d == "alpine") {
+    if ns
+        .distro_parts()
+        .is_some_and(|(d, _)| matches!(d, "alpine" | "wolfi" | "chainguard"))
+    {
         found = per_cve_rows(found, scheme);
     }
     if ns.distro_parts().is_some_and(|(d, _)| d == "ubuntu") {

@@ -15,6 +15,7 @@ pub mod redhat_api;
 pub mod redhat_csaf;
 pub mod redhat_oval;
 pub mod rustsec;
+pub mod wolfi;
 
 use hull_model::Advisory;
 use serde::Serialize;
@@ -23,7 +24,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
-    /// Alpine secdb, JSON (`secdb.alpinelinux.org/vX.Y/main.json`).
+    /// Alpine secdb, JSON (`secdb.alpinelinux.org/vX.Y/main.json`); also Wolfi's and
+    /// Chainguard's `security.json` (same shape, see [`wolfi`]).
     AlpineJson,
     /// Alpine secdb, YAML (the historical alpine-secdb repository).
     AlpineYaml,
@@ -168,6 +170,11 @@ fn detect_json(head: &str, text: &str) -> Option<Format> {
         return Some(Format::NvdJson);
     }
     if head.contains("\"distroversion\"") && head.contains("\"packages\"") {
+        return Some(Format::AlpineJson);
+    }
+    // Wolfi / Chainguard secdb: Alpine's shape with `apkurl`/`urlprefix` instead of
+    // `distroversion`.
+    if head.contains("\"urlprefix\"") && head.contains("\"packages\"") {
         return Some(Format::AlpineJson);
     }
     if head.contains("\"affected_release\"")

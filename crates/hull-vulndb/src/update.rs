@@ -173,6 +173,18 @@ pub const SOURCES: &[Upstream] = &[
         mirror_path: "amazon/2/core/latest/x86_64/mirror.list",
         kind: Kind::YumUpdateinfo,
     },
+    Upstream {
+        name: "wolfi-secdb",
+        url: "https://packages.wolfi.dev/os/security.json",
+        mirror_path: "wolfi/os/security.json",
+        kind: Kind::File,
+    },
+    Upstream {
+        name: "chainguard-secdb",
+        url: "https://packages.cgr.dev/chainguard/security.json",
+        mirror_path: "chainguard/chainguard/security.json",
+        kind: Kind::File,
+    },
     eol!("alpine"),
     eol!("amazon-linux"),
     eol!("centos"),

@@ -186,3 +186,41 @@ fn ubuntu_usn_and_cve_forms_are_one_row_per_cve() {
     assert!(r.findings[0].aliases.contains(&"USN-9000-1".to_string()));
     assert_eq!(r.findings[0].severity, hull_model::Severity::Medium);
 }
+
+/// Wolfi: Alpine's secdb shape and apk version order. Edge cases: `9.6_p1-r0` is
+/// older than `9.6_p1-r1` (revision), `9.6_p2-r0` is newer than `9.6_p1-r5` (`_p`
+/// patch level before revision), `1.2.3-r10` is newer than `1.2.3-r9` (numeric
+/// revisions); a `0` key means never affected. Hand-written in Wolfi's layout.
+#[test]
+fn wolfi_secdb_in_apk_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let feed = tmp.path().join("security.json");
+    std::fs::write(
+        &feed,
+        r#"{"apkurl":"{{urlprefix}}/{{reponame}}/{{arch}}/{{pkg.name}}-{{pkg.ver}}.apk","archs":["x86_64","aarch64"],
+        "reponame":"os","urlprefix":"https://packages.wolfi.dev","packages":[
+        {"pkg":{"name":"openssh","secfixes":{"9.6_p1-r1":["CVE-2023-51385"],"9.6_p1-r5":["CVE-2024-0001"],"0":["CVE-2007-2768"]}}},
+        {"pkg":{"name":"zlib","secfixes":{"1.2.3-r9":["CVE-2022-37434"]}}}]}"#,
+    )
+    .unwrap();
+    let db = build_db(tmp.path(), "wolfi", &[feed]);
+    let inv = |openssh: &str| -> Inventory {
+        serde_json::from_str(&format!(
+            r#"{{"image":{{"target":"t"}},"distro":{{"id":"wolfi","version_id":"20230201","path":"/etc/os-release"}},
+            "packages":[
+             {{"ecosystem":"apk","name":"openssh-client","version":"{openssh}","source_name":"openssh","source_version":"{openssh}",
+               "purl":"pkg:apk/wolfi/openssh-client@{openssh}","path":"/lib/apk/db/installed","found_by":"apk"}},
+             {{"ecosystem":"apk","name":"zlib","version":"1.2.3-r10","source_name":"zlib","source_version":"1.2.3-r10",
+               "purl":"pkg:apk/wolfi/zlib@1.2.3-r10","path":"/lib/apk/db/installed","found_by":"apk"}}]}}"#
+        ))
+        .unwrap()
+    };
+    let ids = |v: &str| -> Vec<String> {
+        let r = hull_match::match_inventory(&inv(v), &db).unwrap();
+        assert_eq!(r.coverage.unchecked(), 0);
+        r.findings.iter().map(|f| f.id.clone()).collect()
+    };
+    assert_eq!(ids("9.6_p1-r0"), ["CVE-2023-51385", "CVE-2024-0001"]);
+    assert_eq!(ids("9.6_p1-r1"), ["CVE-2024-0001"]);
+    assert!(ids("9.6_p2-r0").is_empty());
+}

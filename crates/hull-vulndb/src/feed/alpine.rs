@@ -20,6 +20,16 @@ pub fn parse(format: Format, file: &str, text: &str) -> Result<Parsed, FeedError
     } else {
         serde_json::from_str(text).map_err(|e| syntax(file, format, e))?
     };
+    if doc.get("distroversion").is_none() {
+        if let Some((ns, source)) = super::wolfi::namespace_of(&doc) {
+            let mut out = Parsed {
+                source_hint: Some(source.to_string()),
+                ..Parsed::default()
+            };
+            entries(format, file, &doc, &ns, source, &mut out)?;
+            return Ok(out);
+        }
+    }
     let distroversion = doc
         .get("distroversion")
         .and_then(|v| v.as_str())
@@ -35,6 +45,20 @@ pub fn parse(format: Format, file: &str, text: &str) -> Result<Parsed, FeedError
         source_hint: Some(format!("alpine-secdb:v{release}-{repo}")),
         ..Parsed::default()
     };
+    entries(format, file, &doc, &ns, "alpine-secdb", &mut out)?;
+    Ok(out)
+}
+
+/// The `packages[].pkg.secfixes` of a secdb document (Alpine, Wolfi, Chainguard), as
+/// one advisory per (package, fixed version) in `ns`.
+pub(crate) fn entries(
+    format: Format,
+    file: &str,
+    doc: &serde_json::Value,
+    ns: &Namespace,
+    source: &str,
+    out: &mut Parsed,
+) -> Result<(), FeedError> {
     // An empty YAML list is written `packages:` (null); a missing key is an error.
     let empty = Vec::new();
     let packages = match doc.get("packages") {
@@ -122,14 +146,14 @@ pub fn parse(format: Format, file: &str, text: &str) -> Result<Parsed, FeedError
             };
             out.advisories.push(Advisory {
                 id: format!("{name}@{fixed}"),
-                source: "alpine-secdb".into(),
+                source: source.into(),
                 aliases,
                 affected: vec![Affected::new(ns.clone(), name, rule, fix)],
                 ..Default::default()
             });
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// `v3.9` -> `3.9`; `edge` stays `edge`.

@@ -267,3 +267,28 @@ fn end_of_life_dates_from_mirror() {
     assert_eq!(e.source, "eol:ubuntu");
     assert_eq!(e.extended_until.as_deref(), Some("2028-04-01"));
 }
+
+/// Wolfi's `security.json` from its real path under the mirror.
+#[test]
+fn wolfi_secdb_from_mirror() {
+    let srv = Server::start();
+    srv.set(
+        "/wolfi/os/security.json",
+        Reply::Body(
+            br#"{"apkurl":"{{urlprefix}}/{{reponame}}/{{arch}}/{{pkg.name}}-{{pkg.ver}}.apk","archs":["x86_64"],"reponame":"os","urlprefix":"https://packages.wolfi.dev",
+            "packages":[{"pkg":{"name":"openssh","secfixes":{"9.6_p1-r1":["CVE-2023-51385"]}}}]}"#
+                .to_vec(),
+            "\"w1\"",
+        ),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("hull.db");
+    let (res, _) = update::run(&db, &opts(&srv.base(), &["wolfi-secdb"]), &|_| {}).unwrap();
+    assert_eq!(res[0].outcome, "updated", "{res:?}");
+    let h = Db::open(&db).unwrap();
+    let a = h
+        .lookup(&Namespace::distro("wolfi", "rolling"), "openssh")
+        .unwrap();
+    assert_eq!(a[0].id, "openssh@9.6_p1-r1");
+    assert_eq!(a[0].source, "wolfi-secdb");
+}

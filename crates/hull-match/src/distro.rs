@@ -45,6 +45,8 @@ pub fn namespace_of(d: &Distro) -> Option<Namespace> {
             let (a, b) = (parts.next()?, parts.next()?);
             Some(Namespace::distro("alpine", &format!("{a}.{b}")))
         }
+        // Oracle Linux: its own ELSA data (`ol:8`), not Red Hat's.
+        "ol" => (!major.is_empty()).then(|| Namespace::distro("ol", major)),
         // Rolling distributions with one advisory set each.
         "wolfi" | "chainguard" => Some(Namespace::distro(&id, "rolling")),
         "rhel" | "centos" | "rocky" | "almalinux" => {

@@ -10,6 +10,7 @@ pub mod amazon;
 pub mod debian_list;
 pub mod debian_tracker;
 pub mod nvd;
+pub mod oracle_oval;
 pub mod osv;
 pub mod redhat_api;
 pub mod redhat_csaf;
@@ -51,6 +52,8 @@ pub enum Format {
     EndOfLife,
     /// Amazon Linux ALAS `updateinfo.xml` (yum repository metadata).
     AmazonUpdateinfo,
+    /// Oracle Linux ELSA OVAL (`com.oracle.elsa-olN.xml`).
+    OracleOval,
 }
 
 impl Format {
@@ -69,6 +72,7 @@ impl Format {
             Format::RedHatCsaf => "redhat-csaf",
             Format::EndOfLife => "endoflife-date",
             Format::AmazonUpdateinfo => "amazon-updateinfo",
+            Format::OracleOval => "oracle-oval",
         }
     }
 }
@@ -131,9 +135,14 @@ pub fn detect(name: &str, bytes: &[u8]) -> Option<Format> {
         if head.contains("<updates") && head.contains("<update ") {
             return Some(Format::AmazonUpdateinfo);
         }
-        return head
-            .contains("oval_definitions")
-            .then_some(Format::RedHatOval);
+        if !head.contains("oval_definitions") {
+            return None;
+        }
+        return Some(if oracle_oval::looks_like(trimmed) {
+            Format::OracleOval
+        } else {
+            Format::RedHatOval
+        });
     }
     if head.contains("```toml") && head.contains("[advisory]") {
         return Some(Format::RustsecMarkdown);
@@ -241,6 +250,7 @@ pub fn parse(format: Format, file: &str, bytes: &[u8]) -> Result<Parsed, FeedErr
         Format::RedHatCsaf => redhat_csaf::parse(file, text),
         Format::EndOfLife => crate::eol::parse(file, text),
         Format::AmazonUpdateinfo => amazon::parse(file, text),
+        Format::OracleOval => oracle_oval::parse(file, text),
     }
 }
 

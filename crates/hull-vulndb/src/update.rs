@@ -116,6 +116,26 @@ macro_rules! eol {
     };
 }
 
+/// Oracle Linux ELSA OVAL, one bzip2 file per major release.
+macro_rules! oracle_oval {
+    ($major:literal) => {
+        Upstream {
+            name: concat!("oracle-oval:ol", $major),
+            url: concat!(
+                "https://linux.oracle.com/security/oval/com.oracle.elsa-ol",
+                $major,
+                ".xml.bz2"
+            ),
+            mirror_path: concat!(
+                "oracle/security/oval/com.oracle.elsa-ol",
+                $major,
+                ".xml.bz2"
+            ),
+            kind: Kind::File,
+        }
+    };
+}
+
 /// NVD's CVE API 2.0 base URL (query parameters are added per page).
 pub const NVD_URL: &str = "https://services.nvd.nist.gov/rest/json/cves/2.0";
 
@@ -173,6 +193,9 @@ pub const SOURCES: &[Upstream] = &[
         mirror_path: "amazon/2/core/latest/x86_64/mirror.list",
         kind: Kind::YumUpdateinfo,
     },
+    oracle_oval!("7"),
+    oracle_oval!("8"),
+    oracle_oval!("9"),
     Upstream {
         name: "wolfi-secdb",
         url: "https://packages.wolfi.dev/os/security.json",

@@ -224,3 +224,39 @@ fn wolfi_secdb_in_apk_order() {
     assert_eq!(ids("9.6_p1-r1"), ["CVE-2024-0001"]);
     assert!(ids("9.6_p2-r0").is_empty());
 }
+
+/// Oracle Linux 8 from ELSA OVAL (the fixture also seeds the OVAL fuzzer). Edge cases:
+/// epochs (`1:1.1.1k-7.el8_6` < `1:1.1.1k-9.el8_7`; a package without the epoch is
+/// older than any epoch-1 fix) and module streams (the nodejs fix of `nodejs:18`
+/// applies to nodejs from that stream only).
+#[test]
+fn oracle_linux_8_from_elsa_oval() {
+    let tmp = tempfile::tempdir().unwrap();
+    let feed = tmp.path().join("com.oracle.elsa-ol8.xml");
+    std::fs::write(
+        &feed,
+        include_str!("../../../../fuzz/corpus/feed_redhat_oval/elsa-ol8.xml"),
+    )
+    .unwrap();
+    let db = build_db(tmp.path(), "ol", &[feed]);
+    let inv = |ssl: &str, node_stream: &str| -> Inventory {
+        serde_json::from_str(&format!(
+            r#"{{"image":{{"target":"t"}},"distro":{{"id":"ol","version_id":"8.7","path":"/etc/os-release"}},
+            "packages":[
+             {{"ecosystem":"rpm","name":"openssl-libs","version":"{ssl}","source_name":"openssl",
+               "purl":"pkg:rpm/oracle/openssl-libs@{ssl}","path":"/var/lib/rpm/rpmdb.sqlite","found_by":"rpm"}},
+             {{"ecosystem":"rpm","name":"nodejs","version":"1:18.12.1-1.module+el8.7.0+20801+b4a8d8d0","source_name":"nodejs",
+               "modularity_label":"nodejs:{node_stream}:8070020221209184812:abc","purl":"pkg:rpm/oracle/nodejs","path":"/var/lib/rpm/rpmdb.sqlite","found_by":"rpm"}}]}}"#
+        ))
+        .unwrap()
+    };
+    let names = |ssl: &str, stream: &str| -> Vec<String> {
+        let r = hull_match::match_inventory(&inv(ssl, stream), &db).unwrap();
+        assert_eq!(r.coverage.unchecked(), 0);
+        assert!(r.findings.iter().all(|f| f.id == "CVE-2023-0286"));
+        r.findings.iter().map(|f| f.package.name.clone()).collect()
+    };
+    assert_eq!(names("1:1.1.1k-7.el8_6", "18"), ["nodejs", "openssl-libs"]);
+    assert_eq!(names("1.1.1k-10.el8_7", "16"), ["openssl-libs"]);
+    assert!(names("1:1.1.1k-9.el8_7", "16").is_empty());
+}

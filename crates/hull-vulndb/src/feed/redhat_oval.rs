@@ -36,11 +36,37 @@ struct Def {
     pkgs: Vec<(String, String, Option<String>)>,
 }
 
+/// What differs between the vendors whose OVAL follows Red Hat's layout.
+pub struct Vendor {
+    /// `<platform>` text before the major release (`Red Hat Enterprise Linux `).
+    pub platform_prefix: &'static str,
+    /// Namespace family (`rhel`, `ol`).
+    pub family: &'static str,
+    /// Source name (`redhat-oval`, `oracle-oval`).
+    pub source: &'static str,
+    /// `<reference source=…>` values naming the vendor advisory (`RHSA`, `elsa`).
+    pub advisory_refs: &'static [&'static str],
+    pub format: Format,
+}
+
+pub const RED_HAT: Vendor = Vendor {
+    platform_prefix: "Red Hat Enterprise Linux ",
+    family: "rhel",
+    source: "redhat-oval",
+    advisory_refs: &["RHSA", "RHBA", "RHEA"],
+    format: Format::RedHatOval,
+};
+
 pub fn parse(file: &str, text: &str) -> Result<Parsed, FeedError> {
+    parse_vendor(file, text, &RED_HAT)
+}
+
+/// Parse OVAL in Red Hat's layout for `vendor`.
+pub fn parse_vendor(file: &str, text: &str, vendor: &Vendor) -> Result<Parsed, FeedError> {
     let mut reader = Reader::from_str(text);
     reader.config_mut().trim_text(true);
     let mut out = Parsed {
-        source_hint: Some("redhat-oval".into()),
+        source_hint: Some(vendor.source.into()),
         ..Parsed::default()
     };
     let mut def: Option<Def> = None;
@@ -51,7 +77,7 @@ pub fn parse(file: &str, text: &str) -> Result<Parsed, FeedError> {
         let ev = reader.read_event().map_err(|e| {
             syntax(
                 file,
-                Format::RedHatOval,
+                vendor.format,
                 format!("at byte {}: {e}", reader.buffer_position()),
             )
         })?;
@@ -77,7 +103,7 @@ pub fn parse(file: &str, text: &str) -> Result<Parsed, FeedError> {
                     b"platform" => text_target = Some("platform"),
                     b"reference" | b"criterion" | b"issued" => {
                         if let Some(d) = def.as_mut() {
-                            on_leaf(d, &e);
+                            on_leaf(d, &e, vendor);
                         }
                     }
                     _ => {}
@@ -88,7 +114,7 @@ pub fn parse(file: &str, text: &str) -> Result<Parsed, FeedError> {
                     if e.local_name().as_ref() == b"criteria" {
                         // An empty criteria element holds nothing.
                     } else {
-                        on_leaf(d, &e);
+                        on_leaf(d, &e, vendor);
                     }
                 }
             }
@@ -96,12 +122,13 @@ pub fn parse(file: &str, text: &str) -> Result<Parsed, FeedError> {
                 if let (Some(target), Some(d)) = (text_target, def.as_mut()) {
                     let s = t.unescape().map(|c| c.into_owned()).unwrap_or_default();
                     match target {
-                        "title" => d.title = s,
+                        "title" => d.title = s.trim().to_string(),
                         "severity" => d.severity = Some(s),
                         "cpe" => d.cpes.push(s),
                         "platform" => {
                             if let Some(m) = s
-                                .strip_prefix("Red Hat Enterprise Linux ")
+                                .trim()
+                                .strip_prefix(vendor.platform_prefix)
                                 .filter(|m| m.chars().all(|c| c.is_ascii_digit()))
                             {
                                 d.platform_major = Some(m.to_string());
@@ -132,7 +159,7 @@ pub fn parse(file: &str, text: &str) -> Result<Parsed, FeedError> {
                     }
                     b"definition" => {
                         if let Some(d) = def.take() {
-                            finish(file, d, &mut out);
+                            finish(file, d, &mut out, vendor);
                         }
                     }
                     _ => {}
@@ -143,11 +170,7 @@ pub fn parse(file: &str, text: &str) -> Result<Parsed, FeedError> {
         }
     }
     if !saw_root {
-        return Err(syntax(
-            file,
-            Format::RedHatOval,
-            "no <oval_definitions> root",
-        ));
+        return Err(syntax(file, vendor.format, "no <oval_definitions> root"));
     }
     Ok(out)
 }
@@ -159,16 +182,16 @@ fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
         .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
 }
 
-fn on_leaf(d: &mut Def, e: &BytesStart<'_>) {
+fn on_leaf(d: &mut Def, e: &BytesStart<'_>, vendor: &Vendor) {
     match e.local_name().as_ref() {
         b"reference" => {
             let (Some(src), Some(id)) = (attr(e, "source"), attr(e, "ref_id")) else {
                 return;
             };
-            match src.as_str() {
-                "RHSA" | "RHBA" | "RHEA" => d.rhsa = Some(id),
-                "CVE" => d.cves.push(id),
-                _ => {}
+            if vendor.advisory_refs.contains(&src.as_str()) {
+                d.rhsa = Some(id);
+            } else if src == "CVE" {
+                d.cves.push(id);
             }
         }
         b"issued" => d.issued = attr(e, "date"),
@@ -195,7 +218,7 @@ fn on_leaf(d: &mut Def, e: &BytesStart<'_>) {
     }
 }
 
-fn finish(file: &str, d: Def, out: &mut Parsed) {
+fn finish(file: &str, d: Def, out: &mut Parsed, vendor: &Vendor) {
     let id = d
         .rhsa
         .clone()
@@ -224,7 +247,10 @@ fn finish(file: &str, d: Def, out: &mut Parsed) {
         out.skipped.push(Skipped {
             file: file.to_string(),
             record: id,
-            reason: "definition names no Red Hat Enterprise Linux release".into(),
+            reason: format!(
+                "definition names no {} release",
+                vendor.platform_prefix.trim()
+            ),
         });
         return;
     }
@@ -232,7 +258,7 @@ fn finish(file: &str, d: Def, out: &mut Parsed) {
     for major in &majors {
         for (pkg, evr, module) in &d.pkgs {
             let a = Affected {
-                namespace: Namespace::distro("rhel", major),
+                namespace: Namespace::distro(vendor.family, major),
                 package: pkg.clone(),
                 rule: VersionRule::LessThan { fixed: evr.clone() },
                 fix: FixState::Fixed(evr.clone()),
@@ -251,7 +277,7 @@ fn finish(file: &str, d: Def, out: &mut Parsed) {
     aliases.dedup();
     out.advisories.push(Advisory {
         id,
-        source: "redhat-oval".into(),
+        source: vendor.source.into(),
         aliases,
         summary: Some(d.title).filter(|t| !t.is_empty()),
         severity: d

@@ -292,3 +292,25 @@ fn wolfi_secdb_from_mirror() {
     assert_eq!(a[0].id, "openssh@9.6_p1-r1");
     assert_eq!(a[0].source, "wolfi-secdb");
 }
+
+/// Oracle Linux's ELSA OVAL, bzip2-compressed as Oracle publishes it.
+#[test]
+fn oracle_oval_bz2_from_mirror() {
+    let xml = include_str!("../../../../../fuzz/corpus/feed_redhat_oval/elsa-ol8.xml");
+    let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+    e.write_all(xml.as_bytes()).unwrap();
+    let srv = Server::start();
+    srv.set(
+        "/oracle/security/oval/com.oracle.elsa-ol8.xml.bz2",
+        Reply::Body(e.finish().unwrap(), "\"o1\""),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("hull.db");
+    let (res, _) = update::run(&db, &opts(&srv.base(), &["oracle-oval:ol8"]), &|_| {}).unwrap();
+    assert_eq!(res[0].outcome, "updated", "{res:?}");
+    let h = Db::open(&db).unwrap();
+    let a = h
+        .lookup(&Namespace::distro("ol", "8"), "openssl-libs")
+        .unwrap();
+    assert_eq!(a[0].id, "ELSA-2023-0945");
+}

@@ -47,6 +47,12 @@ pub fn namespace_of(d: &Distro) -> Option<Namespace> {
         }
         // Oracle Linux: its own ELSA data (`ol:8`), not Red Hat's.
         "ol" => (!major.is_empty()).then(|| Namespace::distro("ol", major)),
+        // Photon OS: `4.0` (os-release VERSION_ID), as its CVE files name releases.
+        "photon" => {
+            let mut parts = ver.split('.');
+            let (a, b) = (parts.next()?, parts.next().unwrap_or("0"));
+            Some(Namespace::distro("photon", &format!("{a}.{b}")))
+        }
         // Rolling distributions with one advisory set each.
         "wolfi" | "chainguard" => Some(Namespace::distro(&id, "rolling")),
         "rhel" | "centos" | "rocky" | "almalinux" => {

@@ -12,6 +12,7 @@ pub mod debian_tracker;
 pub mod nvd;
 pub mod oracle_oval;
 pub mod osv;
+pub mod photon;
 pub mod redhat_api;
 pub mod redhat_csaf;
 pub mod redhat_oval;
@@ -54,6 +55,8 @@ pub enum Format {
     AmazonUpdateinfo,
     /// Oracle Linux ELSA OVAL (`com.oracle.elsa-olN.xml`).
     OracleOval,
+    /// Photon OS CVE metadata (`cve_data_photonX.Y.json`).
+    PhotonCve,
 }
 
 impl Format {
@@ -73,6 +76,7 @@ impl Format {
             Format::EndOfLife => "endoflife-date",
             Format::AmazonUpdateinfo => "amazon-updateinfo",
             Format::OracleOval => "oracle-oval",
+            Format::PhotonCve => "photon-cve",
         }
     }
 }
@@ -170,6 +174,9 @@ fn detect_json(head: &str, text: &str) -> Option<Format> {
     if head.starts_with('[') && head.contains("\"cycle\"") && head.contains("\"eol\"") {
         return Some(Format::EndOfLife);
     }
+    if photon::looks_like(head) {
+        return Some(Format::PhotonCve);
+    }
     if head.contains("\"csaf_version\"") {
         return Some(Format::RedHatCsaf);
     }
@@ -251,6 +258,7 @@ pub fn parse(format: Format, file: &str, bytes: &[u8]) -> Result<Parsed, FeedErr
         Format::EndOfLife => crate::eol::parse(file, text),
         Format::AmazonUpdateinfo => amazon::parse(file, text),
         Format::OracleOval => oracle_oval::parse(file, text),
+        Format::PhotonCve => photon::parse(file, text),
     }
 }
 

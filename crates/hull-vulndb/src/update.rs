@@ -136,6 +136,22 @@ macro_rules! oracle_oval {
     };
 }
 
+/// Photon OS CVE metadata, one JSON file per release.
+macro_rules! photon {
+    ($rel:literal) => {
+        Upstream {
+            name: concat!("photon:", $rel),
+            url: concat!(
+                "https://packages.broadcom.com/photon/photon_cve_metadata/cve_data_photon",
+                $rel,
+                ".json"
+            ),
+            mirror_path: concat!("photon/photon_cve_metadata/cve_data_photon", $rel, ".json"),
+            kind: Kind::File,
+        }
+    };
+}
+
 /// NVD's CVE API 2.0 base URL (query parameters are added per page).
 pub const NVD_URL: &str = "https://services.nvd.nist.gov/rest/json/cves/2.0";
 
@@ -196,6 +212,9 @@ pub const SOURCES: &[Upstream] = &[
     oracle_oval!("7"),
     oracle_oval!("8"),
     oracle_oval!("9"),
+    photon!("3.0"),
+    photon!("4.0"),
+    photon!("5.0"),
     Upstream {
         name: "wolfi-secdb",
         url: "https://packages.wolfi.dev/os/security.json",

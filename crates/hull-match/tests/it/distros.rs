@@ -260,3 +260,50 @@ fn oracle_linux_8_from_elsa_oval() {
     assert_eq!(names("1.1.1k-10.el8_7", "16"), ["openssl-libs"]);
     assert!(names("1:1.1.1k-9.el8_7", "16").is_empty());
 }
+
+/// Photon OS 4.0 from its CVE metadata (source rpm names, rpm order with the `.ph4`
+/// dist tag). Edge cases: zlib 1.2.12-10.ph4 is newer than the fix 1.2.12-2.ph4
+/// (numeric, not lexical, release segments); curl equals its fix; bash has no fix yet.
+#[test]
+fn photon_4_from_cve_metadata() {
+    let tmp = tempfile::tempdir().unwrap();
+    let feed = tmp.path().join("cve_data_photon4.0.json");
+    std::fs::write(
+        &feed,
+        include_str!("../../../../fuzz/corpus/feed_photon/cve_data_photon4.0.json"),
+    )
+    .unwrap();
+    let db = build_db(tmp.path(), "photon", &[feed]);
+    let pkg = |name: &str, src: &str, v: &str| {
+        format!(
+            r#"{{"ecosystem":"rpm","name":"{name}","version":"{v}","source_name":"{src}","source_version":"{v}",
+            "purl":"pkg:rpm/photon/{name}@{v}","path":"/var/lib/rpm/rpmdb.sqlite","found_by":"rpm"}}"#
+        )
+    };
+    let inv: Inventory = serde_json::from_str(&format!(
+        r#"{{"image":{{"target":"t"}},"distro":{{"id":"photon","version_id":"4.0","path":"/etc/os-release"}},"packages":[{},{},{},{}]}}"#,
+        pkg("openssl-libs", "openssl", "3.0.8-0.ph4"),
+        pkg("zlib", "zlib", "1.2.12-10.ph4"),
+        pkg("libcurl", "curl", "8.1.2-4.ph4"),
+        pkg("bash", "bash", "5.0-4.ph4"),
+    ))
+    .unwrap();
+    let r = hull_match::match_inventory(&inv, &db).unwrap();
+    assert_eq!(r.coverage.unchecked(), 0);
+    let got: Vec<(&str, &str, &FixState)> = r
+        .findings
+        .iter()
+        .map(|f| (f.package.name.as_str(), f.id.as_str(), &f.fix))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("bash", "CVE-2023-0001", &FixState::NotFixed),
+            (
+                "openssl-libs",
+                "CVE-2023-0286",
+                &FixState::Fixed("3.0.8-1.ph4".into())
+            ),
+        ]
+    );
+}

@@ -208,6 +208,7 @@ fn fuzz_seeds_replay_without_panics() {
         "feed_blob",
         "feed_amazon_updateinfo",
         "feed_eol",
+        "feed_photon",
         "cvss_vector",
     ] {
         let dir = seeds.join(target);
@@ -271,6 +272,9 @@ fn fuzz_seeds_replay_without_panics() {
                 // endoflife.date files are named after their product.
                 for f in [feed::Format::EndOfLife, feed::Format::OsvJson] {
                     let _ = feed::parse(f, "seed/ubuntu.json", bytes);
+                }
+                for f in [feed::Format::PhotonCve, feed::Format::AlpineJson] {
+                    let _ = feed::parse(f, "seed/cve_data_photon4.0.json", bytes);
                 }
             }
             n += 1;

@@ -314,3 +314,27 @@ fn oracle_oval_bz2_from_mirror() {
         .unwrap();
     assert_eq!(a[0].id, "ELSA-2023-0945");
 }
+
+/// Photon OS CVE metadata from its real path (the release is in the file name).
+#[test]
+fn photon_cve_metadata_from_mirror() {
+    let srv = Server::start();
+    srv.set(
+        "/photon/photon_cve_metadata/cve_data_photon4.0.json",
+        Reply::Body(
+            include_bytes!("../../../../../fuzz/corpus/feed_photon/cve_data_photon4.0.json")
+                .to_vec(),
+            "\"p1\"",
+        ),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("hull.db");
+    let (res, _) = update::run(&db, &opts(&srv.base(), &["photon:4.0"]), &|_| {}).unwrap();
+    assert_eq!(res[0].outcome, "updated", "{res:?}");
+    assert_eq!(res[0].records, 4);
+    let h = Db::open(&db).unwrap();
+    let z = h
+        .lookup(&Namespace::distro("photon", "4.0"), "zlib")
+        .unwrap();
+    assert_eq!(z[0].id, "CVE-2022-37434");
+}

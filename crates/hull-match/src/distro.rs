@@ -53,6 +53,12 @@ pub fn namespace_of(d: &Distro) -> Option<Namespace> {
             let (a, b) = (parts.next()?, parts.next().unwrap_or("0"));
             Some(Namespace::distro("photon", &format!("{a}.{b}")))
         }
+        // CBL-Mariner 2.0 and Azure Linux 3.0, as Microsoft's OVAL files name them.
+        "mariner" | "azurelinux" => {
+            let mut parts = ver.split('.');
+            let (a, b) = (parts.next()?, parts.next().unwrap_or("0"));
+            Some(Namespace::distro(&id, &format!("{a}.{b}")))
+        }
         // Rolling distributions with one advisory set each.
         "wolfi" | "chainguard" => Some(Namespace::distro(&id, "rolling")),
         "rhel" | "centos" | "rocky" | "almalinux" => {

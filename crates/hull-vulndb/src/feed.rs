@@ -9,6 +9,7 @@ pub mod alpine;
 pub mod amazon;
 pub mod debian_list;
 pub mod debian_tracker;
+pub mod mariner_oval;
 pub mod nvd;
 pub mod oracle_oval;
 pub mod osv;
@@ -57,6 +58,8 @@ pub enum Format {
     OracleOval,
     /// Photon OS CVE metadata (`cve_data_photonX.Y.json`).
     PhotonCve,
+    /// Azure Linux / CBL-Mariner OVAL (`cbl-mariner-2.0-oval.xml`).
+    MarinerOval,
 }
 
 impl Format {
@@ -77,6 +80,7 @@ impl Format {
             Format::AmazonUpdateinfo => "amazon-updateinfo",
             Format::OracleOval => "oracle-oval",
             Format::PhotonCve => "photon-cve",
+            Format::MarinerOval => "mariner-oval",
         }
     }
 }
@@ -144,6 +148,8 @@ pub fn detect(name: &str, bytes: &[u8]) -> Option<Format> {
         }
         return Some(if oracle_oval::looks_like(trimmed) {
             Format::OracleOval
+        } else if mariner_oval::looks_like(trimmed) {
+            Format::MarinerOval
         } else {
             Format::RedHatOval
         });
@@ -259,6 +265,7 @@ pub fn parse(format: Format, file: &str, bytes: &[u8]) -> Result<Parsed, FeedErr
         Format::AmazonUpdateinfo => amazon::parse(file, text),
         Format::OracleOval => oracle_oval::parse(file, text),
         Format::PhotonCve => photon::parse(file, text),
+        Format::MarinerOval => mariner_oval::parse(file, text),
     }
 }
 

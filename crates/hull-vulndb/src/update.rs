@@ -212,6 +212,18 @@ pub const SOURCES: &[Upstream] = &[
     oracle_oval!("7"),
     oracle_oval!("8"),
     oracle_oval!("9"),
+    Upstream {
+        name: "mariner-oval:2.0",
+        url: "https://raw.githubusercontent.com/microsoft/AzureLinuxVulnerabilityData/main/cbl-mariner-2.0-oval.xml",
+        mirror_path: "microsoft/AzureLinuxVulnerabilityData/main/cbl-mariner-2.0-oval.xml",
+        kind: Kind::File,
+    },
+    Upstream {
+        name: "azurelinux-oval:3.0",
+        url: "https://raw.githubusercontent.com/microsoft/AzureLinuxVulnerabilityData/main/azurelinux-3.0-oval.xml",
+        mirror_path: "microsoft/AzureLinuxVulnerabilityData/main/azurelinux-3.0-oval.xml",
+        kind: Kind::File,
+    },
     photon!("3.0"),
     photon!("4.0"),
     photon!("5.0"),

@@ -307,3 +307,53 @@ fn photon_4_from_cve_metadata() {
         ]
     );
 }
+
+/// CBL-Mariner 2.0 from Microsoft's OVAL (tests, objects and states followed). Edge
+/// cases: `less than or equal` (no fix yet: vim at exactly 9.0.2121-1.cm2 is affected,
+/// a later build is not) and the `.cm2` dist tag in rpm order (openssl 1.1.1k-9.cm2 is
+/// older than 1.1.1k-22.cm2).
+#[test]
+fn mariner_2_from_oval() {
+    let tmp = tempfile::tempdir().unwrap();
+    let feed = tmp.path().join("cbl-mariner-2.0-oval.xml");
+    std::fs::write(
+        &feed,
+        include_str!("../../../../fuzz/corpus/feed_mariner_oval/cbl-mariner-2.0-oval.xml"),
+    )
+    .unwrap();
+    let db = build_db(tmp.path(), "mariner", &[feed]);
+    let inv = |vim: &str| -> Inventory {
+        let pkg = |name: &str, v: &str| {
+            format!(
+                r#"{{"ecosystem":"rpm","name":"{name}","version":"{v}","source_name":"{name}","source_version":"{v}",
+                "purl":"pkg:rpm/mariner/{name}@{v}","path":"/var/lib/rpm/rpmdb.sqlite","found_by":"rpm"}}"#
+            )
+        };
+        serde_json::from_str(&format!(
+            r#"{{"image":{{"target":"t"}},"distro":{{"id":"mariner","version_id":"2.0","path":"/etc/os-release"}},"packages":[{},{},{}]}}"#,
+            pkg("openssl", "1.1.1k-9.cm2"),
+            pkg("curl", "8.5.0-1.cm2"),
+            pkg("vim", vim),
+        ))
+        .unwrap()
+    };
+    let ids = |vim: &str| -> Vec<(String, FixState)> {
+        let r = hull_match::match_inventory(&inv(vim), &db).unwrap();
+        assert_eq!(r.coverage.unchecked(), 0);
+        r.findings
+            .iter()
+            .map(|f| (f.id.clone(), f.fix.clone()))
+            .collect()
+    };
+    assert_eq!(
+        ids("9.0.2121-1.cm2"),
+        [
+            (
+                "CVE-2023-0286".to_string(),
+                FixState::Fixed("1.1.1k-22.cm2".into())
+            ),
+            ("CVE-2024-0002".to_string(), FixState::NotFixed),
+        ]
+    );
+    assert_eq!(ids("9.0.2121-2.cm2").len(), 1);
+}

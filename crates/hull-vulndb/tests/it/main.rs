@@ -209,6 +209,7 @@ fn fuzz_seeds_replay_without_panics() {
         "feed_amazon_updateinfo",
         "feed_eol",
         "feed_photon",
+        "feed_mariner_oval",
         "cvss_vector",
     ] {
         let dir = seeds.join(target);
@@ -273,6 +274,11 @@ fn fuzz_seeds_replay_without_panics() {
                 for f in [feed::Format::EndOfLife, feed::Format::OsvJson] {
                     let _ = feed::parse(f, "seed/ubuntu.json", bytes);
                 }
+                let _ = feed::parse(
+                    feed::Format::MarinerOval,
+                    "seed/cbl-mariner-2.0-oval.xml",
+                    bytes,
+                );
                 for f in [feed::Format::PhotonCve, feed::Format::AlpineJson] {
                     let _ = feed::parse(f, "seed/cve_data_photon4.0.json", bytes);
                 }

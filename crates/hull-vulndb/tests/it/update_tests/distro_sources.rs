@@ -338,3 +338,27 @@ fn photon_cve_metadata_from_mirror() {
         .unwrap();
     assert_eq!(z[0].id, "CVE-2022-37434");
 }
+
+/// CBL-Mariner 2.0 OVAL from its path in `microsoft/AzureLinuxVulnerabilityData`.
+#[test]
+fn mariner_oval_from_mirror() {
+    let srv = Server::start();
+    srv.set(
+        "/microsoft/AzureLinuxVulnerabilityData/main/cbl-mariner-2.0-oval.xml",
+        Reply::Body(
+            include_bytes!("../../../../../fuzz/corpus/feed_mariner_oval/cbl-mariner-2.0-oval.xml")
+                .to_vec(),
+            "\"m1\"",
+        ),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("hull.db");
+    let (res, _) = update::run(&db, &opts(&srv.base(), &["mariner-oval:2.0"]), &|_| {}).unwrap();
+    assert_eq!(res[0].outcome, "updated", "{res:?}");
+    assert_eq!(res[0].records, 3);
+    let h = Db::open(&db).unwrap();
+    let c = h
+        .lookup(&Namespace::distro("mariner", "2.0"), "curl")
+        .unwrap();
+    assert_eq!(c[0].id, "CVE-2024-0001");
+}

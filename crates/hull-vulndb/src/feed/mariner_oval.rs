@@ -321,11 +321,7 @@ mod tests {
             ("CBL-Mariner", None),
             ("rhel-8.oval.xml", None),
         ] {
-            assert_eq!(
-                release_of(s).map(|(f, r)| (f, r)),
-                want.map(|(f, r)| (f, r.to_string())),
-                "{s}"
-            );
+            assert_eq!(release_of(s), want.map(|(f, r)| (f, r.to_string())), "{s}");
         }
     }
 

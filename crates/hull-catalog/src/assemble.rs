@@ -23,6 +23,9 @@ pub struct CatalogOptions {
     pub max_file_size: u64,
     /// Run only these analyzer ids (`None` = every row of [`ALL`]).
     pub only: Option<Vec<String>>,
+    /// Keep development-only dependencies ([`hull_model::Package::dev`]); off by
+    /// default: an image or a production install does not ship them (docs/catalog.md).
+    pub include_dev: bool,
 }
 
 impl Default for CatalogOptions {
@@ -30,6 +33,7 @@ impl Default for CatalogOptions {
         CatalogOptions {
             max_file_size: 512 * 1024 * 1024,
             only: None,
+            include_dev: false,
         }
     }
 }
@@ -245,6 +249,9 @@ impl<'a> Collector<'a> {
         }
         // A lockfile next to an installed node_modules describes the same packages.
         crate::analyzers::npm::drop_shadowed_lockfile_packages(&mut packages);
+        if !self.opts.include_dev {
+            packages.retain(|p| !p.dev);
+        }
         packages.sort_by(|a, b| {
             (a.ecosystem, &a.name, &a.version, &a.path, &a.arch, &a.purl).cmp(&(
                 b.ecosystem,
@@ -505,6 +512,7 @@ mod tests {
         let opts = CatalogOptions {
             max_file_size: 10,
             only: Some(vec!["dpkg".into()]),
+            include_dev: false,
         };
         let progress = |_: Progress<'_>| {};
         let c = Collector::new(&opts, &progress);

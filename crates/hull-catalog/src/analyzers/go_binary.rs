@@ -14,6 +14,9 @@
 //! (a following `=>` line replaces it) and the standard library as `stdlib`, versioned
 //! from the toolchain (`go1.19.8` -> `v1.19.8`, original kept in `go.version`).
 //! A binary built in GOPATH mode (Debian's runc) has no `mod` line: only `stdlib`.
+//! The main module is the binary's root package (CycloneDX `application`) and depends on
+//! every `dep`; a `(devel)` version is recovered from `-ldflags -X …version=` or from the
+//! VCS stamp as a pseudo-version ([`stamped_version`]).
 
 use hull_model::{Ecosystem, ImagePath, Package, Purl};
 
@@ -298,16 +301,24 @@ fn packages(info: &BuildInfo, file: &ImagePath) -> Vec<Package> {
     let mods = parse_mod_info(&info.mod_info);
     let mut out = Vec::new();
     if let Some(main) = &mods.main {
-        let version = if main.version == "(devel)" {
-            ""
-        } else {
-            &main.version
+        let mut p = match main.version.as_str() {
+            "" | "(devel)" => match stamped_version(&mods.settings) {
+                Some((v, from)) => {
+                    let mut p = go_package(&main.path, &v, file);
+                    p.properties
+                        .insert("go.version-from".to_string(), from.to_string());
+                    p
+                }
+                None => go_package(&main.path, "", file),
+            },
+            v => go_package(&main.path, v, file),
         };
-        let mut p = go_package(&main.path, version, file);
         p.properties
             .insert("go.main".to_string(), "true".to_string());
+        p.root = true;
         out.push(p);
     }
+    let mut dep_refs = Vec::new();
     for dep in &mods.deps {
         let mut p = go_package(&dep.path, &dep.version, file);
         if let Some((from, from_v)) = &dep.replaced_from {
@@ -323,7 +334,15 @@ fn packages(info: &BuildInfo, file: &ImagePath) -> Vec<Package> {
         if let Some(sum) = &dep.sum {
             p.properties.insert("go.sum".to_string(), sum.clone());
         }
+        dep_refs.push(p.ref_id());
         out.push(p);
+    }
+    // Build info lists every module linked in, not who imports whom: the main module
+    // depends on each of them (the standard library is not a module dependency).
+    if let Some(main) = out.first_mut().filter(|p| p.root) {
+        dep_refs.sort();
+        dep_refs.dedup();
+        main.depends_on = dep_refs;
     }
     if let Some(v) = stdlib_version(&info.go_version) {
         out.push(go_package("stdlib", &v, file));
@@ -341,6 +360,51 @@ fn packages(info: &BuildInfo, file: &ImagePath) -> Vec<Package> {
         }
     }
     out
+}
+
+/// The main module's version when the toolchain recorded `(devel)`: a version variable
+/// set with `-ldflags -X pkg.version=1.2.3` (how release builds stamp it), else the
+/// pseudo-version of the VCS commit (`vcs.revision` + `vcs.time`, as `go` itself would
+/// name that commit). Returns the version and where it came from (`ldflags`, `vcs`).
+pub fn stamped_version(settings: &[(String, String)]) -> Option<(String, &'static str)> {
+    let get = |k: &str| settings.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    if let Some(v) = get("-ldflags").and_then(ldflags_version) {
+        return Some((v, "ldflags"));
+    }
+    let rev = get("vcs.revision").filter(|r| r.len() >= 12 && r.bytes().all(|b| b.is_ascii_hexdigit()))?;
+    // `2023-01-02T03:04:05Z` -> `20230102030405`
+    let time: String = get("vcs.time")?.chars().filter(char::is_ascii_digit).collect();
+    if time.len() != 14 {
+        return None;
+    }
+    let dirty = if get("vcs.modified") == Some("true") { "+dirty" } else { "" };
+    Some((format!("v0.0.0-{time}-{}{dirty}", &rev[..12]), "vcs"))
+}
+
+/// `-s -w -X main.version=1.2.3 -X 'github.com/x/y/version.Version=v1.2.3'` -> `v1.2.3`:
+/// the first `-X` whose variable name ends in `version` (any case, `goversion` aside)
+/// and whose value looks like a release number.
+fn ldflags_version(flags: &str) -> Option<String> {
+    let mut words = flags.split_whitespace().map(|w| w.trim_matches(['\'', '"']));
+    while let Some(w) = words.next() {
+        let assignment = match w.strip_prefix("-X") {
+            Some("") => words.next()?,
+            Some(rest) => rest.trim_start_matches('='),
+            None => continue,
+        };
+        let Some((var, value)) = assignment.split_once('=') else {
+            continue;
+        };
+        let name = var.rsplit('.').next().unwrap_or(var).to_ascii_lowercase();
+        if !name.ends_with("version") || name.ends_with("goversion") {
+            continue;
+        }
+        let bare = value.strip_prefix('v').unwrap_or(value);
+        if bare.starts_with(|c: char| c.is_ascii_digit()) && bare.contains('.') {
+            return Some(format!("v{bare}"));
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -477,6 +541,72 @@ pub mod tests {
                 "is64={is64} big={big}"
             );
         }
+    }
+
+    #[test]
+    fn main_module_version_from_build_settings() {
+        let s = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let rev = "0123456789abcdef0123456789abcdef01234567";
+        for (settings, want) in [
+            (
+                s(&[("-ldflags", "\"-s -w -X main.version=1.4.2\"")]),
+                Some(("v1.4.2", "ldflags")),
+            ),
+            (
+                s(&[("-ldflags", "-X 'github.com/x/y/internal/version.Version=v2.0.1' -X main.commit=abc")]),
+                Some(("v2.0.1", "ldflags")),
+            ),
+            (
+                s(&[("-ldflags", "-X=main.appVersion=3.1.0")]),
+                Some(("v3.1.0", "ldflags")),
+            ),
+            // not a version variable, not a release number
+            (s(&[("-ldflags", "-X main.goVersion=1.21 -X main.version=dev")]), None),
+            (
+                s(&[("vcs.revision", rev), ("vcs.time", "2023-01-02T03:04:05Z")]),
+                Some(("v0.0.0-20230102030405-0123456789ab", "vcs")),
+            ),
+            (
+                s(&[
+                    ("vcs.revision", rev),
+                    ("vcs.time", "2023-01-02T03:04:05Z"),
+                    ("vcs.modified", "true"),
+                ]),
+                Some(("v0.0.0-20230102030405-0123456789ab+dirty", "vcs")),
+            ),
+            (s(&[("vcs.revision", rev)]), None),
+            (s(&[("vcs.revision", "xyz"), ("vcs.time", "2023-01-02T03:04:05Z")]), None),
+        ] {
+            assert_eq!(
+                stamped_version(&settings),
+                want.map(|(v, f)| (v.to_string(), f)),
+                "{settings:?}"
+            );
+        }
+        // The main module of a `(devel)` build gets the stamped version, is the root and
+        // depends on every dep; stdlib is not an edge.
+        let modinfo = "path\texample.com/app\nmod\texample.com/app\t(devel)\t\ndep\tgolang.org/x/net\tv0.7.0\t\nbuild\t-ldflags=\"-X main.version=1.4.2\"\n";
+        let file = ImagePath::new("usr/bin/app").unwrap();
+        let pkgs = packages(
+            &BuildInfo {
+                go_version: "go1.21.0".into(),
+                mod_info: modinfo.into(),
+            },
+            &file,
+        );
+        let main = &pkgs[0];
+        assert_eq!(main.purl.as_str(), "pkg:golang/example.com/app@v1.4.2");
+        assert!(main.root);
+        assert_eq!(
+            main.depends_on,
+            ["pkg:golang/golang.org/x/net@v0.7.0#/usr/bin/app"]
+        );
+        assert!(pkgs[1..].iter().all(|p| !p.root && p.depends_on.is_empty()));
     }
 
     #[test]

@@ -268,7 +268,11 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
             })
             .collect();
         let row = |n: &str, root: bool, d: &[&str]| {
-            (n.to_string(), root, d.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+            (
+                n.to_string(),
+                root,
+                d.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            )
         };
         assert_eq!(
             got,
@@ -276,7 +280,11 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
                 row(
                     "app@0.1.0",
                     true,
-                    &["pkg:cargo/regex@1.5.4", "pkg:cargo/syn@2.0.0", "pkg:cargo/util@0.1.0"]
+                    &[
+                        "pkg:cargo/regex@1.5.4",
+                        "pkg:cargo/syn@2.0.0",
+                        "pkg:cargo/util@0.1.0"
+                    ]
                 ),
                 row("util@0.1.0", false, &["pkg:cargo/syn@1.0.0"]),
                 row("regex@1.5.4", false, &[]),

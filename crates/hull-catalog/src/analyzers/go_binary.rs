@@ -367,17 +367,30 @@ fn packages(info: &BuildInfo, file: &ImagePath) -> Vec<Package> {
 /// pseudo-version of the VCS commit (`vcs.revision` + `vcs.time`, as `go` itself would
 /// name that commit). Returns the version and where it came from (`ldflags`, `vcs`).
 pub fn stamped_version(settings: &[(String, String)]) -> Option<(String, &'static str)> {
-    let get = |k: &str| settings.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let get = |k: &str| {
+        settings
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    };
     if let Some(v) = get("-ldflags").and_then(ldflags_version) {
         return Some((v, "ldflags"));
     }
-    let rev = get("vcs.revision").filter(|r| r.len() >= 12 && r.bytes().all(|b| b.is_ascii_hexdigit()))?;
+    let rev = get("vcs.revision")
+        .filter(|r| r.len() >= 12 && r.bytes().all(|b| b.is_ascii_hexdigit()))?;
     // `2023-01-02T03:04:05Z` -> `20230102030405`
-    let time: String = get("vcs.time")?.chars().filter(char::is_ascii_digit).collect();
+    let time: String = get("vcs.time")?
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
     if time.len() != 14 {
         return None;
     }
-    let dirty = if get("vcs.modified") == Some("true") { "+dirty" } else { "" };
+    let dirty = if get("vcs.modified") == Some("true") {
+        "+dirty"
+    } else {
+        ""
+    };
     Some((format!("v0.0.0-{time}-{}{dirty}", &rev[..12]), "vcs"))
 }
 
@@ -385,7 +398,9 @@ pub fn stamped_version(settings: &[(String, String)]) -> Option<(String, &'stati
 /// the first `-X` whose variable name ends in `version` (any case, `goversion` aside)
 /// and whose value looks like a release number.
 fn ldflags_version(flags: &str) -> Option<String> {
-    let mut words = flags.split_whitespace().map(|w| w.trim_matches(['\'', '"']));
+    let mut words = flags
+        .split_whitespace()
+        .map(|w| w.trim_matches(['\'', '"']));
     while let Some(w) = words.next() {
         let assignment = match w.strip_prefix("-X") {
             Some("") => words.next()?,
@@ -558,7 +573,10 @@ pub mod tests {
                 Some(("v1.4.2", "ldflags")),
             ),
             (
-                s(&[("-ldflags", "-X 'github.com/x/y/internal/version.Version=v2.0.1' -X main.commit=abc")]),
+                s(&[(
+                    "-ldflags",
+                    "-X 'github.com/x/y/internal/version.Version=v2.0.1' -X main.commit=abc",
+                )]),
                 Some(("v2.0.1", "ldflags")),
             ),
             (
@@ -566,7 +584,10 @@ pub mod tests {
                 Some(("v3.1.0", "ldflags")),
             ),
             // not a version variable, not a release number
-            (s(&[("-ldflags", "-X main.goVersion=1.21 -X main.version=dev")]), None),
+            (
+                s(&[("-ldflags", "-X main.goVersion=1.21 -X main.version=dev")]),
+                None,
+            ),
             (
                 s(&[("vcs.revision", rev), ("vcs.time", "2023-01-02T03:04:05Z")]),
                 Some(("v0.0.0-20230102030405-0123456789ab", "vcs")),
@@ -580,7 +601,13 @@ pub mod tests {
                 Some(("v0.0.0-20230102030405-0123456789ab+dirty", "vcs")),
             ),
             (s(&[("vcs.revision", rev)]), None),
-            (s(&[("vcs.revision", "xyz"), ("vcs.time", "2023-01-02T03:04:05Z")]), None),
+            (
+                s(&[
+                    ("vcs.revision", "xyz"),
+                    ("vcs.time", "2023-01-02T03:04:05Z"),
+                ]),
+                None,
+            ),
         ] {
             assert_eq!(
                 stamped_version(&settings),

@@ -212,11 +212,18 @@ fn app_debian_language_packages_match_truth() {
         .iter()
         .map(|e| {
             let dir = s(&e["path"]).trim_end_matches("/package.json").to_string();
-            (s(&e["name"]), s(&e["version"]), format!("{dir}/package-lock.json"))
+            (
+                s(&e["name"]),
+                s(&e["version"]),
+                format!("{dir}/package-lock.json"),
+            )
         })
         .collect();
     assert_eq!(rows(&pkgs, "npm-lock"), roots);
-    assert!(pkgs.iter().filter(|p| p.found_by == "npm-lock").all(|p| p.root));
+    assert!(pkgs
+        .iter()
+        .filter(|p| p.found_by == "npm-lock")
+        .all(|p| p.root));
 
     let want = listed(&t["cargo_lock"], "packages", "name");
     report("cargo-lock", &rows(&pkgs, "cargo-lock"), &want);

@@ -83,7 +83,10 @@ fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
     }
     // v1 writes an alias as `"version": "npm:real@1.0.0"` under the alias's name.
     for (name, obj, _) in &mut entries {
-        let alias = obj.get("version").and_then(Value::as_str).and_then(split_alias);
+        let alias = obj
+            .get("version")
+            .and_then(Value::as_str)
+            .and_then(split_alias);
         if let Some((real, version)) = alias {
             *name = real;
             obj.insert("version".to_string(), Value::String(version));
@@ -96,7 +99,8 @@ fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
         let version = obj.get("version").and_then(Value::as_str).unwrap_or("");
         let is_root = key.is_empty();
         if is_root {
-            if !lang::valid_npm_name(name) || (!version.is_empty() && !is_registry_version(version)) {
+            if !lang::valid_npm_name(name) || (!version.is_empty() && !is_registry_version(version))
+            {
                 continue;
             }
         } else if !lang::valid_npm_name(name) || !is_registry_version(version) {

@@ -330,7 +330,11 @@ mod tests {
             .collect();
         got.sort();
         let row = |n: &str, dev: bool, e: &[&str]| {
-            (n.to_string(), dev, e.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+            (
+                n.to_string(),
+                dev,
+                e.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            )
         };
         assert_eq!(
             got,

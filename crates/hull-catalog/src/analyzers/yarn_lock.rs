@@ -62,8 +62,7 @@ fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
     let mut kept = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for e in entries {
-        if !lang::valid_npm_name(&e.name) || !e.version.starts_with(|c: char| c.is_ascii_digit())
-        {
+        if !lang::valid_npm_name(&e.name) || !e.version.starts_with(|c: char| c.is_ascii_digit()) {
             continue;
         }
         let pkg = to_package(input.path, &e.name, &e.version);
@@ -259,7 +258,12 @@ fn duplicate_line(block: &str, msg: &str) -> Option<usize> {
     for (i, line) in block.lines().enumerate() {
         let body = line.trim_start();
         let indent = line.len() - body.len();
-        let k = body.split(':').next().unwrap_or("").trim().trim_matches('"');
+        let k = body
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"');
         if k == key && body.contains(':') {
             if seen.insert(indent, i).is_some() {
                 return Some(i);
@@ -308,7 +312,11 @@ fn berry_entry(key: &str, entry: &serde_yaml::Value) -> Option<Entry> {
             for (n, r) in m {
                 if let (Some(n), Some(r)) = (n.as_str(), yaml_scalar(r)) {
                     // Berry descriptors carry the protocol (`npm:^1.0.0`) unless given.
-                    let r = if r.contains(':') { r } else { format!("npm:{r}") };
+                    let r = if r.contains(':') {
+                        r
+                    } else {
+                        format!("npm:{r}")
+                    };
                     dependencies.push(format!("{n}@{r}"));
                 }
             }
@@ -464,7 +472,10 @@ __metadata:
             graph(&f),
             [
                 row("pkg:npm/%40types/node@20.4.1", &[]),
-                row("pkg:npm/%40types/ws@8.5.4", &["pkg:npm/%40types/node@20.4.1"]),
+                row(
+                    "pkg:npm/%40types/ws@8.5.4",
+                    &["pkg:npm/%40types/node@20.4.1"]
+                ),
                 row("pkg:npm/debug@4.3.4", &["pkg:npm/ms@2.1.2"]),
                 row("pkg:npm/ms@2.1.2", &[]),
             ]

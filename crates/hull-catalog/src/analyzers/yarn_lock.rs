@@ -264,10 +264,8 @@ fn duplicate_line(block: &str, msg: &str) -> Option<usize> {
             .unwrap_or("")
             .trim()
             .trim_matches('"');
-        if k == key && body.contains(':') {
-            if seen.insert(indent, i).is_some() {
-                return Some(i);
-            }
+        if k == key && body.contains(':') && seen.insert(indent, i).is_some() {
+            return Some(i);
         }
     }
     None

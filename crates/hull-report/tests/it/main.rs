@@ -306,7 +306,7 @@ fn dependency_graph_application_and_dev_are_written() {
     for format in [Format::CycloneDx, Format::SpdxJson] {
         let back = read_sbom(write(&inv, format, &opts()).unwrap().as_bytes()).unwrap();
         let m = back.packages.iter().find(|p| p.root).unwrap();
-        assert_eq!(m.depends_on, [jwt.clone()], "{format}");
+        assert_eq!(m.depends_on, std::slice::from_ref(&jwt), "{format}");
         assert!(back.packages.iter().any(|p| p.dev), "{format}");
     }
 }

@@ -11,8 +11,10 @@ pub mod cargo_auditable;
 pub mod cargo_lock;
 pub mod dotnet_deps;
 pub(crate) mod elf;
+pub mod gemfile_lock;
 pub mod go_binary;
 pub mod go_mod;
+pub mod gradle_lock;
 pub mod java_archive;
 pub(crate) mod lang;
 #[cfg(test)]
@@ -21,9 +23,11 @@ mod lang_corpus_tests;
 mod lang_seed_tests;
 pub mod npm;
 pub mod npm_lock;
+pub mod nuget_lock;
 pub mod php_composer;
 pub mod pnpm_lock;
 pub mod python_dist;
+pub mod python_lock;
 pub mod ruby_gemspec;
 pub mod yarn_lock;
 
@@ -67,4 +71,8 @@ pub const ALL: &[Analyzer] = &[
     ruby_gemspec::ANALYZER,
     php_composer::ANALYZER,
     dotnet_deps::ANALYZER,
+    gemfile_lock::ANALYZER,
+    python_lock::ANALYZER,
+    nuget_lock::ANALYZER,
+    gradle_lock::ANALYZER,
 ];

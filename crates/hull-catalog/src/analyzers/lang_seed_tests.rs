@@ -40,6 +40,12 @@ const TARGETS: &[(&str, &str, u32)] = &[
         0o644,
     ),
     ("catalog_dotnet_deps", "app/app.deps.json", 0o644),
+    ("catalog_gemfile_lock", "app/Gemfile.lock", 0o644),
+    ("catalog_poetry_lock", "app/poetry.lock", 0o644),
+    ("catalog_uv_lock", "app/uv.lock", 0o644),
+    ("catalog_pipfile_lock", "app/Pipfile.lock", 0o644),
+    ("catalog_nuget_lock", "app/packages.lock.json", 0o644),
+    ("catalog_gradle_lock", "app/gradle.lockfile", 0o644),
 ];
 
 fn run(path: &ImagePath, mode: u32, data: &[u8]) -> Vec<Result<Found, crate::AnalyzeError>> {
@@ -149,6 +155,10 @@ fn language_ids_are_unique_and_documented() {
         ruby_gemspec::ANALYZER.id,
         php_composer::ANALYZER.id,
         dotnet_deps::ANALYZER.id,
+        gemfile_lock::ANALYZER.id,
+        python_lock::ANALYZER.id,
+        nuget_lock::ANALYZER.id,
+        gradle_lock::ANALYZER.id,
     ];
     let docs = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/language-packages.md"),

@@ -59,6 +59,7 @@ pub const ALL: &[Analyzer] = &[
         parse: rpm::parse,
     },
     python_dist::ANALYZER,
+    python_dist::ZIPPED_EGG,
     npm::ANALYZER,
     npm_lock::ANALYZER,
     yarn_lock::ANALYZER,

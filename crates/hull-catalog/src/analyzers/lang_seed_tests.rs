@@ -41,6 +41,11 @@ const TARGETS: &[(&str, &str, u32)] = &[
     ),
     ("catalog_dotnet_deps", "app/app.deps.json", 0o644),
     ("catalog_gemfile_lock", "app/Gemfile.lock", 0o644),
+    (
+        "catalog_python_egg",
+        "usr/lib/python3/site-packages/x-1.0-py3.11.egg",
+        0o644,
+    ),
     ("catalog_poetry_lock", "app/poetry.lock", 0o644),
     ("catalog_uv_lock", "app/uv.lock", 0o644),
     ("catalog_pipfile_lock", "app/Pipfile.lock", 0o644),
@@ -143,6 +148,7 @@ fn language_ids_are_unique_and_documented() {
     use super::*;
     let ids = [
         python_dist::ANALYZER.id,
+        python_dist::ZIPPED_EGG.id,
         npm::ANALYZER.id,
         npm_lock::ANALYZER.id,
         yarn_lock::ANALYZER.id,

@@ -26,6 +26,7 @@ pub mod npm_lock;
 pub mod nuget_lock;
 pub mod php_composer;
 pub mod pnpm_lock;
+pub mod pom_xml;
 pub mod python_dist;
 pub mod python_lock;
 pub mod ruby_gemspec;
@@ -76,4 +77,5 @@ pub const ALL: &[Analyzer] = &[
     python_lock::ANALYZER,
     nuget_lock::ANALYZER,
     gradle_lock::ANALYZER,
+    pom_xml::ANALYZER,
 ];

@@ -166,7 +166,7 @@ fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
     let group = get("groupId").or(get("parent.groupId"));
     let version = get("version")
         .or(get("parent.version"))
-        .and_then(|v| resolve(v));
+        .and_then(resolve);
     if let (Some(g), Some(a)) = (group, get("artifactId")) {
         let mut root = maven(g, a, version.as_deref().unwrap_or(""));
         root.root = true;

@@ -164,9 +164,7 @@ fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
         children.push(p);
     }
     let group = get("groupId").or(get("parent.groupId"));
-    let version = get("version")
-        .or(get("parent.version"))
-        .and_then(resolve);
+    let version = get("version").or(get("parent.version")).and_then(resolve);
     if let (Some(g), Some(a)) = (group, get("artifactId")) {
         let mut root = maven(g, a, version.as_deref().unwrap_or(""));
         root.root = true;

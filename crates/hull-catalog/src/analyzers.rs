@@ -29,6 +29,7 @@ pub mod pnpm_lock;
 pub mod pom_xml;
 pub mod python_dist;
 pub mod python_lock;
+pub mod python_requirements;
 pub mod ruby_gemspec;
 pub mod yarn_lock;
 
@@ -78,4 +79,10 @@ pub const ALL: &[Analyzer] = &[
     nuget_lock::ANALYZER,
     gradle_lock::ANALYZER,
     pom_xml::ANALYZER,
+    python_requirements::ANALYZER,
 ];
+
+/// Analyzers of project manifests that say what a build would install rather than what
+/// is installed: their results are kept only when the scanned tree has no operating
+/// system (a source tree or CI workspace, not an image).
+pub const PROJECT_MANIFEST_IDS: &[&str] = &[python_requirements::ANALYZER.id];

@@ -187,6 +187,15 @@ impl<'a> Collector<'a> {
             .collect();
 
         let distro = pick_distro(&kept, view);
+        // A filesystem with an operating system is an image: what is installed is read,
+        // not what a project manifest says a build would install. A tree without one is
+        // a project (source tree, CI workspace): its manifests are its inventory.
+        let kept: Vec<Hit> = kept
+            .into_iter()
+            .filter(|h| {
+                distro.is_none() || !crate::analyzers::PROJECT_MANIFEST_IDS.contains(&h.analyzer)
+            })
+            .collect();
 
         let owned: HashSet<&ImagePath> = kept
             .iter()
@@ -505,6 +514,29 @@ mod tests {
         assert_eq!(inv.diagnostics.len(), 1, "{:?}", inv.diagnostics);
         assert_eq!(inv.diagnostics[0].source, "rpm");
         assert!(events.load(std::sync::atomic::Ordering::Relaxed) > files.len());
+    }
+
+    #[test]
+    fn requirements_only_in_a_tree_without_an_os() {
+        let req = b"Django==3.2.0\n";
+        for (with_os, want) in [(false, 1), (true, 0)] {
+            let opts = CatalogOptions::default();
+            let progress = |_: Progress<'_>| {};
+            let c = Collector::new(&opts, &progress);
+            let mut files = vec![("app/requirements.txt", req.to_vec())];
+            if with_os {
+                files.push(("etc/os-release", b"ID=debian\nVERSION_ID=12\n".to_vec()));
+            }
+            for (path, data) in &files {
+                c.visit_file(0, &p(path), 0o644, data.len() as u64, &mut data.as_slice());
+            }
+            let view = FakeView {
+                files: files.iter().map(|(f, _)| (f.to_string(), 0)).collect(),
+                links: HashMap::new(),
+            };
+            let inv = c.finish(&view, layers(1));
+            assert_eq!(inv.packages.len(), want, "with os: {with_os}");
+        }
     }
 
     #[test]

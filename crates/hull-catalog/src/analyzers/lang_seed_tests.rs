@@ -52,6 +52,7 @@ const TARGETS: &[(&str, &str, u32)] = &[
     ("catalog_nuget_lock", "app/packages.lock.json", 0o644),
     ("catalog_gradle_lock", "app/gradle.lockfile", 0o644),
     ("catalog_pom_xml", "app/pom.xml", 0o644),
+    ("catalog_python_requirements", "app/requirements.txt", 0o644),
 ];
 
 fn run(path: &ImagePath, mode: u32, data: &[u8]) -> Vec<Result<Found, crate::AnalyzeError>> {
@@ -167,6 +168,7 @@ fn language_ids_are_unique_and_documented() {
         nuget_lock::ANALYZER.id,
         gradle_lock::ANALYZER.id,
         pom_xml::ANALYZER.id,
+        python_requirements::ANALYZER.id,
     ];
     let docs = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/language-packages.md"),

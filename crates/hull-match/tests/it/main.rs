@@ -117,6 +117,9 @@ fn legacy_inventory(corpus: &Path, id: &str) -> Inventory {
             layer: None,
             found_by: "truth".into(),
             properties: BTreeMap::new(),
+            dev: false,
+            root: false,
+            depends_on: Vec::new(),
         });
     }
     Inventory {

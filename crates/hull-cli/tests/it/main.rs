@@ -296,7 +296,8 @@ fn app_debian_in_every_format_matches_truth() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|c| c["type"] == "library")
+        // root packages (a lockfile's project, a Go main module) are applications
+        .filter(|c| c["type"] == "library" || c["type"] == "application")
         .collect();
     assert_eq!(libs.len(), total, "cyclonedx components");
     assert!(cdx["components"]
@@ -309,7 +310,9 @@ fn app_debian_in_every_format_matches_truth() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|p| p["primaryPackagePurpose"] == "LIBRARY")
+        .filter(|p| {
+            p["primaryPackagePurpose"] == "LIBRARY" || p["primaryPackagePurpose"] == "APPLICATION"
+        })
         .count();
     assert_eq!(spdx_pkgs, total, "spdx packages");
     let out = hull(&["sbom", "--quiet", "--format", "table", &target]);

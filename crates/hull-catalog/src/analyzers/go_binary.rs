@@ -1,5 +1,7 @@
 //! `go-binary`: the module build information the Go toolchain embeds in every binary
-//! (what `go version -m` prints), read from ELF executables.
+//! (what `go version -m` prints), read from ELF executables, and from PE (Windows) and
+//! Mach-O (macOS) executables built by Go ≥ 1.18 (whose build info is inline; the older
+//! pointer layout is read from ELF only). `.exe` files are read without an exec bit.
 //!
 //! Layout (Go's `debug/buildinfo`): a 32-byte header starting with `\xff Go buildinf:`,
 //! 16-byte aligned, in the `.go.buildinfo` section (or, without section headers, the
@@ -47,12 +49,38 @@ pub fn wants_executable(_path: &ImagePath, mode: u32, size: u64) -> bool {
 }
 
 fn wants(path: &ImagePath, mode: u32, size: u64) -> bool {
+    let kind = mode & 0o170000;
     wants_executable(path, mode, size)
+        // Windows executables in images and CI workspaces rarely have an exec bit.
+        || ((kind == 0 || kind == 0o100000)
+            && path.file_name().to_ascii_lowercase().ends_with(".exe")
+            && (MIN_EXEC_SIZE..=MAX_EXEC_SIZE).contains(&size))
+}
+
+/// A PE (`MZ`) or Mach-O (32/64-bit, either byte order, or universal) executable.
+fn is_pe_or_macho(data: &[u8]) -> bool {
+    data.starts_with(b"MZ")
+        || matches!(
+            data.get(..4),
+            Some(
+                [0xfe, 0xed, 0xfa, 0xce | 0xcf]
+                    | [0xce | 0xcf, 0xfa, 0xed, 0xfe]
+                    | [0xca, 0xfe, 0xba, 0xbe]
+            )
+        )
 }
 
 fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
     let Some(elf) = elf::open(input)? else {
-        return Ok(Found::default());
+        // PE and Mach-O: Go ≥ 1.18 writes the build info inline after the header, so
+        // finding the aligned header in the file is enough (no address mapping).
+        let info = is_pe_or_macho(input.data)
+            .then(|| find_header(input.data).and_then(decode_inline))
+            .flatten();
+        return Ok(Found {
+            packages: info.map(|i| packages(&i, input.path)).unwrap_or_default(),
+            ..Found::default()
+        });
     };
     let Some(info) = read_build_info(&elf) else {
         return Ok(Found::default()); // not a Go binary (or one without build info)
@@ -98,15 +126,33 @@ fn find_header(region: &[u8]) -> Option<&[u8]> {
     }
 }
 
+/// The Go ≥ 1.18 layout only (flag bit 2: the strings follow the header).
+fn decode_inline(hdr: &[u8]) -> Option<BuildInfo> {
+    (*hdr.get(15)? & 2 != 0).then_some(())?;
+    let rest = hdr.get(HEADER..)?;
+    let (v, rest) = varint_string(rest)?;
+    let (m, _) = varint_string(rest)?;
+    build_info(v.to_vec(), m.to_vec())
+}
+
+fn build_info(version: Vec<u8>, modinfo: Vec<u8>) -> Option<BuildInfo> {
+    let go_version = String::from_utf8(version).ok()?;
+    if !go_version.starts_with("go") && !go_version.starts_with("devel") {
+        return None;
+    }
+    Some(BuildInfo {
+        go_version,
+        mod_info: String::from_utf8_lossy(strip_sentinels(&modinfo)).into_owned(),
+    })
+}
+
 fn decode_at(elf: &Elf<'_>, hdr: &[u8]) -> Option<BuildInfo> {
     let ptr_size = usize::from(*hdr.get(14)?);
     let flags = *hdr.get(15)?;
-    let (version, modinfo) = if flags & 2 != 0 {
-        let rest = hdr.get(HEADER..)?;
-        let (v, rest) = varint_string(rest)?;
-        let (m, _) = varint_string(rest)?;
-        (v.to_vec(), m.to_vec())
-    } else {
+    if flags & 2 != 0 {
+        return decode_inline(hdr);
+    }
+    let (version, modinfo) = {
         if ptr_size != 4 && ptr_size != 8 {
             return None;
         }
@@ -118,14 +164,7 @@ fn decode_at(elf: &Elf<'_>, hdr: &[u8]) -> Option<BuildInfo> {
             read_go_string(elf, mptr, ptr_size, big).unwrap_or_default(),
         )
     };
-    let go_version = String::from_utf8(version).ok()?;
-    if !go_version.starts_with("go") && !go_version.starts_with("devel") {
-        return None;
-    }
-    Some(BuildInfo {
-        go_version,
-        mod_info: String::from_utf8_lossy(strip_sentinels(&modinfo)).into_owned(),
-    })
+    build_info(version, modinfo)
 }
 
 /// The module info is wrapped in two 16-byte sentinels; the final one follows a newline.
@@ -556,6 +595,49 @@ pub mod tests {
                 "is64={is64} big={big}"
             );
         }
+    }
+
+    #[test]
+    fn pe_and_macho_executables() {
+        let blob = inline_blob("go1.21.5", MODINFO);
+        for magic in [
+            &b"MZ\x90\0"[..],
+            &[0xcf, 0xfa, 0xed, 0xfe],
+            &[0xfe, 0xed, 0xfa, 0xce],
+            &[0xca, 0xfe, 0xba, 0xbe],
+        ] {
+            let mut bin = magic.to_vec();
+            bin.resize(4096, 0);
+            bin.extend_from_slice(&blob);
+            bin.resize(8192, 0);
+            let got = purls(&bin);
+            assert!(
+                got.contains(&"pkg:golang/golang.org/x/net@v0.17.0 v0.17.0".to_string()),
+                "{magic:?}: {got:?}"
+            );
+            assert!(
+                got.iter()
+                    .any(|p| p.starts_with("pkg:golang/stdlib@v1.21.5")),
+                "{got:?}"
+            );
+            // misaligned header: not build info
+            let mut off = magic.to_vec();
+            off.resize(4097, 0);
+            off.extend_from_slice(&blob);
+            assert!(purls(&off).is_empty());
+        }
+        // not an executable format at all
+        let mut other = b"\x00\x01".to_vec();
+        other.resize(4096, 0);
+        other.extend_from_slice(&blob);
+        assert!(purls(&other).is_empty());
+        let exe = ImagePath::new("ci/tools/app.exe").unwrap();
+        assert!(wants(&exe, 0o100644, 4096));
+        assert!(!wants(
+            &ImagePath::new("ci/tools/app.dll").unwrap(),
+            0o100644,
+            4096
+        ));
     }
 
     #[test]

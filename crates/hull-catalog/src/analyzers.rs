@@ -11,8 +11,10 @@ pub mod cargo_auditable;
 pub mod cargo_lock;
 pub mod dotnet_deps;
 pub(crate) mod elf;
+pub mod gemfile_lock;
 pub mod go_binary;
 pub mod go_mod;
+pub mod gradle_lock;
 pub mod java_archive;
 pub(crate) mod lang;
 #[cfg(test)]
@@ -21,9 +23,13 @@ mod lang_corpus_tests;
 mod lang_seed_tests;
 pub mod npm;
 pub mod npm_lock;
+pub mod nuget_lock;
 pub mod php_composer;
 pub mod pnpm_lock;
+pub mod pom_xml;
 pub mod python_dist;
+pub mod python_lock;
+pub mod python_requirements;
 pub mod ruby_gemspec;
 pub mod yarn_lock;
 
@@ -55,6 +61,7 @@ pub const ALL: &[Analyzer] = &[
         parse: rpm::parse,
     },
     python_dist::ANALYZER,
+    python_dist::ZIPPED_EGG,
     npm::ANALYZER,
     npm_lock::ANALYZER,
     yarn_lock::ANALYZER,
@@ -67,4 +74,15 @@ pub const ALL: &[Analyzer] = &[
     ruby_gemspec::ANALYZER,
     php_composer::ANALYZER,
     dotnet_deps::ANALYZER,
+    gemfile_lock::ANALYZER,
+    python_lock::ANALYZER,
+    nuget_lock::ANALYZER,
+    gradle_lock::ANALYZER,
+    pom_xml::ANALYZER,
+    python_requirements::ANALYZER,
 ];
+
+/// Analyzers of project manifests that say what a build would install rather than what
+/// is installed: their results are kept only when the scanned tree has no operating
+/// system (a source tree or CI workspace, not an image).
+pub const PROJECT_MANIFEST_IDS: &[&str] = &[python_requirements::ANALYZER.id];

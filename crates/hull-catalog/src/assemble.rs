@@ -23,6 +23,9 @@ pub struct CatalogOptions {
     pub max_file_size: u64,
     /// Run only these analyzer ids (`None` = every row of [`ALL`]).
     pub only: Option<Vec<String>>,
+    /// Keep development-only dependencies ([`hull_model::Package::dev`]); off by
+    /// default: an image or a production install does not ship them (docs/catalog.md).
+    pub include_dev: bool,
 }
 
 impl Default for CatalogOptions {
@@ -30,6 +33,7 @@ impl Default for CatalogOptions {
         CatalogOptions {
             max_file_size: 512 * 1024 * 1024,
             only: None,
+            include_dev: false,
         }
     }
 }
@@ -183,6 +187,15 @@ impl<'a> Collector<'a> {
             .collect();
 
         let distro = pick_distro(&kept, view);
+        // A filesystem with an operating system is an image: what is installed is read,
+        // not what a project manifest says a build would install. A tree without one is
+        // a project (source tree, CI workspace): its manifests are its inventory.
+        let kept: Vec<Hit> = kept
+            .into_iter()
+            .filter(|h| {
+                distro.is_none() || !crate::analyzers::PROJECT_MANIFEST_IDS.contains(&h.analyzer)
+            })
+            .collect();
 
         let owned: HashSet<&ImagePath> = kept
             .iter()
@@ -245,6 +258,9 @@ impl<'a> Collector<'a> {
         }
         // A lockfile next to an installed node_modules describes the same packages.
         crate::analyzers::npm::drop_shadowed_lockfile_packages(&mut packages);
+        if !self.opts.include_dev {
+            packages.retain(|p| !p.dev);
+        }
         packages.sort_by(|a, b| {
             (a.ecosystem, &a.name, &a.version, &a.path, &a.arch, &a.purl).cmp(&(
                 b.ecosystem,
@@ -501,10 +517,34 @@ mod tests {
     }
 
     #[test]
+    fn requirements_only_in_a_tree_without_an_os() {
+        let req = b"Django==3.2.0\n";
+        for (with_os, want) in [(false, 1), (true, 0)] {
+            let opts = CatalogOptions::default();
+            let progress = |_: Progress<'_>| {};
+            let c = Collector::new(&opts, &progress);
+            let mut files = vec![("app/requirements.txt", req.to_vec())];
+            if with_os {
+                files.push(("etc/os-release", b"ID=debian\nVERSION_ID=12\n".to_vec()));
+            }
+            for (path, data) in &files {
+                c.visit_file(0, &p(path), 0o644, data.len() as u64, &mut data.as_slice());
+            }
+            let view = FakeView {
+                files: files.iter().map(|(f, _)| (f.to_string(), 0)).collect(),
+                links: HashMap::new(),
+            };
+            let inv = c.finish(&view, layers(1));
+            assert_eq!(inv.packages.len(), want, "with os: {with_os}");
+        }
+    }
+
+    #[test]
     fn size_limit_and_only() {
         let opts = CatalogOptions {
             max_file_size: 10,
             only: Some(vec!["dpkg".into()]),
+            include_dev: false,
         };
         let progress = |_: Progress<'_>| {};
         let c = Collector::new(&opts, &progress);

@@ -41,6 +41,11 @@ pub struct TargetArgs {
     /// No progress bar and no warnings on stderr; errors are still printed.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Keep development-only dependencies (lockfile `dev` entries, composer
+    /// `packages-dev`, …), left out by default: see docs/catalog.md.
+    #[arg(long)]
+    pub include_dev: bool,
 }
 
 impl TargetArgs {
@@ -59,6 +64,9 @@ pub fn inventory(args: &TargetArgs) -> anyhow::Result<Inventory> {
         let mut inv = hull_report::read_sbom(&bytes).with_context(|| format!("sbom {file}"))?;
         if inv.image.target.is_empty() {
             inv.image.target = args.target.clone();
+        }
+        if !args.include_dev {
+            inv.packages.retain(|p| !p.dev);
         }
         return Ok(inv);
     }
@@ -98,11 +106,11 @@ fn scan_image(args: &TargetArgs) -> anyhow::Result<Inventory> {
             _ => {}
         }
     };
-    let result = hull_catalog::catalog_with_progress(
-        &image,
-        &hull_catalog::CatalogOptions::default(),
-        &progress,
-    );
+    let catalog_opts = hull_catalog::CatalogOptions {
+        include_dev: args.include_dev,
+        ..hull_catalog::CatalogOptions::default()
+    };
+    let result = hull_catalog::catalog_with_progress(&image, &catalog_opts, &progress);
     if let Some(b) = &bar {
         b.finish_and_clear();
     }

@@ -28,7 +28,7 @@ pub use finding::{
     VersionRule,
 };
 pub use inventory::{Diagnostic, Distro, ImageInfo, Inventory, LayerInfo};
-pub use package::{pep503_name, Ecosystem, Package};
+pub use package::{package_ref, pep503_name, Ecosystem, Package};
 pub use path::{ImagePath, PathError};
 pub use purl::Purl;
 pub use severity::{FixState, Severity};

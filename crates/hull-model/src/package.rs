@@ -134,6 +134,21 @@ pub struct Package {
     /// Format-specific facts worth keeping (`go.version`, `cargo.kind`, `maven.group`…).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub properties: BTreeMap<String, String>,
+    /// A development-only dependency (npm/pnpm/yarn `dev`, composer `packages-dev`,
+    /// Poetry's `dev` group…): kept out of an inventory unless asked for
+    /// (`CatalogOptions::include_dev`, `--include-dev`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dev: bool,
+    /// The project the file describes rather than a dependency of it (a lockfile's root
+    /// project, a Go binary's main module): CycloneDX writes it as an `application`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub root: bool,
+    /// Direct dependencies as recorded by the same file, each as the [`Package::ref_id`]
+    /// of the package depended on (see [`package_ref`]); sorted, no duplicates. An edge
+    /// to a package the inventory does not hold (a dev dependency left out) is dropped
+    /// by the report writers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
 }
 
 impl Package {
@@ -161,6 +176,9 @@ impl Package {
             layer: None,
             found_by: found_by.into(),
             properties: BTreeMap::new(),
+            dev: false,
+            root: false,
+            depends_on: Vec::new(),
         }
     }
 
@@ -171,8 +189,14 @@ impl Package {
 
     /// Stable identity for cross-references in reports (CycloneDX bom-ref, SPDX id).
     pub fn ref_id(&self) -> String {
-        format!("{}#{}", self.purl, self.path)
+        package_ref(&self.purl, &self.path)
     }
+}
+
+/// The [`Package::ref_id`] of the package with `purl` recorded in `path`: what an
+/// analyzer puts in [`Package::depends_on`] before the package itself exists.
+pub fn package_ref(purl: &Purl, path: &ImagePath) -> String {
+    format!("{purl}#{path}")
 }
 
 /// A Python distribution name in PEP 503 normal form (lower case, each run of `-`, `_`

@@ -15,6 +15,10 @@ pub(crate) const P_ARCH: &str = "hull:arch";
 pub(crate) const P_SOURCE_NAME: &str = "hull:source-name";
 pub(crate) const P_SOURCE_VERSION: &str = "hull:source-version";
 pub(crate) const P_MODULARITY: &str = "hull:modularity-label";
+/// `true` on a development-only dependency ([`Package::dev`]).
+pub(crate) const P_DEV: &str = "hull:dev";
+/// `true` on a lockfile's root project or a binary's main module ([`Package::root`]).
+pub(crate) const P_ROOT: &str = "hull:root";
 /// Prefix for `Package::properties` entries: `hull:property:go.version`.
 pub(crate) const P_PROPERTY: &str = "hull:property:";
 
@@ -235,6 +239,9 @@ pub(crate) fn package_from(
         layer,
         found_by,
         properties,
+        dev: hints.prop(&[P_DEV]).is_some_and(|v| v == "true"),
+        root: hints.prop(&[P_ROOT]).is_some_and(|v| v == "true"),
+        depends_on: Vec::new(),
     })
 }
 

@@ -32,6 +32,18 @@ struct Bom {
     metadata: Option<Metadata>,
     #[serde(default)]
     components: Vec<Component>,
+    /// The dependency graph: one entry per package that records direct dependencies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    dependencies: Vec<Dependency>,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Dependency {
+    #[serde(rename = "ref")]
+    reference: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    depends_on: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -179,6 +191,9 @@ pub fn to_value(inv: &Inventory, opts: &WriteOptions) -> Result<Value, serde_jso
         });
     }
     let mut seen = std::collections::HashSet::new();
+    // ref_id -> the bom-ref of the first package with it, for the dependency graph.
+    let mut refs = std::collections::HashMap::new();
+    let mut graph = Vec::new();
     for p in sorted_packages(inv) {
         // bom-refs must be unique; two identical findings in one file would collide.
         let mut bom_ref = p.ref_id();
@@ -186,6 +201,10 @@ pub fn to_value(inv: &Inventory, opts: &WriteOptions) -> Result<Value, serde_jso
         while !seen.insert(bom_ref.clone()) {
             n += 1;
             bom_ref = format!("{}#{n}", p.ref_id());
+        }
+        refs.entry(p.ref_id()).or_insert_with(|| bom_ref.clone());
+        if !p.depends_on.is_empty() {
+            graph.push((bom_ref.clone(), &p.depends_on));
         }
         let mut props = vec![
             prop(common::P_FOUND_BY, &p.found_by),
@@ -206,12 +225,19 @@ pub fn to_value(inv: &Inventory, opts: &WriteOptions) -> Result<Value, serde_jso
         if let Some(m) = &p.modularity_label {
             props.push(prop(common::P_MODULARITY, m));
         }
+        if p.dev {
+            props.push(prop(common::P_DEV, "true"));
+        }
+        if p.root {
+            props.push(prop(common::P_ROOT, "true"));
+        }
         for (k, v) in &p.properties {
             props.push(prop(&format!("{}{k}", common::P_PROPERTY), v));
         }
         components.push(Component {
             bom_ref: Some(bom_ref),
-            ty: "library".into(),
+            // A lockfile's root project or a binary's main module is what was built.
+            ty: if p.root { "application" } else { "library" }.into(),
             name: p.name.clone(),
             version: (!p.version.is_empty()).then(|| p.version.clone()),
             licenses: p.licenses.iter().map(|l| licence_entry(l)).collect(),
@@ -238,8 +264,32 @@ pub fn to_value(inv: &Inventory, opts: &WriteOptions) -> Result<Value, serde_jso
             component: Some(image_component),
         }),
         components,
+        dependencies: dependency_graph(&graph, &refs),
     };
     serde_json::to_value(bom)
+}
+
+/// `dependencies` entries: edges to packages the document does not hold (a dev
+/// dependency left out, a non-registry version skipped) are dropped.
+fn dependency_graph(
+    graph: &[(String, &Vec<String>)],
+    refs: &std::collections::HashMap<String, String>,
+) -> Vec<Dependency> {
+    let mut out: Vec<Dependency> = graph
+        .iter()
+        .filter_map(|(from, to)| {
+            let mut depends_on: Vec<String> =
+                to.iter().filter_map(|t| refs.get(t).cloned()).collect();
+            depends_on.sort();
+            depends_on.dedup();
+            (!depends_on.is_empty()).then(|| Dependency {
+                reference: from.clone(),
+                depends_on,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.reference.cmp(&b.reference));
+    out
 }
 
 /// Read a CycloneDX JSON document already parsed as JSON.
@@ -269,6 +319,14 @@ pub fn from_value(value: Value) -> Result<Inventory, ReadError> {
     if let Some(c) = bom.metadata.as_ref().and_then(|m| m.component.as_ref()) {
         inv.image = image_from(c);
     }
+    let edges: std::collections::HashMap<&str, &Vec<String>> = bom
+        .dependencies
+        .iter()
+        .map(|d| (d.reference.as_str(), &d.depends_on))
+        .collect();
+    // bom-ref -> the ref_id of the package read from that component.
+    let mut ref_ids = std::collections::HashMap::new();
+    let mut read_edges = Vec::new();
     let mut stack: Vec<&Component> = bom.components.iter().rev().collect();
     while let Some(c) = stack.pop() {
         // Nested components (assemblies) are flattened: a package inside an application
@@ -300,8 +358,23 @@ pub fn from_value(value: Value) -> Result<Inventory, ReadError> {
                 .collect(),
         };
         if let Some(p) = common::package_from(purl, &hints, "cyclonedx", &mut diags) {
+            if let Some(r) = c.bom_ref.as_deref() {
+                ref_ids.insert(r, p.ref_id());
+                if let Some(to) = edges.get(r) {
+                    read_edges.push((inv.packages.len(), *to));
+                }
+            }
             inv.packages.push(p);
         }
+    }
+    for (i, to) in read_edges {
+        let mut d: Vec<String> = to
+            .iter()
+            .filter_map(|t| ref_ids.get(t.as_str()).cloned())
+            .collect();
+        d.sort();
+        d.dedup();
+        inv.packages[i].depends_on = d;
     }
     if inv.distro.is_none() {
         inv.distro = common::distro_from_purls(&inv.packages);

@@ -204,6 +204,12 @@ impl Writer<'_> {
         opt(common::P_SOURCE_NAME, &p.source_name);
         opt(common::P_SOURCE_VERSION, &p.source_version);
         opt(common::P_MODULARITY, &p.modularity_label);
+        if p.dev {
+            ann.push(self.annotate(common::P_DEV, "true"));
+        }
+        if p.root {
+            ann.push(self.annotate(common::P_ROOT, "true"));
+        }
         for (k, v) in &p.properties {
             ann.push(self.annotate(&format!("{}{k}", common::P_PROPERTY), v));
         }
@@ -221,7 +227,7 @@ impl Writer<'_> {
             license_declared: Some(self.licence_expr(&p.licenses)),
             copyright_text: Some(NOASSERTION.into()),
             source_info,
-            primary_package_purpose: Some("LIBRARY".into()),
+            primary_package_purpose: Some(if p.root { "APPLICATION" } else { "LIBRARY" }.into()),
             checksums: Vec::new(),
             external_refs: vec![ExternalRef {
                 reference_category: "PACKAGE-MANAGER".into(),
@@ -338,6 +344,9 @@ pub fn to_value(inv: &Inventory, opts: &WriteOptions) -> Result<Value, serde_jso
         relationships.push(rel(&image_id, "CONTAINS", &id));
     }
     let mut seen = HashSet::new();
+    // ref_id -> SPDX id of the first package with it, for DEPENDS_ON.
+    let mut ids = std::collections::HashMap::new();
+    let mut graph = Vec::new();
     for p in sorted_packages(inv) {
         let base = format!(
             "SPDXRef-Package-{}-{}-{}",
@@ -353,6 +362,19 @@ pub fn to_value(inv: &Inventory, opts: &WriteOptions) -> Result<Value, serde_jso
         }
         packages.push(w.package(p, id.clone()));
         relationships.push(rel(&image_id, "CONTAINS", &id));
+        ids.entry(p.ref_id()).or_insert_with(|| id.clone());
+        if !p.depends_on.is_empty() {
+            graph.push((id, &p.depends_on));
+        }
+    }
+    // The dependency graph; edges to packages the document does not hold are dropped.
+    for (from, to) in graph {
+        let mut targets: Vec<&String> = to.iter().filter_map(|t| ids.get(t)).collect();
+        targets.sort();
+        targets.dedup();
+        for t in targets {
+            relationships.push(rel(&from, "DEPENDS_ON", t));
+        }
     }
 
     let doc = Document {
@@ -436,6 +458,19 @@ pub fn from_value(value: Value) -> Result<Inventory, ReadError> {
 
     let mut inv = Inventory::default();
     let mut diags = Vec::new();
+    let mut depends: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for r in doc
+        .relationships
+        .iter()
+        .filter(|r| r.relationship_type == "DEPENDS_ON")
+    {
+        depends
+            .entry(r.spdx_element_id.as_str())
+            .or_default()
+            .push(r.related_spdx_element.as_str());
+    }
+    // SPDX id -> (index in inv.packages, ref_id) of the packages read.
+    let mut read: BTreeMap<&str, (usize, String)> = BTreeMap::new();
     for p in &doc.packages {
         let props = annotation_props(p);
         match p.primary_package_purpose.as_deref() {
@@ -488,8 +523,21 @@ pub fn from_value(value: Value) -> Result<Inventory, ReadError> {
             props,
         };
         if let Some(pkg) = common::package_from(purl, &hints, "spdx", &mut diags) {
+            read.insert(p.spdxid.as_str(), (inv.packages.len(), pkg.ref_id()));
             inv.packages.push(pkg);
         }
+    }
+    for (from, to) in &depends {
+        let Some((i, _)) = read.get(from) else {
+            continue;
+        };
+        let mut d: Vec<String> = to
+            .iter()
+            .filter_map(|t| read.get(t).map(|(_, r)| r.clone()))
+            .collect();
+        d.sort();
+        d.dedup();
+        inv.packages[*i].depends_on = d;
     }
     if inv.distro.is_none() {
         inv.distro = common::distro_from_purls(&inv.packages);

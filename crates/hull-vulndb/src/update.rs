@@ -1,7 +1,11 @@
 //! `hull db update`: download each upstream source, parse it, and swap the new data in.
 //!
 //! Requests are conditional (`If-None-Match` / `If-Modified-Since` from the last
-//! successful download), retried with exponential backoff on network errors and 5xx,
+//! successful download), retried with exponential backoff only on failures that can pass
+//! (a refused or reset connection, a timeout, 5xx, 429, a truncated body). Failures no
+//! retry fixes fail the source at once: a host name that does not resolve, TLS, a 4xx
+//! answer; after a DNS or TLS failure the other sources on that host are not tried.
+//! Each failure is one line that ends with what to do (`--mirror`, `hull db import`),
 //! and every source is parsed in memory before one atomic [`store::write`]: a crash or
 //! `kill -9` at any moment leaves the previous database in place. A source that fails
 //! (network, truncated zip or bzip2, unparseable file) keeps its previous data and is
@@ -338,7 +342,13 @@ pub struct Options {
     /// Recorded as the update time (injected for deterministic tests).
     pub now: String,
     pub nvd: NvdOptions,
+    /// Name resolution instead of the system resolver (`host:port` -> addresses): lets
+    /// tests fail or answer DNS on loopback without sending a query. `None`: the system.
+    pub resolver: Option<Resolver>,
 }
+
+/// See [`Options::resolver`].
+pub type Resolver = fn(&str) -> std::io::Result<Vec<std::net::SocketAddr>>;
 
 impl Default for Options {
     fn default() -> Self {
@@ -350,6 +360,7 @@ impl Default for Options {
             timeout: Duration::from_secs(120),
             now: String::new(),
             nvd: NvdOptions::default(),
+            resolver: None,
         }
     }
 }
@@ -415,15 +426,103 @@ struct Get<'a> {
     min_backoff: Duration,
 }
 
+/// A failed download: one line saying what went wrong and what the user can do.
+#[derive(Debug)]
+struct FetchError {
+    message: String,
+    /// Retrying cannot help and other sources on the same host will fail the same way
+    /// (the name does not resolve, TLS fails): they are failed without a request.
+    host_down: bool,
+}
+
+impl From<FetchError> for String {
+    fn from(e: FetchError) -> String {
+        e.message
+    }
+}
+
+/// What to do when a source cannot be downloaded, said once at the end of its line.
+const WHAT_TO_DO: &str =
+    "use a reachable mirror (`--mirror BASE`) or load a downloaded copy with `hull db import`";
+
+/// Whether a failed request is worth repeating, and the line that explains it.
+enum Failure {
+    /// Retrying cannot fix it: DNS, TLS, a malformed URL, a 4xx answer.
+    Permanent { message: String, host_down: bool },
+    /// A reset or refused connection, a timeout, 5xx, 429, a truncated body.
+    Transient(String),
+}
+
+/// The host of an `http(s)://host[:port]/…` URL.
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split(['/', '?', '#']).next().unwrap_or(rest)
+}
+
+/// Sort a ureq error into [`Failure`]. `nvd`: NVD answers 403 when a client goes over
+/// its rate limit, so there 403 is transient.
+fn classify(url: &str, e: ureq::Error, nvd: bool) -> Failure {
+    let host = host_of(url);
+    match e {
+        ureq::Error::Status(code, _) if code >= 500 || code == 429 || code == 408 || (code == 403 && nvd) => {
+            Failure::Transient(format!("{url}: HTTP {code}"))
+        }
+        ureq::Error::Status(404, _) => Failure::Permanent {
+            message: format!(
+                "{url}: HTTP 404, nothing at this address (a mirror must serve each source at its mirror path, see `hull db update --help`)"
+            ),
+            host_down: false,
+        },
+        ureq::Error::Status(code, _) => Failure::Permanent {
+            message: format!("{url}: HTTP {code}, refused by the server"),
+            host_down: false,
+        },
+        ureq::Error::Transport(t) => {
+            use ureq::ErrorKind as K;
+            let detail = t.to_string();
+            let tls = t.kind() == K::ConnectionFailed
+                && t.message().is_some_and(|m| m.contains("tls"));
+            match t.kind() {
+                K::Dns => Failure::Permanent {
+                    message: format!("{url}: cannot resolve host `{host}` (no network or no DNS?)"),
+                    host_down: true,
+                },
+                _ if tls => Failure::Permanent {
+                    message: format!(
+                        "{url}: TLS with `{host}` failed ({}; a proxy that intercepts TLS?)",
+                        std::error::Error::source(&t).map_or(detail.clone(), |s| s.to_string())
+                    ),
+                    host_down: true,
+                },
+                K::InvalidUrl
+                | K::UnknownScheme
+                | K::InsecureRequestHttpsOnly
+                | K::InvalidProxyUrl
+                | K::ProxyUnauthorized
+                | K::TooManyRedirects => Failure::Permanent {
+                    message: format!("{url}: {detail}"),
+                    host_down: false,
+                },
+                _ => Failure::Transient(format!("{url}: {detail}")),
+            }
+        }
+    }
+}
+
 fn fetch(
     agent: &ureq::Agent,
     get: &Get<'_>,
     opts: &Options,
     progress: &dyn Fn(Progress<'_>),
-) -> Result<Fetched, String> {
+) -> Result<Fetched, FetchError> {
     let (src, url) = (get.source, get.url);
     let mut last_err = String::new();
-    for attempt in 0..opts.attempts.max(1) {
+    let attempts = opts.attempts.max(1);
+    let give_up = |message: String, host_down: bool| FetchError {
+        message: format!("{message}: {WHAT_TO_DO}"),
+        host_down,
+    };
+    for attempt in 0..attempts {
         if attempt > 0 {
             let base = opts.backoff.max(get.min_backoff);
             std::thread::sleep(base * 2u32.saturating_pow(attempt - 1));
@@ -442,17 +541,15 @@ fn fetch(
         }
         let resp = match req.call() {
             Ok(r) => r,
-            Err(ureq::Error::Status(code, _))
-                if code >= 500 || code == 429 || (code == 403 && get.nvd_key.is_some()) =>
-            {
-                last_err = format!("{url}: HTTP {code}");
-                continue;
-            }
-            Err(ureq::Error::Status(code, _)) => return Err(format!("{url}: HTTP {code}")),
-            Err(e) => {
-                last_err = format!("{url}: {e}");
-                continue;
-            }
+            Err(e) => match classify(url, e, get.nvd_key.is_some()) {
+                Failure::Transient(m) => {
+                    last_err = m;
+                    continue;
+                }
+                Failure::Permanent { message, host_down } => {
+                    return Err(give_up(message, host_down))
+                }
+            },
         };
         if resp.status() == 304 {
             return Ok(Fetched::NotModified);
@@ -490,9 +587,9 @@ fn fetch(
             continue;
         }
         if bytes.len() as u64 > import::MAX_FILE_BYTES {
-            return Err(format!(
-                "{url}: larger than {} bytes",
-                import::MAX_FILE_BYTES
+            return Err(give_up(
+                format!("{url}: larger than {} bytes", import::MAX_FILE_BYTES),
+                false,
             ));
         }
         if let Some(t) = total.filter(|t| *t != bytes.len() as u64) {
@@ -505,7 +602,10 @@ fn fetch(
             last_modified,
         });
     }
-    Err(last_err)
+    Err(give_up(
+        format!("{last_err} (gave up after {attempts} attempts; try again later)"),
+        false,
+    ))
 }
 
 /// Parse a downloaded blob into a source's data. Any file-level error fails the
@@ -567,13 +667,19 @@ pub fn run(
                 })
         });
     }
-    let agent = ureq::AgentBuilder::new()
+    let mut agent = ureq::AgentBuilder::new()
         .timeout_connect(Duration::from_secs(20))
         .timeout(opts.timeout)
-        .user_agent(concat!("hull/", env!("CARGO_PKG_VERSION")))
-        .build();
+        .user_agent(concat!("hull/", env!("CARGO_PKG_VERSION")));
+    if let Some(r) = opts.resolver {
+        agent = agent.resolver(r);
+    }
+    let agent = agent.build();
     let mut results = Vec::new();
     let mut updates = Vec::new();
+    // Hosts that failed in a way no retry fixes (DNS, TLS): the next source there fails
+    // at once with the same line instead of waiting for the same answer.
+    let mut down: std::collections::HashMap<String, String> = Default::default();
     for s in sources {
         let url = match &opts.mirror {
             Some(base) => format!("{}/{}", base.trim_end_matches('/'), s.mirror_path),
@@ -584,8 +690,10 @@ pub fn run(
             url: &url,
         });
         let prev = previous.iter().find(|p| p.name == s.name);
-        let fetched = match s.kind {
-            Kind::File => fetch(
+        let host = host_of(&url).to_string();
+        let fetched = match (down.get(&host), s.kind) {
+            (Some(first), _) => Err(format!("{url}: not tried, {first}")),
+            (None, Kind::File) => fetch(
                 &agent,
                 &Get {
                     source: s.name,
@@ -598,6 +706,12 @@ pub fn run(
                 opts,
                 progress,
             )
+            .map_err(|e| {
+                if e.host_down {
+                    down.insert(host.clone(), format!("`{}` failed: {}", s.name, e.message));
+                }
+                e.message
+            })
             .and_then(|f| match f {
                 Fetched::NotModified => Ok(None),
                 Fetched::Body {
@@ -610,8 +724,10 @@ pub fn run(
                     Some(data)
                 }),
             }),
-            Kind::NvdApi => nvd_update(&agent, s.name, &url, prev, opts, progress),
-            Kind::YumUpdateinfo => yum_updateinfo(&agent, s.name, &url, prev, opts, progress),
+            (None, Kind::NvdApi) => nvd_update(&agent, s.name, &url, prev, opts, progress),
+            (None, Kind::YumUpdateinfo) => {
+                yum_updateinfo(&agent, s.name, &url, prev, opts, progress)
+            }
         };
         let outcome = match fetched {
             Ok(None) => SourceResult {

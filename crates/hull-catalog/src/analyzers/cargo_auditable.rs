@@ -6,7 +6,9 @@
 //! Every crate is reported with `cargo.source` (`crates.io`, `local`, `git`, `registry`)
 //! and `cargo.kind` (`runtime` or `build`): only crates.io crates can match RustSec
 //! advisories, and build-only dependencies do not end up in the binary, so a matcher
-//! should skip `cargo.kind=build`. The root crate is marked `cargo.root=true`.
+//! should skip `cargo.kind=build`. The root crate is marked `cargo.root=true` and is the
+//! binary's root package; `dependencies` (indices into the list) become
+//! `depends_on` edges.
 
 use hull_model::{Ecosystem, ImagePath, Purl};
 use serde::Deserialize;
@@ -45,6 +47,9 @@ struct Dep {
     kind: Option<String>,
     #[serde(default)]
     root: bool,
+    /// Indices into `packages` of this crate's direct dependencies.
+    #[serde(default)]
+    dependencies: Vec<usize>,
 }
 
 fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
@@ -73,6 +78,19 @@ pub fn parse_compressed(path: &ImagePath, compressed: &[u8]) -> Result<Found, An
     let info: Info = serde_json::from_slice(&json)
         .map_err(|e| lang::malformed(path, format!(".dep-v0: {e}")))?;
     let mut found = Found::default();
+    // The graph is by index; an index past the list or onto a skipped entry is dropped.
+    let refs: Vec<Option<String>> = info
+        .packages
+        .iter()
+        .map(|d| {
+            (!d.name.is_empty() && !d.version.is_empty()).then(|| {
+                hull_model::package_ref(
+                    &Purl::new("cargo", None, &d.name, Some(&d.version), &[]),
+                    path,
+                )
+            })
+        })
+        .collect();
     for d in info.packages {
         if d.name.is_empty() || d.version.is_empty() {
             continue;
@@ -96,7 +114,15 @@ pub fn parse_compressed(path: &ImagePath, compressed: &[u8]) -> Result<Found, An
         if d.root {
             p.properties
                 .insert("cargo.root".to_string(), "true".to_string());
+            p.root = true;
         }
+        p.depends_on = d
+            .dependencies
+            .iter()
+            .filter_map(|&i| refs.get(i).cloned().flatten())
+            .collect();
+        p.depends_on.sort();
+        p.depends_on.dedup();
         found.packages.push(p);
     }
     Ok(found)
@@ -160,6 +186,44 @@ mod tests {
                 "pkg:cargo/demo@0.1.0 local runtime root",
                 "pkg:cargo/regex@1.5.4 crates.io runtime",
                 "pkg:cargo/cc@1.0.0 crates.io build",
+            ]
+        );
+    }
+
+    #[test]
+    fn dependency_edges_by_index() {
+        let json = br#"{"packages":[
+            {"name":"demo","version":"0.1.0","source":"local","dependencies":[1,2,2,9],"root":true},
+            {"name":"regex","version":"1.5.4","dependencies":[3]},
+            {"name":"cc","version":"1.0.0","kind":"build"},
+            {"name":"","version":"1"}
+        ]}"#;
+        let path = ImagePath::new("usr/local/bin/x").unwrap();
+        let f = parse_compressed(&path, &zlib(json)).unwrap();
+        let edges: Vec<(&str, bool, Vec<&str>)> = f
+            .packages
+            .iter()
+            .map(|p| {
+                (
+                    p.name.as_str(),
+                    p.root,
+                    p.depends_on.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            edges,
+            [
+                (
+                    "demo",
+                    true,
+                    vec![
+                        "pkg:cargo/cc@1.0.0#/usr/local/bin/x",
+                        "pkg:cargo/regex@1.5.4#/usr/local/bin/x"
+                    ]
+                ),
+                ("regex", false, vec![]),
+                ("cc", false, vec![]),
             ]
         );
     }

@@ -1,7 +1,16 @@
 //! `dotnet-deps`: .NET `*.deps.json` files written next to a built application; the
 //! `libraries` object maps `Name/Version` to `{ "type": "package" | "project" | … }`.
-//! Only `package` entries are NuGet packages; `project` and `reference` entries are the
-//! application's own assemblies.
+//!
+//! The rule: `package` entries are NuGet packages; a `package` whose entry in the
+//! runtime target deploys no assets (no `runtime`, `native`, `runtimeTargets` or
+//! `resources`: analyzers, build-only and reference-only packages) ships nothing the
+//! app loads and is marked dev. `runtimepack` entries are the .NET runtime inside a
+//! self-contained app, reported under the pack's name
+//! (`runtimepack.Microsoft.NETCore.App.Runtime.linux-x64/8.0.0` ->
+//! `Microsoft.NETCore.App.Runtime.linux-x64` 8.0.0, `dotnet.type=runtimepack`). The
+//! `project` named like the file (`app` for `app.deps.json`) is the application, a root
+//! package; other `project` and `reference` entries are the app's own assemblies and
+//! are not reported. Edges come from the runtime target's `dependencies`.
 
 use hull_model::{Ecosystem, ImagePath, Purl};
 use serde_json::Value;
@@ -30,11 +39,19 @@ fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
         .get("libraries")
         .and_then(Value::as_object)
         .ok_or_else(|| lang::malformed(input.path, "no `libraries` object"))?;
+    // The target the app runs as (`.NETCoreApp,Version=v8.0/linux-x64`): its entries say
+    // which assets each library deploys and what it depends on.
+    let target = doc
+        .pointer("/runtimeTarget/name")
+        .and_then(Value::as_str)
+        .and_then(|t| doc.get("targets")?.get(t))
+        .and_then(Value::as_object);
+    let app = input.path.file_name().trim_end_matches(".deps.json");
     let mut found = Found::default();
+    // `Name/Version` key -> index in found.packages, for the edges.
+    let mut index = std::collections::HashMap::new();
     for (key, lib) in libs {
-        if lib.get("type").and_then(Value::as_str) != Some("package") {
-            continue;
-        }
+        let ty = lib.get("type").and_then(Value::as_str).unwrap_or("");
         let Some((name, version)) = key.split_once('/') else {
             found.warnings.push(format!(
                 "{}: library key `{key}` is not Name/Version",
@@ -45,15 +62,62 @@ fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
         if name.is_empty() || version.is_empty() {
             continue;
         }
+        // A self-contained app carries the runtime itself as `runtimepack.<pack>`.
+        let (name, root) = match ty {
+            "package" => (name, false),
+            "runtimepack" => (name.strip_prefix("runtimepack.").unwrap_or(name), false),
+            "project" if name == app => (name, true),
+            _ => continue,
+        };
         let purl = Purl::new("nuget", None, name, Some(version), &[]);
-        found.packages.push(lang::package(
+        let mut p = lang::package(
             Ecosystem::Nuget,
             name,
             version,
             purl,
             input.path.clone(),
             ANALYZER.id,
-        ));
+        );
+        p.root = root;
+        if ty != "package" {
+            p.properties.insert("dotnet.type".into(), ty.into());
+        }
+        let entry = target.and_then(|t| t.get(key));
+        // A package that deploys no assets (an analyzer, a build-only or reference-only
+        // package) ships nothing the app loads: development-only.
+        if ty == "package" {
+            let deploys = entry.is_some_and(|e| {
+                ["runtime", "native", "runtimeTargets", "resources"]
+                    .iter()
+                    .any(|k| e.get(k).is_some())
+            });
+            if entry.is_some() && !deploys {
+                p.dev = true;
+            }
+        }
+        index.insert(key.clone(), found.packages.len());
+        found.packages.push(p);
+    }
+    let refs: Vec<String> = found.packages.iter().map(|p| p.ref_id()).collect();
+    for (key, &i) in &index {
+        let deps = target
+            .and_then(|t| t.get(key))
+            .and_then(|e| e.get("dependencies"))
+            .and_then(Value::as_object);
+        let mut d: Vec<String> = deps
+            .into_iter()
+            .flatten()
+            .filter_map(|(n, v)| {
+                let v = v.as_str()?;
+                index
+                    .get(&format!("{n}/{v}"))
+                    .or_else(|| index.get(&format!("runtimepack.{n}/{v}")))
+                    .map(|&j| refs[j].clone())
+            })
+            .collect();
+        d.sort();
+        d.dedup();
+        found.packages[i].depends_on = d;
     }
     Ok(found)
 }
@@ -61,6 +125,77 @@ fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn self_contained_app_runtimepack_project_and_assetless_packages() {
+        let data = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../fuzz/corpus/catalog_dotnet_deps/self-contained"),
+        )
+        .unwrap();
+        let path = ImagePath::new("app/Api.deps.json").unwrap();
+        let f = parse(&FileInput {
+            path: &path,
+            mode: 0o644,
+            data: &data,
+        })
+        .unwrap();
+        let mut got: Vec<(String, bool, bool, Vec<String>)> = f
+            .packages
+            .iter()
+            .map(|p| {
+                let e = p
+                    .depends_on
+                    .iter()
+                    .map(|r| r.split('#').next().unwrap().to_string())
+                    .collect();
+                (p.purl.to_string(), p.root, p.dev, e)
+            })
+            .collect();
+        got.sort();
+        let row = |p: &str, root: bool, dev: bool, e: &[&str]| {
+            (
+                p.to_string(),
+                root,
+                dev,
+                e.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(
+            got,
+            [
+                row(
+                    "pkg:nuget/Api@1.0.0",
+                    true,
+                    false,
+                    &[
+                        "pkg:nuget/Microsoft.CodeAnalysis.NetAnalyzers@8.0.0",
+                        "pkg:nuget/Microsoft.NETCore.App.Runtime.linux-x64@8.0.1",
+                        "pkg:nuget/Serilog@3.1.1"
+                    ]
+                ),
+                row(
+                    "pkg:nuget/Microsoft.CodeAnalysis.NetAnalyzers@8.0.0",
+                    false,
+                    true,
+                    &[]
+                ),
+                row(
+                    "pkg:nuget/Microsoft.NETCore.App.Runtime.linux-x64@8.0.1",
+                    false,
+                    false,
+                    &[]
+                ),
+                row("pkg:nuget/Serilog@3.1.1", false, false, &[]),
+            ]
+        );
+        let rt = f
+            .packages
+            .iter()
+            .find(|p| p.name.starts_with("Microsoft.NETCore"))
+            .unwrap();
+        assert_eq!(rt.properties["dotnet.type"], "runtimepack");
+    }
 
     #[test]
     fn libraries() {
@@ -74,7 +209,7 @@ mod tests {
             "weird": {"type": "package"}
           }
         }"#;
-        let path = ImagePath::new("app/app.deps.json").unwrap();
+        let path = ImagePath::new("app/other.deps.json").unwrap();
         let f = parse(&FileInput {
             path: &path,
             mode: 0o644,
@@ -90,6 +225,7 @@ mod tests {
             ]
         );
         assert_eq!(f.warnings.len(), 1);
+        assert!(f.packages.iter().all(|p| !p.dev && !p.root));
         for bad in ["{}", "[]", "{\"libraries\": 1}", "{"] {
             assert!(parse(&FileInput {
                 path: &path,

@@ -1,5 +1,7 @@
 //! `go-binary`: the module build information the Go toolchain embeds in every binary
-//! (what `go version -m` prints), read from ELF executables.
+//! (what `go version -m` prints), read from ELF executables, and from PE (Windows) and
+//! Mach-O (macOS) executables built by Go ≥ 1.18 (whose build info is inline; the older
+//! pointer layout is read from ELF only). `.exe` files are read without an exec bit.
 //!
 //! Layout (Go's `debug/buildinfo`): a 32-byte header starting with `\xff Go buildinf:`,
 //! 16-byte aligned, in the `.go.buildinfo` section (or, without section headers, the
@@ -14,6 +16,9 @@
 //! (a following `=>` line replaces it) and the standard library as `stdlib`, versioned
 //! from the toolchain (`go1.19.8` -> `v1.19.8`, original kept in `go.version`).
 //! A binary built in GOPATH mode (Debian's runc) has no `mod` line: only `stdlib`.
+//! The main module is the binary's root package (CycloneDX `application`) and depends on
+//! every `dep`; a `(devel)` version is recovered from `-ldflags -X …version=` or from the
+//! VCS stamp as a pseudo-version ([`stamped_version`]).
 
 use hull_model::{Ecosystem, ImagePath, Package, Purl};
 
@@ -44,12 +49,38 @@ pub fn wants_executable(_path: &ImagePath, mode: u32, size: u64) -> bool {
 }
 
 fn wants(path: &ImagePath, mode: u32, size: u64) -> bool {
+    let kind = mode & 0o170000;
     wants_executable(path, mode, size)
+        // Windows executables in images and CI workspaces rarely have an exec bit.
+        || ((kind == 0 || kind == 0o100000)
+            && path.file_name().to_ascii_lowercase().ends_with(".exe")
+            && (MIN_EXEC_SIZE..=MAX_EXEC_SIZE).contains(&size))
+}
+
+/// A PE (`MZ`) or Mach-O (32/64-bit, either byte order, or universal) executable.
+fn is_pe_or_macho(data: &[u8]) -> bool {
+    data.starts_with(b"MZ")
+        || matches!(
+            data.get(..4),
+            Some(
+                [0xfe, 0xed, 0xfa, 0xce | 0xcf]
+                    | [0xce | 0xcf, 0xfa, 0xed, 0xfe]
+                    | [0xca, 0xfe, 0xba, 0xbe]
+            )
+        )
 }
 
 fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
     let Some(elf) = elf::open(input)? else {
-        return Ok(Found::default());
+        // PE and Mach-O: Go ≥ 1.18 writes the build info inline after the header, so
+        // finding the aligned header in the file is enough (no address mapping).
+        let info = is_pe_or_macho(input.data)
+            .then(|| find_header(input.data).and_then(decode_inline))
+            .flatten();
+        return Ok(Found {
+            packages: info.map(|i| packages(&i, input.path)).unwrap_or_default(),
+            ..Found::default()
+        });
     };
     let Some(info) = read_build_info(&elf) else {
         return Ok(Found::default()); // not a Go binary (or one without build info)
@@ -95,15 +126,33 @@ fn find_header(region: &[u8]) -> Option<&[u8]> {
     }
 }
 
+/// The Go ≥ 1.18 layout only (flag bit 2: the strings follow the header).
+fn decode_inline(hdr: &[u8]) -> Option<BuildInfo> {
+    (*hdr.get(15)? & 2 != 0).then_some(())?;
+    let rest = hdr.get(HEADER..)?;
+    let (v, rest) = varint_string(rest)?;
+    let (m, _) = varint_string(rest)?;
+    build_info(v.to_vec(), m.to_vec())
+}
+
+fn build_info(version: Vec<u8>, modinfo: Vec<u8>) -> Option<BuildInfo> {
+    let go_version = String::from_utf8(version).ok()?;
+    if !go_version.starts_with("go") && !go_version.starts_with("devel") {
+        return None;
+    }
+    Some(BuildInfo {
+        go_version,
+        mod_info: String::from_utf8_lossy(strip_sentinels(&modinfo)).into_owned(),
+    })
+}
+
 fn decode_at(elf: &Elf<'_>, hdr: &[u8]) -> Option<BuildInfo> {
     let ptr_size = usize::from(*hdr.get(14)?);
     let flags = *hdr.get(15)?;
-    let (version, modinfo) = if flags & 2 != 0 {
-        let rest = hdr.get(HEADER..)?;
-        let (v, rest) = varint_string(rest)?;
-        let (m, _) = varint_string(rest)?;
-        (v.to_vec(), m.to_vec())
-    } else {
+    if flags & 2 != 0 {
+        return decode_inline(hdr);
+    }
+    let (version, modinfo) = {
         if ptr_size != 4 && ptr_size != 8 {
             return None;
         }
@@ -115,14 +164,7 @@ fn decode_at(elf: &Elf<'_>, hdr: &[u8]) -> Option<BuildInfo> {
             read_go_string(elf, mptr, ptr_size, big).unwrap_or_default(),
         )
     };
-    let go_version = String::from_utf8(version).ok()?;
-    if !go_version.starts_with("go") && !go_version.starts_with("devel") {
-        return None;
-    }
-    Some(BuildInfo {
-        go_version,
-        mod_info: String::from_utf8_lossy(strip_sentinels(&modinfo)).into_owned(),
-    })
+    build_info(version, modinfo)
 }
 
 /// The module info is wrapped in two 16-byte sentinels; the final one follows a newline.
@@ -298,16 +340,24 @@ fn packages(info: &BuildInfo, file: &ImagePath) -> Vec<Package> {
     let mods = parse_mod_info(&info.mod_info);
     let mut out = Vec::new();
     if let Some(main) = &mods.main {
-        let version = if main.version == "(devel)" {
-            ""
-        } else {
-            &main.version
+        let mut p = match main.version.as_str() {
+            "" | "(devel)" => match stamped_version(&mods.settings) {
+                Some((v, from)) => {
+                    let mut p = go_package(&main.path, &v, file);
+                    p.properties
+                        .insert("go.version-from".to_string(), from.to_string());
+                    p
+                }
+                None => go_package(&main.path, "", file),
+            },
+            v => go_package(&main.path, v, file),
         };
-        let mut p = go_package(&main.path, version, file);
         p.properties
             .insert("go.main".to_string(), "true".to_string());
+        p.root = true;
         out.push(p);
     }
+    let mut dep_refs = Vec::new();
     for dep in &mods.deps {
         let mut p = go_package(&dep.path, &dep.version, file);
         if let Some((from, from_v)) = &dep.replaced_from {
@@ -323,7 +373,15 @@ fn packages(info: &BuildInfo, file: &ImagePath) -> Vec<Package> {
         if let Some(sum) = &dep.sum {
             p.properties.insert("go.sum".to_string(), sum.clone());
         }
+        dep_refs.push(p.ref_id());
         out.push(p);
+    }
+    // Build info lists every module linked in, not who imports whom: the main module
+    // depends on each of them (the standard library is not a module dependency).
+    if let Some(main) = out.first_mut().filter(|p| p.root) {
+        dep_refs.sort();
+        dep_refs.dedup();
+        main.depends_on = dep_refs;
     }
     if let Some(v) = stdlib_version(&info.go_version) {
         out.push(go_package("stdlib", &v, file));
@@ -341,6 +399,66 @@ fn packages(info: &BuildInfo, file: &ImagePath) -> Vec<Package> {
         }
     }
     out
+}
+
+/// The main module's version when the toolchain recorded `(devel)`: a version variable
+/// set with `-ldflags -X pkg.version=1.2.3` (how release builds stamp it), else the
+/// pseudo-version of the VCS commit (`vcs.revision` + `vcs.time`, as `go` itself would
+/// name that commit). Returns the version and where it came from (`ldflags`, `vcs`).
+pub fn stamped_version(settings: &[(String, String)]) -> Option<(String, &'static str)> {
+    let get = |k: &str| {
+        settings
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    };
+    if let Some(v) = get("-ldflags").and_then(ldflags_version) {
+        return Some((v, "ldflags"));
+    }
+    let rev = get("vcs.revision")
+        .filter(|r| r.len() >= 12 && r.bytes().all(|b| b.is_ascii_hexdigit()))?;
+    // `2023-01-02T03:04:05Z` -> `20230102030405`
+    let time: String = get("vcs.time")?
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    if time.len() != 14 {
+        return None;
+    }
+    let dirty = if get("vcs.modified") == Some("true") {
+        "+dirty"
+    } else {
+        ""
+    };
+    Some((format!("v0.0.0-{time}-{}{dirty}", &rev[..12]), "vcs"))
+}
+
+/// `-s -w -X main.version=1.2.3 -X 'github.com/x/y/version.Version=v1.2.3'` -> `v1.2.3`:
+/// the first `-X` whose variable name ends in `version` (any case, `goversion` aside)
+/// and whose value looks like a release number.
+fn ldflags_version(flags: &str) -> Option<String> {
+    let mut words = flags
+        .split_whitespace()
+        .map(|w| w.trim_matches(['\'', '"']));
+    while let Some(w) = words.next() {
+        let assignment = match w.strip_prefix("-X") {
+            Some("") => words.next()?,
+            Some(rest) => rest.trim_start_matches('='),
+            None => continue,
+        };
+        let Some((var, value)) = assignment.split_once('=') else {
+            continue;
+        };
+        let name = var.rsplit('.').next().unwrap_or(var).to_ascii_lowercase();
+        if !name.ends_with("version") || name.ends_with("goversion") {
+            continue;
+        }
+        let bare = value.strip_prefix('v').unwrap_or(value);
+        if bare.starts_with(|c: char| c.is_ascii_digit()) && bare.contains('.') {
+            return Some(format!("v{bare}"));
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -477,6 +595,127 @@ pub mod tests {
                 "is64={is64} big={big}"
             );
         }
+    }
+
+    #[test]
+    fn pe_and_macho_executables() {
+        let blob = inline_blob("go1.21.5", MODINFO);
+        for magic in [
+            &b"MZ\x90\0"[..],
+            &[0xcf, 0xfa, 0xed, 0xfe],
+            &[0xfe, 0xed, 0xfa, 0xce],
+            &[0xca, 0xfe, 0xba, 0xbe],
+        ] {
+            let mut bin = magic.to_vec();
+            bin.resize(4096, 0);
+            bin.extend_from_slice(&blob);
+            bin.resize(8192, 0);
+            let got = purls(&bin);
+            assert!(
+                got.contains(&"pkg:golang/golang.org/x/net@v0.17.0 v0.17.0".to_string()),
+                "{magic:?}: {got:?}"
+            );
+            assert!(
+                got.iter()
+                    .any(|p| p.starts_with("pkg:golang/stdlib@v1.21.5")),
+                "{got:?}"
+            );
+            // misaligned header: not build info
+            let mut off = magic.to_vec();
+            off.resize(4097, 0);
+            off.extend_from_slice(&blob);
+            assert!(purls(&off).is_empty());
+        }
+        // not an executable format at all
+        let mut other = b"\x00\x01".to_vec();
+        other.resize(4096, 0);
+        other.extend_from_slice(&blob);
+        assert!(purls(&other).is_empty());
+        let exe = ImagePath::new("ci/tools/app.exe").unwrap();
+        assert!(wants(&exe, 0o100644, 4096));
+        assert!(!wants(
+            &ImagePath::new("ci/tools/app.dll").unwrap(),
+            0o100644,
+            4096
+        ));
+    }
+
+    #[test]
+    fn main_module_version_from_build_settings() {
+        let s = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let rev = "0123456789abcdef0123456789abcdef01234567";
+        for (settings, want) in [
+            (
+                s(&[("-ldflags", "\"-s -w -X main.version=1.4.2\"")]),
+                Some(("v1.4.2", "ldflags")),
+            ),
+            (
+                s(&[(
+                    "-ldflags",
+                    "-X 'github.com/x/y/internal/version.Version=v2.0.1' -X main.commit=abc",
+                )]),
+                Some(("v2.0.1", "ldflags")),
+            ),
+            (
+                s(&[("-ldflags", "-X=main.appVersion=3.1.0")]),
+                Some(("v3.1.0", "ldflags")),
+            ),
+            // not a version variable, not a release number
+            (
+                s(&[("-ldflags", "-X main.goVersion=1.21 -X main.version=dev")]),
+                None,
+            ),
+            (
+                s(&[("vcs.revision", rev), ("vcs.time", "2023-01-02T03:04:05Z")]),
+                Some(("v0.0.0-20230102030405-0123456789ab", "vcs")),
+            ),
+            (
+                s(&[
+                    ("vcs.revision", rev),
+                    ("vcs.time", "2023-01-02T03:04:05Z"),
+                    ("vcs.modified", "true"),
+                ]),
+                Some(("v0.0.0-20230102030405-0123456789ab+dirty", "vcs")),
+            ),
+            (s(&[("vcs.revision", rev)]), None),
+            (
+                s(&[
+                    ("vcs.revision", "xyz"),
+                    ("vcs.time", "2023-01-02T03:04:05Z"),
+                ]),
+                None,
+            ),
+        ] {
+            assert_eq!(
+                stamped_version(&settings),
+                want.map(|(v, f)| (v.to_string(), f)),
+                "{settings:?}"
+            );
+        }
+        // The main module of a `(devel)` build gets the stamped version, is the root and
+        // depends on every dep; stdlib is not an edge.
+        let modinfo = "path\texample.com/app\nmod\texample.com/app\t(devel)\t\ndep\tgolang.org/x/net\tv0.7.0\t\nbuild\t-ldflags=\"-X main.version=1.4.2\"\n";
+        let file = ImagePath::new("usr/bin/app").unwrap();
+        let pkgs = packages(
+            &BuildInfo {
+                go_version: "go1.21.0".into(),
+                mod_info: modinfo.into(),
+            },
+            &file,
+        );
+        let main = &pkgs[0];
+        assert_eq!(main.purl.as_str(), "pkg:golang/example.com/app@v1.4.2");
+        assert!(main.root);
+        assert_eq!(
+            main.depends_on,
+            ["pkg:golang/golang.org/x/net@v0.7.0#/usr/bin/app"]
+        );
+        assert!(pkgs[1..].iter().all(|p| !p.root && p.depends_on.is_empty()));
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! single and block form, with `// indirect` kept as the property `go.indirect`, and
 //! `replace` directives applied (a replacement by a module path and version changes the
 //! package; a replacement by a local directory keeps the name and drops the version).
+//! A `require` of a version that an `exclude` directive names is ignored, as the `go`
+//! command (≥ 1.16) ignores it, with a warning.
 //! The module itself is the application, not a dependency, and is not reported.
 //! A `go.mod` in the module cache (`pkg/mod/`) describes a dependency's own requirements,
 //! which are not what the binary was built with, so those are not wanted.
@@ -35,6 +37,8 @@ pub struct GoMod {
     pub require: Vec<(String, String, bool)>,
     /// (old path, old version or "") -> (new path, new version or "")
     pub replace: Vec<((String, String), (String, String))>,
+    /// (path, version) excluded by `exclude` directives.
+    pub exclude: Vec<(String, String)>,
 }
 
 /// Split a line into tokens: bare words and Go strings (`"..."` or `` `...` ``);
@@ -101,6 +105,7 @@ pub fn parse_go_mod(text: &str) -> GoMod {
             "require" if args.len() >= 2 => {
                 m.require.push((args[0].clone(), args[1].clone(), indirect))
             }
+            "exclude" if args.len() >= 2 => m.exclude.push((args[0].clone(), args[1].clone())),
             "replace" => {
                 if let Some(arrow) = args.iter().position(|a| a == "=>") {
                     let (l, r) = (&args[..arrow], &args[arrow + 1..]);
@@ -140,6 +145,14 @@ fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
     }
     let mut found = Found::default();
     for (path, version, indirect) in &m.require {
+        // Go ≥ 1.16 ignores a requirement on a version the main module excludes.
+        if m.exclude.iter().any(|(p, v)| p == path && v == version) {
+            found.warnings.push(format!(
+                "{}: requirement {path} {version} is excluded by an `exclude` directive; not reported",
+                input.path
+            ));
+            continue;
+        }
         let repl = exact
             .get(&(path.clone(), version.clone()))
             .or_else(|| any.get(path));
@@ -253,6 +266,32 @@ exclude golang.org/x/net v0.6.0
             data: b"hello",
         })
         .is_err());
+    }
+
+    #[test]
+    fn excluded_requirements_are_ignored() {
+        let data = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../fuzz/corpus/catalog_go_mod/exclude"),
+        )
+        .unwrap();
+        let path = ImagePath::new("app/go.mod").unwrap();
+        let found = parse(&FileInput {
+            path: &path,
+            mode: 0o644,
+            data: &data,
+        })
+        .unwrap();
+        let got: Vec<_> = found.packages.iter().map(|p| p.purl.to_string()).collect();
+        assert_eq!(
+            got,
+            [
+                "pkg:golang/golang.org/x/crypto@v0.17.0",
+                "pkg:golang/golang.org/x/text@v0.14.0"
+            ]
+        );
+        assert_eq!(found.warnings.len(), 1, "{:?}", found.warnings);
+        assert!(found.warnings[0].contains("github.com/gorilla/websocket v1.4.0"));
     }
 
     #[test]

@@ -204,8 +204,26 @@ fn app_debian_language_packages_match_truth() {
         .map(|e| (s(&e["name"]), s(&e["version"]), s(&e["path"])))
         .collect();
     report("npm", &rows(&pkgs, "npm"), &want);
-    // The lockfile repeats node_modules, so it is shadowed and adds nothing.
-    assert_eq!(rows(&pkgs, "npm-lock").len(), 0);
+    // The lockfile repeats node_modules, so it is shadowed and adds nothing but its
+    // root project (the application), which the truth lists apart.
+    let roots: BTreeSet<Row> = t["npm_root_projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let dir = s(&e["path"]).trim_end_matches("/package.json").to_string();
+            (
+                s(&e["name"]),
+                s(&e["version"]),
+                format!("{dir}/package-lock.json"),
+            )
+        })
+        .collect();
+    assert_eq!(rows(&pkgs, "npm-lock"), roots);
+    assert!(pkgs
+        .iter()
+        .filter(|p| p.found_by == "npm-lock")
+        .all(|p| p.root));
 
     let want = listed(&t["cargo_lock"], "packages", "name");
     report("cargo-lock", &rows(&pkgs, "cargo-lock"), &want);
@@ -325,10 +343,15 @@ fn app_debian_package_lock_matches_truth() {
         data: &data,
     })
     .unwrap();
-    let got: BTreeSet<(String, String)> = found
-        .packages
-        .into_iter()
-        .map(|p| (p.name, p.version))
-        .collect();
+    let (roots, deps): (Vec<_>, Vec<_>) = found.packages.into_iter().partition(|p| p.root);
+    let got: BTreeSet<(String, String)> = deps.into_iter().map(|p| (p.name, p.version)).collect();
     assert_eq!(got, want);
+    let lock = &t["npm_lockfiles"][0];
+    assert_eq!(
+        roots
+            .iter()
+            .map(|p| (p.name.clone(), p.version.clone()))
+            .collect::<Vec<_>>(),
+        [(s(&lock["name"]), s(&lock["version"]))]
+    );
 }

@@ -40,6 +40,19 @@ const TARGETS: &[(&str, &str, u32)] = &[
         0o644,
     ),
     ("catalog_dotnet_deps", "app/app.deps.json", 0o644),
+    ("catalog_gemfile_lock", "app/Gemfile.lock", 0o644),
+    (
+        "catalog_python_egg",
+        "usr/lib/python3/site-packages/x-1.0-py3.11.egg",
+        0o644,
+    ),
+    ("catalog_poetry_lock", "app/poetry.lock", 0o644),
+    ("catalog_uv_lock", "app/uv.lock", 0o644),
+    ("catalog_pipfile_lock", "app/Pipfile.lock", 0o644),
+    ("catalog_nuget_lock", "app/packages.lock.json", 0o644),
+    ("catalog_gradle_lock", "app/gradle.lockfile", 0o644),
+    ("catalog_pom_xml", "app/pom.xml", 0o644),
+    ("catalog_python_requirements", "app/requirements.txt", 0o644),
 ];
 
 fn run(path: &ImagePath, mode: u32, data: &[u8]) -> Vec<Result<Found, crate::AnalyzeError>> {
@@ -137,6 +150,7 @@ fn language_ids_are_unique_and_documented() {
     use super::*;
     let ids = [
         python_dist::ANALYZER.id,
+        python_dist::ZIPPED_EGG.id,
         npm::ANALYZER.id,
         npm_lock::ANALYZER.id,
         yarn_lock::ANALYZER.id,
@@ -149,6 +163,12 @@ fn language_ids_are_unique_and_documented() {
         ruby_gemspec::ANALYZER.id,
         php_composer::ANALYZER.id,
         dotnet_deps::ANALYZER.id,
+        gemfile_lock::ANALYZER.id,
+        python_lock::ANALYZER.id,
+        nuget_lock::ANALYZER.id,
+        gradle_lock::ANALYZER.id,
+        pom_xml::ANALYZER.id,
+        python_requirements::ANALYZER.id,
     ];
     let docs = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/language-packages.md"),

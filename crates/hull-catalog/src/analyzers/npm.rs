@@ -125,13 +125,55 @@ pub fn drop_shadowed_lockfile_packages(packages: &mut Vec<Package>) {
         .filter(|p| p.found_by == ANALYZER.id)
         .filter_map(|p| project_root(&p.path))
         .collect();
-    packages.retain(|p| {
-        if !LOCKFILE_IDS.contains(&p.found_by.as_str()) {
-            return true;
-        }
+    let shadowed = |p: &Package| {
+        LOCKFILE_IDS.contains(&p.found_by.as_str())
+            && installed_roots.contains(&p.path.parent().unwrap_or_else(ImagePath::root))
+    };
+    // The lockfile's graph moves onto what is installed: `node_modules/a` of a lockfile
+    // in `D` is `D/node_modules/a/package.json`.
+    let installed_at = |p: &Package| -> Option<String> {
+        let key = p.properties.get("npm.lock-key")?;
         let dir = p.path.parent().unwrap_or_else(ImagePath::root);
-        !installed_roots.contains(&dir)
-    });
+        let path = dir.join(&format!("{key}/package.json")).ok()?;
+        Some(path.as_str().to_string())
+    };
+    let installed: std::collections::HashMap<String, String> = packages
+        .iter()
+        .filter(|p| p.found_by == ANALYZER.id)
+        .map(|p| (p.path.as_str().to_string(), p.ref_id()))
+        .collect();
+    // lockfile ref -> installed ref, and installed path -> the lockfile's edges.
+    let mut moved = std::collections::HashMap::new();
+    let mut edges_at = std::collections::HashMap::new();
+    for p in packages.iter().filter(|p| shadowed(p) && !p.root) {
+        if let Some(at) = installed_at(p) {
+            if let Some(r) = installed.get(&at) {
+                moved.insert(p.ref_id(), r.clone());
+                edges_at.insert(at, p.depends_on.clone());
+            }
+        }
+    }
+    // The root project is not installed in node_modules: it stays, with its edges moved.
+    packages.retain(|p| p.root || !shadowed(p));
+    if moved.is_empty() {
+        return;
+    }
+    for p in packages.iter_mut() {
+        let edges = if p.found_by == ANALYZER.id {
+            match edges_at.get(p.path.as_str()) {
+                Some(e) => e.clone(),
+                None => continue,
+            }
+        } else if p.root && shadowed(p) {
+            std::mem::take(&mut p.depends_on)
+        } else {
+            continue;
+        };
+        let mut d: Vec<String> = edges.iter().filter_map(|e| moved.get(e).cloned()).collect();
+        d.sort();
+        d.dedup();
+        p.depends_on = d;
+    }
 }
 
 /// `app/node_modules/a/node_modules/b/package.json` -> `app` (the outermost project).

@@ -3,10 +3,15 @@
 //!
 //! v2/v3 list every install location under `packages` (`node_modules/a/node_modules/b`);
 //! v1 nests `dependencies` objects. v2 carries both; `packages` wins. Dev-only entries are
-//! skipped (a production image does not install them), as are links to workspace
-//! folders and the root project (the application, not a dependency). The hidden lockfile
+//! marked `dev` (left out unless dev dependencies are asked for); links to workspace
+//! folders are skipped. The root project (`""`, or v1's top-level name) is the root
+//! package. Edges: v2/v3 `dependencies`, `optionalDependencies` and `peerDependencies`,
+//! v1 `requires`, each resolved the way Node finds a module ([`resolve`]); an alias
+//! (`"x": "npm:y@1.0.0"`, v1 spelling it in `version`) is reported as `y`. The hidden lockfile
 //! `node_modules/.package-lock.json` only mirrors the installed tree, which `npm` reads
 //! directly, so it is not wanted.
+
+use std::collections::BTreeMap;
 
 use hull_model::ImagePath;
 use serde_json::{Map, Value};
@@ -38,16 +43,24 @@ fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
     let root = root
         .as_object()
         .ok_or_else(|| lang::malformed(input.path, "top level is not an object"))?;
+    // (name, entry, install location); the root project is location "".
     let mut entries = Vec::new();
     let mut found = Found::default();
+    let v2 = matches!(root.get("packages"), Some(Value::Object(_)));
     if let Some(Value::Object(pkgs)) = root.get("packages") {
         for (key, v) in pkgs {
             let Some(obj) = v.as_object() else { continue };
             // Only install locations; "" is the root project, other keys are workspaces.
+            if key.is_empty() {
+                let name = obj.get("name").or_else(|| root.get("name"));
+                let name = name.and_then(Value::as_str).unwrap_or("");
+                entries.push((name.to_string(), obj.clone(), String::new()));
+                continue;
+            }
             let Some(idx) = key.rfind("node_modules/") else {
                 continue;
             };
-            if flag(obj, "link") || flag(obj, "dev") {
+            if flag(obj, "link") {
                 continue;
             }
             let dir_name = &key[idx + "node_modules/".len()..];
@@ -56,27 +69,112 @@ fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
             entries.push((name.to_string(), obj.clone(), key.clone()));
         }
     } else if let Some(Value::Object(deps)) = root.get("dependencies") {
+        // v1 does not record the root's own dependencies (they are in package.json),
+        // so the root has no edges.
+        let mut top = Map::new();
+        for k in ["name", "version"] {
+            if let Some(v) = root.get(k) {
+                top.insert(k.to_string(), v.clone());
+            }
+        }
+        let name = root.get("name").and_then(Value::as_str).unwrap_or("");
+        entries.push((name.to_string(), top, String::new()));
         walk_v1(deps, "", 0, &mut entries, &mut found.warnings);
     }
-    for (name, obj, key) in entries {
-        let Some(version) = obj.get("version").and_then(Value::as_str) else {
-            continue;
-        };
-        if !lang::valid_npm_name(&name) || !is_registry_version(version) {
+    // v1 writes an alias as `"version": "npm:real@1.0.0"` under the alias's name.
+    for (name, obj, _) in &mut entries {
+        let alias = obj
+            .get("version")
+            .and_then(Value::as_str)
+            .and_then(split_alias);
+        if let Some((real, version)) = alias {
+            *name = real;
+            obj.insert("version".to_string(), Value::String(version));
+        }
+    }
+    // Install location -> the ref of the package there, to resolve dependency edges.
+    let mut at: BTreeMap<&str, String> = BTreeMap::new();
+    let mut kept = Vec::new();
+    for (name, obj, key) in &entries {
+        let version = obj.get("version").and_then(Value::as_str).unwrap_or("");
+        let is_root = key.is_empty();
+        if is_root {
+            if !lang::valid_npm_name(name) || (!version.is_empty() && !is_registry_version(version))
+            {
+                continue;
+            }
+        } else if !lang::valid_npm_name(name) || !is_registry_version(version) {
             continue;
         }
-        let mut pkg = lang::npm_package(&name, version, input.path.clone(), ANALYZER.id);
-        pkg.properties.insert("npm.lock-key".to_string(), key);
-        if flag(&obj, "optional") {
+        let mut pkg = lang::npm_package(name, version, input.path.clone(), ANALYZER.id);
+        at.insert(key.as_str(), pkg.ref_id());
+        if is_root {
+            pkg.root = true;
+        } else {
+            pkg.properties
+                .insert("npm.lock-key".to_string(), key.clone());
+        }
+        pkg.dev = flag(obj, "dev");
+        if flag(obj, "optional") {
             pkg.properties
                 .insert("npm.optional".to_string(), "true".to_string());
         }
         if let Some(l) = obj.get("license").and_then(Value::as_str) {
             pkg.licenses.push(l.to_string());
         }
+        kept.push((pkg, obj, key.as_str()));
+    }
+    for (mut pkg, obj, key) in kept {
+        let fields: &[&str] = if v2 {
+            &["dependencies", "optionalDependencies", "peerDependencies"]
+        } else {
+            &["requires"]
+        };
+        let mut deps: Vec<String> = fields
+            .iter()
+            .filter_map(|f| obj.get(*f).and_then(Value::as_object))
+            .flat_map(|m| m.keys())
+            .filter_map(|dep| resolve(&at, key, dep).cloned())
+            .collect();
+        deps.sort();
+        deps.dedup();
+        pkg.depends_on = deps;
         found.packages.push(pkg);
     }
     Ok(found)
+}
+
+/// Node's lookup: the package `dep` required from install location `from` is the
+/// nearest `node_modules/dep` at or above `from`
+/// (`a/node_modules/b` looks in `a/node_modules/b/node_modules`, then
+/// `a/node_modules`, then the root's `node_modules`).
+pub fn resolve<'m>(at: &'m BTreeMap<&str, String>, from: &str, dep: &str) -> Option<&'m String> {
+    let mut base = from.to_string();
+    loop {
+        let candidate = if base.is_empty() {
+            format!("node_modules/{dep}")
+        } else {
+            format!("{base}/node_modules/{dep}")
+        };
+        if let Some(r) = at.get(candidate.as_str()) {
+            return Some(r);
+        }
+        if base.is_empty() {
+            return None;
+        }
+        // Up one level: drop the last `node_modules/<name>` (a scoped name is two parts).
+        base = match base.rfind("node_modules/") {
+            Some(i) => base[..i].trim_end_matches('/').to_string(),
+            None => String::new(),
+        };
+    }
+}
+
+/// `npm:@scope/real@1.0.0` -> (`@scope/real`, `1.0.0`).
+fn split_alias(v: &str) -> Option<(String, String)> {
+    let a = v.strip_prefix("npm:")?;
+    let at = a.get(1..)?.find('@')? + 1;
+    Some((a[..at].to_string(), a[at + 1..].to_string()))
 }
 
 fn flag(obj: &Map<String, Value>, key: &str) -> bool {
@@ -103,9 +201,6 @@ fn walk_v1(
     }
     for (name, v) in deps {
         let Some(obj) = v.as_object() else { continue };
-        if flag(obj, "dev") {
-            continue;
-        }
         let key = format!("{prefix}node_modules/{name}");
         if let Some(Value::Object(sub)) = obj.get("dependencies") {
             walk_v1(sub, &format!("{key}/"), depth + 1, out, warnings);
@@ -120,16 +215,21 @@ fn walk_v1(
 mod tests {
     use super::*;
 
-    fn run(json: &str) -> Result<Vec<(String, String, String)>, AnalyzeError> {
+    fn packages(json: &str) -> Result<Vec<hull_model::Package>, AnalyzeError> {
         let path = ImagePath::new("app/package-lock.json").unwrap();
-        let f = parse(&FileInput {
+        Ok(parse(&FileInput {
             path: &path,
             mode: 0o644,
             data: json.as_bytes(),
-        })?;
-        let mut v: Vec<_> = f
-            .packages
+        })?
+        .packages)
+    }
+
+    /// (name, version, purl) of the non-dev, non-root packages.
+    fn run(json: &str) -> Result<Vec<(String, String, String)>, AnalyzeError> {
+        let mut v: Vec<_> = packages(json)?
             .into_iter()
+            .filter(|p| !p.dev && !p.root)
             .map(|p| (p.name, p.version, p.purl.to_string()))
             .collect();
         v.sort();
@@ -195,6 +295,97 @@ mod tests {
         assert!(run("[]").is_err());
         assert!(run("{").is_err());
         assert_eq!(run("{}").unwrap(), vec![]);
+    }
+
+    /// (name@version, dev, root, edges as name@version)
+    fn graph(json: &str) -> Vec<(String, bool, bool, Vec<String>)> {
+        let mut v: Vec<_> = packages(json)
+            .unwrap()
+            .into_iter()
+            .map(|p| {
+                let edges = p
+                    .depends_on
+                    .iter()
+                    .map(|r| {
+                        let purl = r.split('#').next().unwrap();
+                        purl.trim_start_matches("pkg:npm/").replace("%40", "@")
+                    })
+                    .collect();
+                (format!("{}@{}", p.name, p.version), p.dev, p.root, edges)
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn row(n: &str, dev: bool, root: bool, e: &[&str]) -> (String, bool, bool, Vec<String>) {
+        (
+            n.to_string(),
+            dev,
+            root,
+            e.iter().map(|s| s.to_string()).collect(),
+        )
+    }
+
+    #[test]
+    fn dependency_graph_dev_and_root_v3() {
+        // b is nested under a (a needs b@2) while the root's b is 1.0.0; d is dev-only.
+        let v3 = r#"{"name":"app","version":"1.0.0","lockfileVersion":3,"packages":{
+            "":{"name":"app","version":"1.0.0","dependencies":{"a":"^1","b":"^1"},"devDependencies":{"d":"^4"}},
+            "node_modules/a":{"version":"1.0.0","dependencies":{"b":"^2","@s/c":"^3"}},
+            "node_modules/a/node_modules/b":{"version":"2.0.0","dependencies":{"@s/c":"^3"},"peerDependencies":{"missing":"*"}},
+            "node_modules/b":{"version":"1.0.0","optionalDependencies":{"a":"^1"}},
+            "node_modules/@s/c":{"version":"3.0.0"},
+            "node_modules/d":{"version":"4.0.0","dev":true,"dependencies":{"b":"^1"}}
+        }}"#;
+        assert_eq!(
+            graph(v3),
+            [
+                row("@s/c@3.0.0", false, false, &[]),
+                row("a@1.0.0", false, false, &["@s/c@3.0.0", "b@2.0.0"]),
+                row("app@1.0.0", false, true, &["a@1.0.0", "b@1.0.0"]),
+                row("b@1.0.0", false, false, &["a@1.0.0"]),
+                row("b@2.0.0", false, false, &["@s/c@3.0.0"]),
+                row("d@4.0.0", true, false, &["b@1.0.0"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn v1_aliases_requires_and_dev() {
+        // Written the way npm 6 writes an alias install (`npm i my-case@npm:case@1.6.3`).
+        let v1 = r#"{"name":"app","version":"0.1.0","lockfileVersion":1,"requires":true,"dependencies":{
+            "my-case":{"version":"npm:case@1.6.3","resolved":"https://registry.npmjs.org/case/-/case-1.6.3.tgz"},
+            "scoped":{"version":"npm:@types/node@20.1.0"},
+            "a":{"version":"1.0.0","requires":{"b":"^2.0.0","my-case":"npm:case@1.6.3"},
+                 "dependencies":{"b":{"version":"2.0.0"}}},
+            "b":{"version":"1.0.0"},
+            "jest":{"version":"29.0.0","dev":true,"requires":{"b":"^1.0.0"}}
+        }}"#;
+        assert_eq!(
+            graph(v1),
+            [
+                row("@types/node@20.1.0", false, false, &[]),
+                row("a@1.0.0", false, false, &["b@2.0.0", "case@1.6.3"]),
+                row("app@0.1.0", false, true, &[]),
+                row("b@1.0.0", false, false, &[]),
+                row("b@2.0.0", false, false, &[]),
+                row("case@1.6.3", false, false, &[]),
+                row("jest@29.0.0", true, false, &["b@1.0.0"]),
+            ]
+        );
+        for (v, want) in [
+            ("npm:case@1.6.3", Some(("case", "1.6.3"))),
+            ("npm:@s/x@1.0.0", Some(("@s/x", "1.0.0"))),
+            ("npm:", None),
+            ("1.0.0", None),
+        ] {
+            assert_eq!(
+                split_alias(v),
+                want.map(|(a, b)| (a.to_string(), b.to_string())),
+                "{v}"
+            );
+        }
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //! and `composer.lock` (`packages`, `packages-dev`).
 //!
 //! `installed.json` lists what is on disk, dev packages included when they were
-//! installed (they get `composer.dev=true`). From `composer.lock` only `packages` are
-//! reported: `packages-dev` are not installed by `composer install --no-dev`, the normal
-//! production build, and a lockfile cannot tell which way the image was built.
+//! installed (`dev-package-names`); `composer.lock` lists `packages` and `packages-dev`.
+//! Both kinds of dev package are marked `dev` (and keep `composer.dev=true`), so they
+//! follow hull's one rule for development dependencies (left out unless
+//! `--include-dev`, docs/catalog.md).
 
 use hull_model::{Ecosystem, ImagePath};
 use serde_json::Value;
@@ -38,22 +39,30 @@ fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
     let doc: Value = serde_json::from_str(text)
         .map_err(|e| lang::malformed(input.path, format!("composer: {e}")))?;
     let is_lock = input.path.file_name() == "composer.lock";
-    let (list, dev_names): (&[Value], Vec<&str>) = match (&doc, is_lock) {
-        (Value::Array(a), false) => (a, Vec::new()),
-        (Value::Object(o), _) => (
-            o.get("packages")
-                .and_then(Value::as_array)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]),
-            o.get("dev-package-names")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default(),
-        ),
+    let (list, dev_names): (Vec<(&Value, bool)>, Vec<&str>) = match (&doc, is_lock) {
+        (Value::Array(a), false) => (a.iter().map(|e| (e, false)).collect(), Vec::new()),
+        (Value::Object(o), _) => {
+            let list = |k: &str, dev: bool| {
+                o.get(k)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .map(move |e| (e, dev))
+            };
+            (
+                list("packages", false)
+                    .chain(list("packages-dev", true).filter(|_| is_lock))
+                    .collect(),
+                o.get("dev-package-names")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default(),
+            )
+        }
         _ => return Err(lang::malformed(input.path, "unexpected top-level JSON")),
     };
     let mut found = Found::default();
-    for entry in list {
+    for (entry, dev) in list {
         let name = entry.get("name").and_then(Value::as_str).unwrap_or("");
         let version = entry.get("version").and_then(Value::as_str).unwrap_or("");
         let Some((vendor, base)) = name.split_once('/') else {
@@ -80,9 +89,10 @@ fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
             Some(Value::String(s)) => vec![s.clone()],
             _ => Vec::new(),
         };
-        if dev_names.contains(&name) {
+        if dev || dev_names.contains(&name) {
             p.properties
                 .insert("composer.dev".to_string(), "true".to_string());
+            p.dev = true;
         }
         found.packages.push(p);
     }
@@ -136,7 +146,10 @@ mod tests {
         );
         assert_eq!(
             run("app/composer.lock", lock).unwrap(),
-            ["pkg:composer/guzzlehttp/guzzle@7.4.0 [\"MIT\"]"]
+            [
+                "pkg:composer/guzzlehttp/guzzle@7.4.0 [\"MIT\"]",
+                "pkg:composer/phpunit/phpunit@9.5.0 [] dev"
+            ]
         );
         assert!(run("app/composer.lock", "[]").is_err());
         assert!(run(installed, "3").is_err());

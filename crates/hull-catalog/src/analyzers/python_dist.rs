@@ -1,6 +1,9 @@
 //! `python-dist`: installed Python distributions — `*.dist-info/METADATA` (wheels, pip),
 //! `*.egg-info/PKG-INFO` and single-file `*.egg-info` (setuptools, only below a
-//! `site-packages` or `dist-packages` directory).
+//! `site-packages` or `dist-packages` directory), and eggs: unzipped
+//! (`*.egg/EGG-INFO/PKG-INFO`, anywhere) and zipped (`*.egg` files below
+//! `site-packages`/`dist-packages`, their `EGG-INFO/PKG-INFO` read from the zip; the
+//! package path is the `.egg`).
 //!
 //! The metadata is an RFC 822-style header block (core metadata spec,
 //! <https://packaging.python.org/en/latest/specifications/core-metadata/>); only the
@@ -33,9 +36,46 @@ fn wants(path: &ImagePath, _mode: u32, size: u64) -> bool {
     let name = path.file_name();
     let parent = path.parent();
     let parent_name = parent.as_ref().map(|p| p.file_name()).unwrap_or("");
+    let grandparent = parent.as_ref().and_then(|p| p.parent());
     (name == "METADATA" && parent_name.ends_with(".dist-info"))
         || (name == "PKG-INFO" && parent_name.ends_with(".egg-info"))
         || (name.ends_with(".egg-info") && in_site_packages(path))
+        // an unzipped egg: `foo-1.0-py3.11.egg/EGG-INFO/PKG-INFO`
+        || (name == "PKG-INFO"
+            && parent_name == "EGG-INFO"
+            && grandparent.is_some_and(|g| g.file_name().ends_with(".egg")))
+}
+
+/// A zipped egg (`foo-1.0-py3.11.egg`, a zip holding `EGG-INFO/PKG-INFO`): read below
+/// `site-packages`/`dist-packages` (where easy_install puts them) up to 64 MiB.
+fn wants_zipped_egg(path: &ImagePath, _mode: u32, size: u64) -> bool {
+    size <= MAX_EGG && path.file_name().ends_with(".egg") && in_site_packages(path)
+}
+
+const MAX_EGG: u64 = 64 << 20;
+
+/// The analyzer row for zipped eggs.
+pub const ZIPPED_EGG: Analyzer = Analyzer {
+    id: "python-egg",
+    wants: wants_zipped_egg,
+    parse: parse_zipped_egg,
+};
+
+fn parse_zipped_egg(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
+    use std::io::Read;
+    lang::check_size(input.path, input.data, MAX_EGG)?;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(input.data))
+        .map_err(|e| lang::malformed(input.path, format!("egg: zip: {e}")))?;
+    let mut entry = zip
+        .by_name("EGG-INFO/PKG-INFO")
+        .map_err(|e| lang::malformed(input.path, format!("egg: EGG-INFO/PKG-INFO: {e}")))?;
+    let mut data = Vec::new();
+    (&mut entry)
+        .take(MAX_SIZE + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| lang::malformed(input.path, format!("egg: EGG-INFO/PKG-INFO: {e}")))?;
+    drop(entry);
+    from_metadata(input.path, &data, input.path.clone())
 }
 
 fn in_site_packages(path: &ImagePath) -> bool {
@@ -44,6 +84,27 @@ fn in_site_packages(path: &ImagePath) -> bool {
 }
 
 fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
+    let file = input.path.file_name();
+    let parent = input.path.parent().unwrap_or_else(|| input.path.clone());
+    let path = if file == "PKG-INFO" && parent.file_name() == "EGG-INFO" {
+        // the `.egg` directory is the distribution
+        parent.parent().unwrap_or(parent)
+    } else if file == "METADATA" || file == "PKG-INFO" {
+        parent
+    } else {
+        input.path.clone()
+    };
+    from_metadata(input.path, input.data, path)
+}
+
+/// A package from core-metadata bytes read at `file`, reported at `path`.
+fn from_metadata(file: &ImagePath, data: &[u8], path: ImagePath) -> Result<Found, AnalyzeError> {
+    let input = FileInput {
+        path: file,
+        mode: 0,
+        data,
+    };
+    let input = &input;
     lang::check_size(input.path, input.data, MAX_SIZE)?;
     // Old PKG-INFO files are sometimes Latin-1; decode lossily rather than give up.
     let text = String::from_utf8_lossy(input.data);
@@ -54,12 +115,6 @@ fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
     let version = meta
         .version
         .ok_or_else(|| lang::malformed(input.path, "no Version header"))?;
-    let file = input.path.file_name();
-    let path = if file == "METADATA" || file == "PKG-INFO" {
-        input.path.parent().unwrap_or_else(|| input.path.clone())
-    } else {
-        input.path.clone()
-    };
     let purl = Purl::new(
         "pypi",
         None,
@@ -67,7 +122,12 @@ fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
         lang::purl_version(&version),
         &[],
     );
-    let mut pkg = lang::package(Ecosystem::Pypi, &name, &version, purl, path, ANALYZER.id);
+    let found_by = if input.path.file_name().ends_with(".egg") {
+        ZIPPED_EGG.id
+    } else {
+        ANALYZER.id
+    };
+    let mut pkg = lang::package(Ecosystem::Pypi, &name, &version, purl, path, found_by);
     pkg.licenses = meta.licenses;
     pkg.properties
         .insert("python.metadata".to_string(), input.path.to_string());
@@ -157,6 +217,63 @@ pub fn parse_metadata(text: &str) -> Metadata {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn eggs_unzipped_and_zipped() {
+        let pkg_info = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../fuzz/corpus/catalog_python_metadata/egg-pkg-info"),
+        )
+        .unwrap();
+        let dir = ImagePath::new(
+            "usr/lib/python3/site-packages/simplejson-3.19.2-py3.11-linux-x86_64.egg/EGG-INFO/PKG-INFO",
+        )
+        .unwrap();
+        assert!(wants(&dir, 0o644, 100));
+        let f = parse(&FileInput {
+            path: &dir,
+            mode: 0o644,
+            data: &pkg_info,
+        })
+        .unwrap();
+        assert_eq!(f.packages[0].purl.as_str(), "pkg:pypi/simplejson@3.19.2");
+        assert_eq!(
+            f.packages[0].path.as_str(),
+            "usr/lib/python3/site-packages/simplejson-3.19.2-py3.11-linux-x86_64.egg"
+        );
+        // The same PKG-INFO inside a zipped egg.
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        w.start_file("simplejson/__init__.py", opts).unwrap();
+        std::io::Write::write_all(&mut w, b"# code\n").unwrap();
+        w.start_file("EGG-INFO/PKG-INFO", opts).unwrap();
+        std::io::Write::write_all(&mut w, &pkg_info).unwrap();
+        let egg = w.finish().unwrap().into_inner();
+        let file =
+            ImagePath::new("opt/venv/lib/python3.11/site-packages/simplejson-3.19.2-py3.11.egg")
+                .unwrap();
+        assert!(wants_zipped_egg(&file, 0o644, egg.len() as u64));
+        assert!(!wants_zipped_egg(
+            &ImagePath::new("home/x.egg").unwrap(),
+            0o644,
+            10
+        ));
+        let f = parse_zipped_egg(&FileInput {
+            path: &file,
+            mode: 0o644,
+            data: &egg,
+        })
+        .unwrap();
+        assert_eq!(f.packages[0].purl.as_str(), "pkg:pypi/simplejson@3.19.2");
+        assert_eq!(f.packages[0].path, file);
+        assert!(parse_zipped_egg(&FileInput {
+            path: &file,
+            mode: 0o644,
+            data: b"PK\x03\x04junk"
+        })
+        .is_err());
+    }
 
     fn p(s: &str) -> ImagePath {
         ImagePath::new(s).unwrap()

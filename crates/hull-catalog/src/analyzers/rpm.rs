@@ -192,6 +192,9 @@ pub fn parse(input: &FileInput<'_>) -> Result<Found, AnalyzeError> {
             layer: None,
             found_by: ID.to_string(),
             properties,
+            dev: false,
+            root: false,
+            depends_on: Vec::new(),
         });
     }
     Ok(found)

@@ -12,7 +12,8 @@
 //! - language files owned by a dpkg package are not language packages (`dpkg_owned`);
 //! - the root `package.json` is the application, not a package; Cargo.lock's root crate
 //!   is a package;
-//! - a Go binary's `stdlib` and its main module, and a jar identified only by file name
+//! - a Go binary's `stdlib` and its main module, an npm lockfile's root project (both
+//!   root packages: the application), and a jar identified only by file name
 //!   or checksum, are not in the truth: hull may report them (tolerated, not counted),
 //!   any other extra is a failure.
 //!
@@ -260,6 +261,14 @@ fn modern_expected(t: &Value) -> Expected {
             lang_key(s(p, "name"), s(p, "version"), s(p, "path")),
             layer(p),
         );
+    }
+    // A lockfile's root project is the application (a root package, CycloneDX
+    // `application`): reported, not counted, like a Go binary's main module.
+    for lock in arr(t, "npm_lockfiles") {
+        e.tolerated.insert((
+            "npm".into(),
+            lang_key(s(lock, "name"), s(lock, "version"), s(lock, "path")),
+        ));
     }
     for lock in arr(t, "cargo_lock").iter().filter(|l| !owned(l)) {
         for p in arr(lock, "packages") {

@@ -3,6 +3,7 @@
 
 mod accuracy;
 mod corrupt;
+mod graph;
 mod rootfs;
 mod seeds;
 

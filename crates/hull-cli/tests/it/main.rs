@@ -296,7 +296,8 @@ fn app_debian_in_every_format_matches_truth() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|c| c["type"] == "library")
+        // root packages (a lockfile's project, a Go main module) are applications
+        .filter(|c| c["type"] == "library" || c["type"] == "application")
         .collect();
     assert_eq!(libs.len(), total, "cyclonedx components");
     assert!(cdx["components"]
@@ -309,7 +310,9 @@ fn app_debian_in_every_format_matches_truth() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|p| p["primaryPackagePurpose"] == "LIBRARY")
+        .filter(|p| {
+            p["primaryPackagePurpose"] == "LIBRARY" || p["primaryPackagePurpose"] == "APPLICATION"
+        })
         .count();
     assert_eq!(spdx_pkgs, total, "spdx packages");
     let out = hull(&["sbom", "--quiet", "--format", "table", &target]);
@@ -967,4 +970,50 @@ fn image_reports_agree_on_a_real_scan() {
         "{table}"
     );
     assert!(table.lines().all(|l| l.chars().count() <= 120));
+}
+
+/// Development dependencies are left out by default and kept, marked, with
+/// `--include-dev`, for `hull sbom` and `hull image` alike.
+#[test]
+fn dev_dependencies_only_with_include_dev() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("package-lock.json"),
+        r#"{"name":"app","version":"1.0.0","lockfileVersion":3,"packages":{
+            "":{"name":"app","version":"1.0.0","dependencies":{"ms":"^2"},"devDependencies":{"jest":"^29"}},
+            "node_modules/ms":{"version":"2.1.3"},
+            "node_modules/jest":{"version":"29.7.0","dev":true}
+        }}"#,
+    )
+    .unwrap();
+    let target = format!("dir:{}", dir.path().display());
+    let names = |extra: &[&str]| -> BTreeSet<String> {
+        let mut args = vec!["sbom", &target, "--format", "json", "--quiet"];
+        args.extend(extra);
+        let out = hull(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| format!("{} dev={}", p["name"].as_str().unwrap(), p["dev"] == true))
+            .collect()
+    };
+    assert_eq!(
+        names(&[]),
+        BTreeSet::from(["app dev=false".to_string(), "ms dev=false".to_string()])
+    );
+    assert_eq!(
+        names(&["--include-dev"]),
+        BTreeSet::from([
+            "app dev=false".to_string(),
+            "jest dev=true".to_string(),
+            "ms dev=false".to_string()
+        ])
+    );
+    let help = hull(&["image", "--help"]);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--include-dev"));
 }

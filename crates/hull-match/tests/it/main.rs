@@ -129,6 +129,9 @@ pub fn legacy_inventory(corpus: &Path, id: &str) -> Inventory {
             layer: None,
             found_by: "truth".into(),
             properties: BTreeMap::new(),
+            dev: false,
+            root: false,
+            depends_on: Vec::new(),
         });
     }
     Inventory {

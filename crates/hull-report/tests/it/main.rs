@@ -210,6 +210,107 @@ fn every_format_round_trips_packages_distro_and_image() {
     );
 }
 
+/// [`sample`] with a dependency graph: a Go binary's main module (a root package) that
+/// depends on the module beside it, and the npm package marked dev.
+fn sample_with_graph() -> Inventory {
+    let mut inv = sample();
+    // The binary's main module: a root package that depends on its one module.
+    let mut main = pkg(
+        Ecosystem::Go,
+        Some("example.com"),
+        "example.com/go-demo",
+        "v1.4.2",
+        "usr/local/bin/go-demo",
+        &[],
+        &[],
+        "go-binary",
+    );
+    main.root = true;
+    main.depends_on = vec![inv.packages[0].ref_id()];
+    inv.packages.push(main);
+    inv.packages[1].dev = true;
+    inv
+}
+
+#[test]
+fn dependency_graph_application_and_dev_are_written() {
+    let mut inv = sample_with_graph();
+    // Every field, the graph included, survives a round trip.
+    for format in [Format::CycloneDx, Format::SpdxJson, Format::Json] {
+        let back = read_sbom(write(&inv, format, &opts()).unwrap().as_bytes()).unwrap();
+        let mut want = inv.packages.clone();
+        let mut got = back.packages.clone();
+        want.sort_by_key(|p| p.ref_id());
+        got.sort_by_key(|p| p.ref_id());
+        assert_eq!(got, want, "{format}");
+    }
+    let main = inv.packages.iter().position(|p| p.root).unwrap();
+    let jwt = inv.packages[0].ref_id();
+    // An edge to a package the document does not hold is dropped.
+    inv.packages[main]
+        .depends_on
+        .push("pkg:golang/not-in-the-document@v1#/x".into());
+    let main_ref = inv.packages[main].ref_id();
+
+    let bom: Value =
+        serde_json::from_str(&write(&inv, Format::CycloneDx, &opts()).unwrap()).unwrap();
+    assert_eq!(
+        bom["dependencies"],
+        serde_json::json!([{ "ref": main_ref, "dependsOn": [jwt] }])
+    );
+    let comp = |r: &str| {
+        bom["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["bom-ref"] == r)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(comp(&main_ref)["type"], "application");
+    assert_eq!(comp(&main_ref)["version"], "v1.4.2");
+    assert_eq!(comp(&jwt)["type"], "library");
+    let babel = inv.packages.iter().find(|p| p.dev).unwrap().ref_id();
+    assert!(comp(&babel)["properties"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!({"name": "hull:dev", "value": "true"})));
+
+    let spdx: Value =
+        serde_json::from_str(&write(&inv, Format::SpdxJson, &opts()).unwrap()).unwrap();
+    let depends: Vec<&Value> = spdx["relationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["relationshipType"] == "DEPENDS_ON")
+        .collect();
+    assert_eq!(depends.len(), 1, "{depends:?}");
+    let name_of = |id: &Value| {
+        spdx["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| &p["SPDXID"] == id)
+            .map(|p| (p["name"].clone(), p["primaryPackagePurpose"].clone()))
+            .unwrap()
+    };
+    assert_eq!(
+        name_of(&depends[0]["spdxElementId"]),
+        ("example.com/go-demo".into(), "APPLICATION".into())
+    );
+    assert_eq!(
+        name_of(&depends[0]["relatedSpdxElement"]).0,
+        "github.com/dgrijalva/jwt-go"
+    );
+    // Read back, the dangling edge is gone and the real one is kept.
+    for format in [Format::CycloneDx, Format::SpdxJson] {
+        let back = read_sbom(write(&inv, format, &opts()).unwrap().as_bytes()).unwrap();
+        let m = back.packages.iter().find(|p| p.root).unwrap();
+        assert_eq!(m.depends_on, std::slice::from_ref(&jwt), "{format}");
+        assert!(back.packages.iter().any(|p| p.dev), "{format}");
+    }
+}
+
 #[test]
 fn writers_are_deterministic_and_order_independent() {
     let inv = sample();
@@ -454,7 +555,11 @@ fn require_validators() -> bool {
 fn cyclonedx_validates_against_the_official_1_6_schema() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("bom.json");
-    std::fs::write(&f, write(&sample(), Format::CycloneDx, &opts()).unwrap()).unwrap();
+    std::fs::write(
+        &f,
+        write(&sample_with_graph(), Format::CycloneDx, &opts()).unwrap(),
+    )
+    .unwrap();
     let script = "import sys\n\
 from cyclonedx.validation.json import JsonStrictValidator\n\
 from cyclonedx.schema import SchemaVersion\n\
@@ -474,7 +579,11 @@ print(e or 'valid'); sys.exit(1 if e else 0)\n";
 fn spdx_validates_with_spdx_tools() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("sbom.spdx.json");
-    std::fs::write(&f, write(&sample(), Format::SpdxJson, &opts()).unwrap()).unwrap();
+    std::fs::write(
+        &f,
+        write(&sample_with_graph(), Format::SpdxJson, &opts()).unwrap(),
+    )
+    .unwrap();
     let script = "import sys\n\
 from spdx_tools.spdx.parser.parse_anything import parse_file\n\
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document\n\

@@ -10,6 +10,7 @@ use hull_vulndb::store::{self, SourceUpdate};
 
 mod cvss_tests;
 mod store_tests;
+mod update_errors;
 mod update_tests;
 
 /// The shared corpus (`None` after a loud SKIP; a failure under HULL_REQUIRE_CORPUS=1).

@@ -163,6 +163,7 @@ fn opts(base: &str, only: &[&str]) -> Options {
             page_delay: Some(Duration::ZERO),
             ..Default::default()
         },
+        ..Options::default()
     }
 }
 

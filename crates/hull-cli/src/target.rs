@@ -66,6 +66,18 @@ pub fn inventory(args: &TargetArgs) -> anyhow::Result<Inventory> {
 }
 
 fn scan_image(args: &TargetArgs) -> anyhow::Result<Inventory> {
+    let image = open_image(args)?;
+    with_progress(args, &image, |progress| {
+        hull_catalog::catalog_with_progress(
+            &image,
+            &hull_catalog::CatalogOptions::default(),
+            progress,
+        )
+    })
+}
+
+/// Open the target as an image (not `sbom:`/`inventory:`), for scans that need its files.
+pub fn open_image(args: &TargetArgs) -> anyhow::Result<hull_image::Image> {
     let platform = args
         .platform
         .parse::<hull_image::Platform>()
@@ -75,8 +87,32 @@ fn scan_image(args: &TargetArgs) -> anyhow::Result<Inventory> {
         insecure: args.insecure,
         ..hull_image::OpenOptions::default()
     };
-    let image = hull_image::open(&args.target, &opts)?;
-    let bar = args.progress_wanted().then(|| progress_bar(&image));
+    Ok(hull_image::open(&args.target, &opts)?)
+}
+
+/// Catalogue an opened image with `observer` riding the same walk (content checks).
+pub fn scan_observed(
+    args: &TargetArgs,
+    image: &hull_image::Image,
+    observer: &dyn hull_catalog::FileObserver,
+) -> anyhow::Result<hull_catalog::Catalogued> {
+    with_progress(args, image, |progress| {
+        hull_catalog::catalog_observed(
+            image,
+            &hull_catalog::CatalogOptions::default(),
+            progress,
+            observer,
+        )
+    })
+}
+
+/// Run `walk` with the progress bar (when wanted) fed from its progress events.
+fn with_progress<T>(
+    args: &TargetArgs,
+    image: &hull_image::Image,
+    walk: impl FnOnce(&(dyn Fn(hull_catalog::Progress<'_>) + Sync)) -> Result<T, hull_catalog::Error>,
+) -> anyhow::Result<T> {
+    let bar = args.progress_wanted().then(|| progress_bar(image));
     let entries = AtomicU64::new(0);
     let bytes = AtomicU64::new(0);
     let progress = |p: hull_catalog::Progress<'_>| {
@@ -98,11 +134,7 @@ fn scan_image(args: &TargetArgs) -> anyhow::Result<Inventory> {
             _ => {}
         }
     };
-    let result = hull_catalog::catalog_with_progress(
-        &image,
-        &hull_catalog::CatalogOptions::default(),
-        &progress,
-    );
+    let result = walk(&progress);
     if let Some(b) = &bar {
         b.finish_and_clear();
     }

@@ -11,6 +11,7 @@
 //! assert_eq!(ImagePath::new("/etc//os-release").unwrap().as_str(), "etc/os-release");
 //! ```
 
+mod check;
 mod digest;
 mod finding;
 mod inventory;
@@ -20,6 +21,7 @@ mod purl;
 mod severity;
 mod time;
 
+pub use check::{CheckFinding, CheckKind, CheckLocation};
 pub use digest::{Digest, DigestError};
 pub use finding::{
     Advisory, Affected, Evidence, Finding, FindingPackage, Namespace, OsvEvent, OsvRange,

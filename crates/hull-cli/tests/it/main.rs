@@ -4,6 +4,7 @@
 //! and on hostile images built here.
 
 mod config;
+mod content;
 mod server;
 mod vulndb;
 

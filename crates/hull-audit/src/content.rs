@@ -427,3 +427,61 @@ pub fn config_secrets(
 pub fn file_check(id: &str) -> Option<&'static files::FileCheck> {
     CHECKS.iter().find(|c| c.id == id)
 }
+
+/// `docs/content-checks.md`, generated from [`files::CHECKS`] and
+/// [`crate::image::IMAGE_CHECKS`] (kept in sync by a test).
+pub fn markdown() -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    out.push_str("# hull image content checks\n\n");
+    out.push_str("<!-- Generated from crates/hull-audit/src/content/files.rs and image.rs: `HULL_UPDATE_DOCS=1 cargo test -p hull-audit docs` -->\n\n");
+    out.push_str("The insecure-file checks (`hull image --scanners file`) and image-config checks (`--scanners config`) of `hull image`, by id. Secret rules (`--scanners secret`) are in [secrets.md](secrets.md); the score S they feed is in [score.md](score.md).\n\n");
+    out.push_str("## Insecure files\n\n");
+    out.push_str("File checks judge the final merged filesystem (a setuid bit or a file a later layer removed is not reported); the content checks (sudoers, shadow) read at most the first MiB of the files they name.\n\n");
+    out.push_str("| id | severity | title |\n|---|---|---|\n");
+    for c in CHECKS {
+        let anchor = c.id.replace(':', "");
+        let _ = writeln!(
+            out,
+            "| [`{}`](#{anchor}) | {} | {} |",
+            c.id, c.severity, c.title
+        );
+    }
+    for c in CHECKS {
+        let _ = write!(
+            out,
+            "\n### {}\n\n**Severity:** {}. **Title:** {}.\n\n{}\n",
+            c.id, c.severity, c.title, c.rationale
+        );
+    }
+    out.push_str("\n## Image configuration\n\n");
+    out.push_str("Image-config checks are the `dockerfile:*` checks of `hull config` ([checks.md](checks.md)) run on the Dockerfile an image's config and history imply: the config's final `User`, `Env`, `ExposedPorts`, `Healthcheck` and the history's `RUN`/`ADD`/`COPY` steps. One piece of code and one id per control; a finding points at the config field (`Env:DB_PASSWORD`) or history step.\n\n");
+    out.push_str("| id | severity | title | read from |\n|---|---|---|---|\n");
+    for slug in crate::image::IMAGE_CHECKS {
+        if let Some(d) = crate::checks::TABLE.iter().find(|d| d.slug == *slug) {
+            let id = d.id(crate::Kind::Dockerfile);
+            let anchor = id.replace(':', "");
+            let _ = writeln!(
+                out,
+                "| [`{id}`](checks.md#{anchor}) | {} | {} | {} |",
+                d.severity,
+                d.title,
+                crate::image::image_source(slug)
+            );
+        }
+    }
+    for slug in crate::image::IMAGE_CHECKS {
+        if let Some(d) = crate::checks::TABLE.iter().find(|d| d.slug == *slug) {
+            let _ = write!(
+                out,
+                "\n### {}\n\n**Severity:** {}. **Controls:** {}. **Read from:** {}.\n\n{}\n",
+                d.id(crate::Kind::Dockerfile),
+                d.severity,
+                d.controls,
+                crate::image::image_source(slug),
+                d.description
+            );
+        }
+    }
+    out
+}

@@ -227,6 +227,21 @@ pub fn image_check_severity(slug: &str) -> Option<Severity> {
     TABLE.iter().find(|d| d.slug == slug).map(|d| d.severity)
 }
 
+/// What of the image an image check reads (for `docs/content-checks.md`).
+pub fn image_source(slug: &str) -> &'static str {
+    match slug {
+        "root-user" => "config `User` (empty, `root` or `0`)",
+        "latest-tag" => "the `org.opencontainers.image.base.name` label, when the builder wrote it",
+        "add-remote-url" => "history `ADD` steps",
+        "healthcheck-missing" => "config `Healthcheck` (absent)",
+        "sudo" => "history `RUN` steps",
+        "curl-pipe-shell" => "history `RUN` steps",
+        "secrets-in-env" => "config `Env` names (the values go to the secret scanner)",
+        "expose-ssh" | "expose-admin-port" => "config `ExposedPorts`",
+        _ => "",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

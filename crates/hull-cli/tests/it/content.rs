@@ -433,3 +433,86 @@ fn score_recomputes_from_json_for_app_debian() {
         score["value"]
     );
 }
+
+/// Peak RSS of the finished children of this process, in KiB.
+fn children_max_rss_kib() -> i64 {
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes into the struct we own.
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) };
+    ru.ru_maxrss
+}
+
+/// A 50 MB one-line file, a 2 GB sparse file, a binary file and non-UTF-8 text in a
+/// `dir:` target: bounded time and memory, a diagnostic for the capped file, the other
+/// files still scanned; a malformed `--secret-config` is a clear error (exit 2).
+#[test]
+fn hostile_files_keep_memory_and_time_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("rootfs");
+    std::fs::create_dir_all(root.join("app")).unwrap();
+    let mut line = vec![b'a'; 50 * 1024 * 1024];
+    line[..40].copy_from_slice(b"token: ghp_0000000000000000000000000000 ");
+    std::fs::write(root.join("app/bundle.min.js"), &line).unwrap();
+    drop(line);
+    let sparse = std::fs::File::create(root.join("app/disk.img")).unwrap();
+    sparse.set_len(2 << 30).unwrap();
+    drop(sparse);
+    std::fs::write(
+        root.join("app/blob.bin"),
+        b"\x00\x01\x02password=hunter2\x00",
+    )
+    .unwrap();
+    std::fs::write(root.join("app/latin1.conf"), b"name=caf\xe9\nmode=on\n").unwrap();
+    std::fs::write(
+        root.join("app/.env"),
+        "DB_HOST=db\nDB_PASSWORD=Xk9#vR2!pLq7\n",
+    )
+    .unwrap();
+    let target = format!("dir:{}", root.display());
+    let start = std::time::Instant::now();
+    let doc = scan_json(&target, &["--scanners", "secret,file"]);
+    let took = start.elapsed();
+    let rss_mib = children_max_rss_kib() / 1024;
+    println!("hostile dir: {took:?}, peak child RSS {rss_mib} MiB");
+    assert!(took < std::time::Duration::from_secs(60), "{took:?}");
+    assert!(rss_mib < 400, "peak RSS {rss_mib} MiB");
+    let secrets = checks(&doc, "secret");
+    assert!(
+        secrets
+            .iter()
+            .any(|s| s["location"]["path"] == "/app/.env" && s["line"] == 2),
+        "the ordinary file is still scanned: {secrets:#?}"
+    );
+    assert!(
+        !secrets
+            .iter()
+            .any(|s| s["location"]["path"] == "/app/blob.bin"),
+        "binary files are skipped"
+    );
+    let diags = doc["diagnostics"].as_array().unwrap();
+    assert!(
+        diags.iter().any(|d| d["path"] == "/app/bundle.min.js"
+            && d["message"].as_str().unwrap_or("").contains("first")),
+        "{diags:#?}"
+    );
+    // The report stays small: excerpts are capped.
+    assert!(doc.to_string().len() < 1_000_000);
+
+    let bad = dir.path().join("rules.yaml");
+    std::fs::write(&bad, "rules:\n  - id: x\n    regex: \"(\"\n").unwrap();
+    let out = hull(&[
+        "image",
+        &target,
+        "--scanners",
+        "secret",
+        "--secret-config",
+        bad.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("--secret-config") && err.contains("rules.yaml"),
+        "{err}"
+    );
+}

@@ -25,6 +25,11 @@ pub(crate) struct PathClass<'a> {
     /// Configuration, environment and shell files, where `key=value` assignments are
     /// settings rather than code.
     pub config: bool,
+    /// Inside an installed third-party package (`node_modules/`, `site-packages/`,
+    /// `dist-packages/`, `vendor/`, Go's module cache, a Cargo registry, gems): published
+    /// files, whose assignments are the package author's fixtures and defaults, already
+    /// public on the registry. Only the vendor-format rules read these.
+    pub vendored: bool,
 }
 
 /// Extensions of configuration-like files (assignments are settings).
@@ -69,8 +74,18 @@ const CONFIG_NAMES: &[&str] = &[
     "containerfile",
 ];
 
-const DOC_EXT: &[&str] = &[
-    "md", "markdown", "rst", "adoc", "asciidoc", "html", "htm", "txt.gz",
+const DOC_EXT: &[&str] = &["md", "markdown", "rst", "adoc", "asciidoc", "html", "htm"];
+
+/// Directories of installed third-party packages (matched as whole path components).
+const VENDOR_DIRS: &[&str] = &[
+    "node_modules/",
+    "site-packages/",
+    "dist-packages/",
+    "vendor/",
+    "go/pkg/mod/",
+    ".cargo/registry/",
+    "gems/",
+    "bower_components/",
 ];
 
 const DOC_DIRS: &[&str] = &[
@@ -103,11 +118,15 @@ impl<'a> PathClass<'a> {
             || CONFIG_NAMES.contains(&lower_base.as_str())
             || lower_base.starts_with(".env.")
             || lower_base.starts_with("docker-compose");
+        let vendored = VENDOR_DIRS
+            .iter()
+            .any(|d| path.starts_with(d) || path.contains(&format!("/{d}")));
         PathClass {
             path,
             base,
             docs,
             config,
+            vendored,
         }
     }
 
@@ -118,6 +137,7 @@ impl<'a> PathClass<'a> {
             base: origin,
             docs: false,
             config: true,
+            vendored: false,
         }
     }
 }
@@ -142,19 +162,31 @@ mod tests {
 
     #[test]
     fn classes() {
-        for (path, docs, config) in [
-            ("/app/.env", false, true),
-            ("app/.env.production", false, true),
-            ("/root/.aws/credentials", false, true),
-            ("/app/config/settings.yaml", false, true),
-            ("/app/README.md", true, false),
-            ("/usr/share/doc/x/examples/a.conf", true, true),
-            ("/usr/lib/python3/x.py", false, false),
-            ("/tmp/build-token.txt", false, false),
-            ("/root/.kube/config", false, true),
+        for (path, docs, config, vendored) in [
+            ("/app/.env", false, true, false),
+            ("app/.env.production", false, true, false),
+            ("/root/.aws/credentials", false, true, false),
+            ("/app/config/settings.yaml", false, true, false),
+            ("/app/README.md", true, false, false),
+            ("/usr/share/doc/x/examples/a.conf", true, true, false),
+            ("/usr/lib/python3/x.py", false, false, false),
+            ("/tmp/build-token.txt", false, false, false),
+            ("/root/.kube/config", false, true, false),
+            ("/app/node_modules/debug/.coveralls.yml", false, true, true),
+            (
+                "/opt/venv/lib/python3.11/site-packages/a/b.json",
+                false,
+                true,
+                true,
+            ),
+            ("/app/myvendor/x.yml", false, true, false),
         ] {
             let c = PathClass::of(path);
-            assert_eq!((c.docs, c.config), (docs, config), "{path}");
+            assert_eq!(
+                (c.docs, c.config, c.vendored),
+                (docs, config, vendored),
+                "{path}"
+            );
         }
     }
 

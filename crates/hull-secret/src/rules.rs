@@ -74,9 +74,10 @@ pub(crate) type Verify = fn(&Hit) -> Option<Accept>;
 pub(crate) enum Files {
     /// Every text file.
     Any,
-    /// Every text file but documentation.
+    /// Every text file but documentation and installed third-party packages.
     NotDocs,
-    /// Configuration, environment and shell files (and image config values).
+    /// Configuration, environment and shell files (and image config values), but not
+    /// documentation or installed third-party packages.
     Config,
     /// Files with one of these names (case-insensitive).
     Names(&'static [&'static str]),

@@ -22,7 +22,7 @@ const MAX_CANDIDATES: usize = 4 * MAX_FINDINGS;
 /// How a rule finds the secret in its match.
 #[derive(Debug, Clone)]
 pub(crate) enum Group {
-    /// `secret`, else whichever of `dq`/`sq`/`bare` matched.
+    /// `secret`, else whichever of `dq`/`sq`/`bare` matched, else the whole match.
     Builtin,
     Index(usize),
     Name(String),
@@ -57,8 +57,8 @@ impl Rule {
     fn applies(&self, class: &PathClass) -> bool {
         let ok = match &self.filter {
             Filter::Builtin(Files::Any) => true,
-            Filter::Builtin(Files::NotDocs) => !class.docs,
-            Filter::Builtin(Files::Config) => class.config && !class.docs,
+            Filter::Builtin(Files::NotDocs) => !class.docs && !class.vendored,
+            Filter::Builtin(Files::Config) => class.config && !class.docs && !class.vendored,
             Filter::Builtin(Files::Names(names)) => {
                 names.iter().any(|n| n.eq_ignore_ascii_case(class.base))
             }
@@ -82,7 +82,8 @@ impl Rule {
                 .name("secret")
                 .or_else(|| caps.name("dq"))
                 .or_else(|| caps.name("sq"))
-                .or_else(|| caps.name("bare")),
+                .or_else(|| caps.name("bare"))
+                .or_else(|| caps.get(0)),
             Group::Index(i) => caps.get(*i),
             Group::Name(n) => caps.name(n),
         }?;
@@ -94,15 +95,16 @@ impl Rule {
 /// with only the keywords of the rules that read such files.
 #[derive(Clone, Copy)]
 enum Bucket {
-    Docs = 0,
+    /// Documentation and installed packages: vendor-format rules only.
+    Narrow = 0,
     Plain = 1,
     Config = 2,
 }
 
 impl Bucket {
     fn of(class: &PathClass) -> Bucket {
-        if class.docs {
-            Bucket::Docs
+        if class.docs || class.vendored {
+            Bucket::Narrow
         } else if class.config {
             Bucket::Config
         } else {
@@ -285,13 +287,16 @@ impl Scanner {
             move |r: &Rule| {
                 !matches!(
                     (&r.filter, b),
-                    (Filter::Builtin(Files::NotDocs), Bucket::Docs)
-                        | (Filter::Builtin(Files::Config), Bucket::Docs | Bucket::Plain)
+                    (Filter::Builtin(Files::NotDocs), Bucket::Narrow)
+                        | (
+                            Filter::Builtin(Files::Config),
+                            Bucket::Narrow | Bucket::Plain
+                        )
                 )
             }
         };
         let buckets = [
-            Prefilter::build(&rules, applies(Bucket::Docs)),
+            Prefilter::build(&rules, applies(Bucket::Narrow)),
             Prefilter::build(&rules, applies(Bucket::Plain)),
             Prefilter::build(&rules, applies(Bucket::Config)),
         ];

@@ -5,5 +5,6 @@ mod common;
 mod corpus;
 mod docs;
 mod hostile;
+mod realkeys;
 mod rules;
 mod seeds;

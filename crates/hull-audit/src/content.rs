@@ -111,7 +111,7 @@ impl ContentScan {
     fn content_checks<'c>(
         &self,
         path: &'c ImagePath,
-    ) -> impl Iterator<Item = (usize, fn(&ImagePath, &[u8]) -> Vec<FileHit>)> + 'c {
+    ) -> impl Iterator<Item = (usize, files::ContentCheck)> + 'c {
         let on = self.opts.files;
         CHECKS
             .iter()

@@ -32,9 +32,12 @@ pub enum FileEval {
     /// Over the bytes of the files `wants` selects (at most [`CONTENT_BYTES`]).
     Content {
         wants: fn(&ImagePath) -> bool,
-        check: fn(&ImagePath, &[u8]) -> Vec<FileHit>,
+        check: ContentCheck,
     },
 }
+
+/// The function of a [`FileEval::Content`] check.
+pub type ContentCheck = fn(&ImagePath, &[u8]) -> Vec<FileHit>;
 
 /// Bytes a content check reads of one file: sudoers and shadow files are small.
 pub const CONTENT_BYTES: u64 = 1024 * 1024;
@@ -124,7 +127,7 @@ fn hit(path: &ImagePath, severity: Option<Severity>, message: String) -> FileHit
     }
 }
 
-fn regular_files<'t>(tree: &'t Tree) -> impl Iterator<Item = (&'t ImagePath, &'t Node)> {
+fn regular_files(tree: &Tree) -> impl Iterator<Item = (&ImagePath, &Node)> {
     tree.iter().filter(|(_, n)| n.kind == EntryKind::File)
 }
 

@@ -485,3 +485,225 @@ pub fn markdown() -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use hull_catalog::FileObserver;
+    use hull_image::{Entry, EntryKind, Limits};
+    use hull_model::Severity;
+
+    use super::*;
+
+    fn e(layer: usize, path: &str, kind: EntryKind, mode: u32, size: u64) -> Entry {
+        Entry {
+            layer,
+            path: ImagePath::new(path).unwrap(),
+            kind,
+            mode,
+            uid: 0,
+            gid: 0,
+            size,
+        }
+    }
+
+    /// Feed `layers` (entries with their bytes) through a scan as the walk would and
+    /// finish it against the merged view.
+    fn run(layers: Vec<Vec<(Entry, Vec<u8>)>>, owned: &hull_catalog::OwnedFiles) -> ContentResult {
+        let scan = ContentScan::new(ContentOptions::default());
+        for layer in &layers {
+            for (entry, data) in layer {
+                scan.entry(entry);
+                if entry.kind == EntryKind::File {
+                    let want = scan.wants(entry);
+                    if want > 0 {
+                        let n = data.len().min(want as usize);
+                        scan.file(entry, &data[..n], n == data.len(), None);
+                    }
+                }
+            }
+        }
+        let entries: Vec<Vec<Entry>> = layers
+            .iter()
+            .map(|l| l.iter().map(|(e, _)| e.clone()).collect())
+            .collect();
+        let tree = hull_image::formats::merge(&entries, &Limits::default());
+        let digests: Vec<Digest> = (0..layers.len())
+            .map(|i| Digest::sha256_from_bytes(&[i as u8]))
+            .collect();
+        scan.finish(&tree, owned, &digests)
+    }
+
+    #[test]
+    fn deleted_overwritten_and_present_secrets() {
+        let token = b"GITLAB_TOKEN=glpat-Qw7rTy2uIo9pAs4dFg6h\n".to_vec();
+        let file = |layer, path: &str, data: &[u8]| {
+            (
+                e(layer, path, EntryKind::File, 0o644, data.len() as u64),
+                data.to_vec(),
+            )
+        };
+        let layers = vec![
+            vec![
+                file(0, "tmp/token.env", &token),
+                file(0, "app/old.env", &token),
+                file(0, "app/kept.env", &token),
+                file(0, "opt/dir/a.env", &token),
+            ],
+            vec![
+                (e(1, "tmp/token.env", EntryKind::Whiteout, 0, 0), vec![]),
+                file(1, "app/old.env", b"nothing here\n"),
+                (e(1, "opt/dir", EntryKind::OpaqueDir, 0, 0), vec![]),
+            ],
+            vec![file(2, "app/kept.env", &token)],
+        ];
+        let r = run(layers, &Default::default());
+        let d = |i: u8| Some(Digest::sha256_from_bytes(&[i]));
+        let got: Vec<(String, Option<Digest>, Option<Digest>)> = r
+            .findings
+            .iter()
+            .filter(|f| f.kind == CheckKind::Secret)
+            .map(|f| match &f.location {
+                CheckLocation::File {
+                    path,
+                    layer,
+                    deleted_in,
+                } => (path.as_str().to_string(), layer.clone(), deleted_in.clone()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                // Rewritten unchanged by layer 2: present once, with its last layer.
+                ("app/kept.env".to_string(), d(2), None),
+                ("app/old.env".to_string(), d(0), d(1)),
+                ("opt/dir/a.env".to_string(), d(0), d(1)),
+                ("tmp/token.env".to_string(), d(0), d(1)),
+            ],
+            "{:#?}",
+            r.findings
+        );
+    }
+
+    #[test]
+    fn file_checks_on_the_final_view() {
+        let mut owned = hull_catalog::OwnedFiles::new();
+        owned.insert(ImagePath::new("usr/bin/passwd").unwrap(), "passwd".into());
+        let sudoers = b"root ALL=(ALL) ALL\napp ALL=(ALL) NOPASSWD: ALL\n".to_vec();
+        let layers = vec![
+            vec![
+                (
+                    e(0, "usr/bin/passwd", EntryKind::File, 0o4755, 1),
+                    b"x".to_vec(),
+                ),
+                (e(0, "opt/tool", EntryKind::File, 0o4755, 1), b"x".to_vec()),
+                (
+                    e(0, "usr/bin/gone", EntryKind::File, 0o4755, 1),
+                    b"x".to_vec(),
+                ),
+                (e(0, "tmp", EntryKind::Dir, 0o1777, 0), vec![]),
+                (e(0, "srv/drop", EntryKind::Dir, 0o777, 0), vec![]),
+                (
+                    e(
+                        0,
+                        "etc/sudoers.d/app",
+                        EntryKind::File,
+                        0o440,
+                        sudoers.len() as u64,
+                    ),
+                    sudoers.clone(),
+                ),
+                (
+                    e(
+                        0,
+                        "etc/sudoers.d/old",
+                        EntryKind::File,
+                        0o440,
+                        sudoers.len() as u64,
+                    ),
+                    sudoers.clone(),
+                ),
+                (
+                    e(0, "etc/ssh/ssh_host_ed25519_key", EntryKind::File, 0o600, 3),
+                    b"key".to_vec(),
+                ),
+                (
+                    e(
+                        0,
+                        "etc/ssh/ssh_host_ed25519_key.pub",
+                        EntryKind::File,
+                        0o644,
+                        3,
+                    ),
+                    b"pub".to_vec(),
+                ),
+                (
+                    e(0, "root/.bash_history", EntryKind::File, 0o600, 3),
+                    b"ls\n".to_vec(),
+                ),
+                (e(0, "src/app/.git", EntryKind::Dir, 0o755, 0), vec![]),
+                (
+                    e(0, "src/app/.git/config", EntryKind::File, 0o644, 1),
+                    b"x".to_vec(),
+                ),
+                (
+                    e(
+                        0,
+                        "var/cache/apt/archives/a.deb",
+                        EntryKind::File,
+                        0o644,
+                        10,
+                    ),
+                    vec![0; 10],
+                ),
+            ],
+            vec![
+                (e(1, "usr/bin/gone", EntryKind::Whiteout, 0, 0), vec![]),
+                (e(1, "etc/sudoers.d/old", EntryKind::Whiteout, 0, 0), vec![]),
+            ],
+        ];
+        let r = run(layers, &owned);
+        let got: Vec<(String, String, Severity)> = r
+            .findings
+            .iter()
+            .filter(|f| f.kind == CheckKind::File)
+            .map(|f| {
+                (
+                    f.rule.clone(),
+                    f.location.path().unwrap().as_str().to_string(),
+                    f.severity,
+                )
+            })
+            .collect();
+        let want: Vec<(String, String, Severity)> = [
+            ("file:setuid-setgid", "opt/tool", Severity::High),
+            (
+                "file:sudoers-nopasswd",
+                "etc/sudoers.d/app",
+                Severity::Medium,
+            ),
+            (
+                "file:ssh-host-key",
+                "etc/ssh/ssh_host_ed25519_key",
+                Severity::High,
+            ),
+            ("file:shell-history", "root/.bash_history", Severity::Medium),
+            ("file:git-directory", "src/app/.git", Severity::Medium),
+            ("file:world-writable", "srv/drop", Severity::Medium),
+            (
+                "file:package-cache",
+                "var/cache/apt/archives",
+                Severity::Low,
+            ),
+            ("file:setuid-setgid", "usr/bin/passwd", Severity::Low),
+        ]
+        .into_iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c))
+        .collect();
+        let mut got_sorted = got.clone();
+        got_sorted.sort();
+        let mut want_sorted = want;
+        want_sorted.sort();
+        assert_eq!(got_sorted, want_sorted, "{got:#?}");
+    }
+}

@@ -84,7 +84,18 @@ pub fn scan(
         files: want(Scanner::File),
         max_secret_bytes: hull_audit::content::DEFAULT_MAX_SECRET_BYTES,
     });
-    let catalogued = crate::target::scan_observed(target, &image, &observer)?;
+    // Without the vuln scanner only the analyzers the others need run: the OS package
+    // databases say which files a package owns (setuid severity), nothing else is read.
+    let only = match (want(Scanner::Vuln), want(Scanner::File)) {
+        (true, _) => None,
+        (false, true) => Some(vec!["dpkg".to_string(), "apk".into(), "rpm".into()]),
+        (false, false) => Some(Vec::new()),
+    };
+    let catalog = hull_catalog::CatalogOptions {
+        only,
+        ..hull_catalog::CatalogOptions::default()
+    };
+    let catalogued = crate::target::scan_observed(target, &image, &catalog, &observer)?;
     let layers: Vec<hull_model::Digest> = image
         .info
         .layers

@@ -94,15 +94,11 @@ pub fn open_image(args: &TargetArgs) -> anyhow::Result<hull_image::Image> {
 pub fn scan_observed(
     args: &TargetArgs,
     image: &hull_image::Image,
+    opts: &hull_catalog::CatalogOptions,
     observer: &dyn hull_catalog::FileObserver,
 ) -> anyhow::Result<hull_catalog::Catalogued> {
     with_progress(args, image, |progress| {
-        hull_catalog::catalog_observed(
-            image,
-            &hull_catalog::CatalogOptions::default(),
-            progress,
-            observer,
-        )
+        hull_catalog::catalog_observed(image, opts, progress, observer)
     })
 }
 

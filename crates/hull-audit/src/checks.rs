@@ -620,6 +620,17 @@ pub static TABLE: &[CheckDef] = &[
         eval: Eval::Dockerfile(crate::dockerfile::add_instead_of_copy),
     },
     CheckDef {
+        slug: "add-remote-url",
+        kinds: &[Kind::Dockerfile],
+        severity: Severity::Medium,
+        title: "ADD downloads a remote URL",
+        description: "`ADD https://…` fetches whatever the server sends at build time, with no integrity check unless `--checksum` pins it.",
+        remediation: "Download with `curl`/`wget` in a RUN step and verify a checksum or signature, or use `ADD --checksum=sha256:…`.",
+        controls: "CIS Docker 4.9",
+        references: &[DOCKERFILE_BP, CIS_DOCKER],
+        eval: Eval::Dockerfile(crate::dockerfile::add_remote_url),
+    },
+    CheckDef {
         slug: "run-cd",
         kinds: &[Kind::Dockerfile],
         severity: Severity::Low,
@@ -717,6 +728,17 @@ pub static TABLE: &[CheckDef] = &[
         controls: "CIS Docker 5.6",
         references: &[CIS_DOCKER],
         eval: Eval::Dockerfile(crate::dockerfile::expose_ssh),
+    },
+    CheckDef {
+        slug: "expose-admin-port",
+        kinds: &[Kind::Dockerfile],
+        severity: Severity::Medium,
+        title: "Remote-administration port exposed",
+        description: "Telnet, RDP, VNC, WinRM, the Docker API, etcd, the Kubernetes or kubelet API exposed from an application image invite remote control of the container or its host.",
+        remediation: "Remove the EXPOSE (and the service); administer containers with `docker exec`/`kubectl exec`.",
+        controls: "CIS Docker 5.7",
+        references: &[CIS_DOCKER],
+        eval: Eval::Dockerfile(crate::dockerfile::expose_admin_port),
     },
     // Docker daemon (daemon.json and `hull host`).
     CheckDef {

@@ -331,6 +331,37 @@ pub(crate) fn add_instead_of_copy(df: &Dockerfile) -> Vec<Hit> {
         .collect()
 }
 
+/// `ADD <url>`: fetched at build time, unverified unless `--checksum` pins it.
+pub(crate) fn add_remote_url(df: &Dockerfile) -> Vec<Hit> {
+    df.instructions
+        .iter()
+        .filter(|i| i.keyword == "ADD" && !i.args.contains("--checksum"))
+        .filter(|i| {
+            let rest = strip_flags(&i.args);
+            let words: Vec<&str> = if rest.starts_with('[') {
+                rest.trim_matches(['[', ']'])
+                    .split(',')
+                    .map(|s| s.trim().trim_matches('"'))
+                    .collect()
+            } else {
+                rest.split_whitespace().collect()
+            };
+            words[..words.len().saturating_sub(1)].iter().any(|s| {
+                let l = s.to_ascii_lowercase();
+                l.starts_with("http://") || l.starts_with("https://") || l.starts_with("ftp://")
+            })
+        })
+        .map(|i| Hit {
+            container: None,
+            message: format!(
+                "`ADD {}` downloads a remote file without a checksum",
+                i.args.trim()
+            ),
+            line: Some(i.line),
+        })
+        .collect()
+}
+
 pub(crate) fn run_cd(df: &Dockerfile) -> Vec<Hit> {
     df.runs()
         .filter(|i| {
@@ -518,6 +549,37 @@ pub(crate) fn expose_ssh(df: &Dockerfile) -> Vec<Hit> {
             line: Some(i.line),
         })
         .collect()
+}
+
+/// Remote-administration and control-plane ports: a container should not offer them.
+const ADMIN_PORTS: &[(&str, &str)] = &[
+    ("23", "telnet"),
+    ("2375", "Docker API without TLS"),
+    ("2376", "Docker API"),
+    ("2379", "etcd client"),
+    ("2380", "etcd peer"),
+    ("3389", "RDP"),
+    ("5900", "VNC"),
+    ("5985", "WinRM"),
+    ("6443", "Kubernetes API"),
+    ("10250", "kubelet API"),
+];
+
+pub(crate) fn expose_admin_port(df: &Dockerfile) -> Vec<Hit> {
+    let mut hits = vec![];
+    for i in df.instructions.iter().filter(|i| i.keyword == "EXPOSE") {
+        for p in i.args.split_whitespace() {
+            let port = p.split('/').next().unwrap_or("");
+            if let Some((_, what)) = ADMIN_PORTS.iter().find(|(n, _)| *n == port) {
+                hits.push(Hit {
+                    container: None,
+                    message: format!("port {port} ({what}) exposed"),
+                    line: Some(i.line),
+                });
+            }
+        }
+    }
+    hits
 }
 
 #[cfg(test)]

@@ -23,10 +23,12 @@
 pub mod checks;
 pub mod compose;
 pub mod containerd;
+pub mod content;
 pub mod daemon;
 pub mod dockerfile;
 pub mod fix;
 pub mod host;
+pub mod image;
 pub mod inspect;
 pub mod k8s;
 pub mod kind;

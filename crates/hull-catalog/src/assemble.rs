@@ -81,7 +81,28 @@ pub struct Collector<'a> {
     opts: &'a CatalogOptions,
     progress: &'a (dyn Fn(Progress<'_>) + Sync),
     hits: Mutex<Vec<Hit>>,
+    observer: Option<&'a dyn FileObserver>,
 }
+
+/// A content check that rides the same walk as the analyzers (secrets, insecure
+/// files): it sees every entry of every layer and may ask for the leading bytes of
+/// regular files, which are read once and shared with the analyzers that want them.
+pub trait FileObserver: Sync {
+    /// Every entry of every layer (files, directories, links, whiteout markers), in
+    /// each layer's tar order, before any content of it is read.
+    fn entry(&self, entry: &hull_image::Entry);
+    /// How many leading bytes of this regular file it wants (0: none).
+    fn wants(&self, entry: &hull_image::Entry) -> u64;
+    /// The bytes asked for: `data` is at most the wanted length, `complete` is false
+    /// when the file holds more than `data`, `error` is set when reading failed.
+    fn file(&self, entry: &hull_image::Entry, data: &[u8], complete: bool, error: Option<&str>);
+}
+
+/// What assembly knows beyond the inventory: which files an OS package manager
+/// installed, keyed by their path in the final view (symlinked directories such as
+/// Debian's merged `/bin → usr/bin` resolved), with the owning package's name when
+/// the package database says it per file (dpkg), else the empty string.
+pub type OwnedFiles = std::collections::BTreeMap<ImagePath, String>;
 
 impl<'a> Collector<'a> {
     pub fn new(opts: &'a CatalogOptions, progress: &'a (dyn Fn(Progress<'_>) + Sync)) -> Self {
@@ -89,7 +110,37 @@ impl<'a> Collector<'a> {
             opts,
             progress,
             hits: Mutex::new(Vec::new()),
+            observer: None,
         }
+    }
+
+    /// Also feed `observer` during the walk (see [`FileObserver`]).
+    pub fn with_observer(mut self, observer: &'a dyn FileObserver) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Offer one entry of a layer: the observer sees every entry, the analyzers and the
+    /// observer see regular files' bytes when they want them (read once for both).
+    pub fn visit_entry(&self, entry: &hull_image::Entry, content: &mut dyn Read) {
+        if let Some(o) = self.observer {
+            o.entry(entry);
+        }
+        if entry.kind != hull_image::EntryKind::File {
+            return;
+        }
+        let observed = self
+            .observer
+            .map(|o| (o, o.wants(entry)))
+            .filter(|(_, n)| *n > 0);
+        self.visit(
+            entry.layer,
+            &entry.path,
+            entry.mode,
+            entry.size,
+            content,
+            observed.map(|(o, n)| (o, entry, n)),
+        );
     }
 
     fn enabled(&self, id: &str) -> bool {
@@ -116,11 +167,32 @@ impl<'a> Collector<'a> {
         size: u64,
         content: &mut dyn Read,
     ) {
+        self.visit(layer, path, mode, size, content, None);
+    }
+
+    fn visit(
+        &self,
+        layer: usize,
+        path: &ImagePath,
+        mode: u32,
+        size: u64,
+        content: &mut dyn Read,
+        observed: Option<(&dyn FileObserver, &hull_image::Entry, u64)>,
+    ) {
         (self.progress)(Progress::Entry { layer, path, size });
         let wanting: Vec<_> = ALL
             .iter()
             .filter(|a| self.enabled(a.id) && (a.wants)(path, mode, size))
             .collect();
+        if wanting.is_empty() || size > self.opts.max_file_size {
+            if let Some((o, entry, want)) = observed {
+                // Only the observer wants it: read no more than it asked for.
+                let mut data = Vec::with_capacity(size.min(want) as usize);
+                let read = content.take(want).read_to_end(&mut data);
+                let err = read.as_ref().err().map(|e| format!("read failed: {e}"));
+                o.file(entry, &data, size <= want && err.is_none(), err.as_deref());
+            }
+        }
         if wanting.is_empty() {
             return;
         }
@@ -143,6 +215,12 @@ impl<'a> Collector<'a> {
         let read = content
             .take(self.opts.max_file_size.saturating_add(1))
             .read_to_end(&mut data);
+        if let Some((o, entry, want)) = observed {
+            let err = read.as_ref().err().map(|e| format!("read failed: {e}"));
+            let n = data.len().min(usize::try_from(want).unwrap_or(usize::MAX));
+            let complete = err.is_none() && (data.len() as u64) <= want;
+            o.file(entry, &data[..n], complete, err.as_deref());
+        }
         for a in wanting {
             let result = match &read {
                 Err(e) => Err(format!("read failed: {e}")),
@@ -175,6 +253,15 @@ impl<'a> Collector<'a> {
     /// Keep what survives in `view` and build the inventory. `info.layers[i].diff_id`
     /// becomes the `layer` of packages found in layer `i`.
     pub fn finish(self, view: &dyn FinalView, info: ImageInfo) -> Inventory {
+        self.finish_with_owned(view, info).0
+    }
+
+    /// [`Collector::finish`], plus the files OS packages own (see [`OwnedFiles`]).
+    pub fn finish_with_owned(
+        self,
+        view: &dyn FinalView,
+        info: ImageInfo,
+    ) -> (Inventory, OwnedFiles) {
         (self.progress)(Progress::Assembling);
         let hits = match self.hits.into_inner() {
             Ok(h) => h,
@@ -202,6 +289,16 @@ impl<'a> Collector<'a> {
             .filter_map(|h| h.result.as_ref().ok())
             .flat_map(|f| f.owned_paths.iter())
             .collect();
+        let mut owned_files = OwnedFiles::new();
+        for h in &kept {
+            let Ok(f) = &h.result else { continue };
+            let owner = list_owner(&h.path);
+            for p in &f.owned_paths {
+                // `/bin/su` in a `.list` is `usr/bin/su` on a merged-/usr system.
+                let real = view.resolve(p).map(|(r, _)| r).unwrap_or_else(|| p.clone());
+                owned_files.entry(real).or_insert_with(|| owner.clone());
+            }
+        }
 
         let mut packages = Vec::new();
         let mut diagnostics = Vec::new();
@@ -276,12 +373,25 @@ impl<'a> Collector<'a> {
             (&a.path, &a.source, &a.message).cmp(&(&b.path, &b.source, &b.message))
         });
         diagnostics.dedup();
-        Inventory {
+        let inventory = Inventory {
             image: info,
             distro,
             packages,
             diagnostics,
+        };
+        (inventory, owned_files)
+    }
+}
+
+/// The package a dpkg file list names (`var/lib/dpkg/info/libc6:amd64.list` → `libc6`),
+/// else the empty string (package databases that list every package's files at once).
+fn list_owner(path: &ImagePath) -> String {
+    let name = path.as_str().rsplit('/').next().unwrap_or("");
+    match name.strip_suffix(".list") {
+        Some(stem) if path.as_str().starts_with("var/lib/dpkg/info/") => {
+            stem.split(':').next().unwrap_or(stem).to_string()
         }
+        _ => String::new(),
     }
 }
 

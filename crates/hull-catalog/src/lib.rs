@@ -19,7 +19,7 @@ pub mod assemble;
 pub mod purl;
 
 pub use analyzer::{AnalyzeError, Analyzer, FileInput, Found};
-pub use assemble::{CatalogOptions, Collector, FinalView, Progress};
+pub use assemble::{CatalogOptions, Collector, FileObserver, FinalView, OwnedFiles, Progress};
 
 use hull_image::{EntryKind, Image, Tree};
 use hull_model::{ImagePath, Inventory};
@@ -60,6 +60,35 @@ pub fn catalog_with_progress(
         Ok(())
     })?;
     Ok(collector.finish(&TreeView(&tree), image.info.clone()))
+}
+
+/// What [`catalog_observed`] hands back: the inventory, the final merged tree and the
+/// files OS packages own.
+pub struct Catalogued {
+    pub inventory: Inventory,
+    pub tree: Tree,
+    pub owned: OwnedFiles,
+}
+
+/// [`catalog_with_progress`] with a content check riding the same walk: `observer`
+/// sees every entry and the bytes it asks for, read once with the analyzers'.
+pub fn catalog_observed(
+    image: &Image,
+    opts: &CatalogOptions,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+    observer: &dyn FileObserver,
+) -> Result<Catalogued, Error> {
+    let collector = Collector::new(opts, progress).with_observer(observer);
+    let tree = image.walk(&|entry, content| {
+        collector.visit_entry(entry, content);
+        Ok(())
+    })?;
+    let (inventory, owned) = collector.finish_with_owned(&TreeView(&tree), image.info.clone());
+    Ok(Catalogued {
+        inventory,
+        tree,
+        owned,
+    })
 }
 
 /// The merged tree of `hull-image` as the assembly sees it.

@@ -1,4 +1,5 @@
-//! `hull image`: list the known vulnerabilities of an image.
+//! `hull image`: list the known vulnerabilities of an image, and the secrets, insecure
+//! files and risky configuration in it (`--scanners`), with its score S.
 //!
 //! Index, then match: the image is catalogued into an inventory (`hull-image` +
 //! `hull-catalog`), which is matched against the local database (`hull-match`).
@@ -11,7 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::ValueEnum;
-use hull_model::{Finding, Inventory, Severity};
+use hull_model::{Finding, Inventory};
 use hull_report::filter::{Filters, IgnoreFile, VexDocument};
 use hull_report::vuln::{Details, VulnDetail, VulnFormat};
 use hull_report::WriteOptions;
@@ -60,6 +61,19 @@ pub struct Args {
     /// Default: the image's first repo tag, else the target's reference.
     #[arg(long, value_name = "REF", requires = "server")]
     pub server_image: Option<String>,
+    /// What to look for (comma separated): `vuln` (vulnerable packages), `secret`
+    /// (credentials and keys in files, deleted files, Env, labels and history), `file`
+    /// (insecure files), `config` (image-config checks).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "vuln,secret,file,config"
+    )]
+    pub scanners: Vec<crate::content::Scanner>,
+    /// Custom secret rules, YAML (see docs/secrets.md); replaces the built-in rules.
+    #[arg(long, value_name = "FILE")]
+    pub secret_config: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -86,15 +100,85 @@ impl Format {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    use crate::content::Scanner;
     let filters = filters(&args)?;
+    let mut scanners = args.scanners.clone();
+    scanners.sort();
+    scanners.dedup();
+    let scanned = crate::content::scan(&args.target, &scanners, args.secret_config.as_deref())?;
+    let inventory = scanned.inventory;
+    let quiet = args.target.quiet;
+    let (findings, details, coverage) = if scanners.contains(&Scanner::Vuln) {
+        let (f, d, c) = vulnerabilities(&args, &inventory, quiet)?;
+        (f, d, Some(c))
+    } else {
+        (Vec::new(), Details::new(), None)
+    };
+    let unchecked = coverage.as_ref().map_or(0, |c| c.unchecked());
+    let mut opts = WriteOptions::now();
+    opts.tool_version = env!("CARGO_PKG_VERSION").to_string();
+    let filtered = hull_report::filter::apply(findings, &filters);
+    let (checks, expired_checks) = hull_report::filter::apply_checks(scanned.checks, &filters);
+    let mut content = hull_report::content::ContentReport {
+        scanners: scanners.iter().map(|s| s.as_str().to_string()).collect(),
+        findings: checks,
+        expired_ignores: expired_checks,
+        score: None,
+    };
+    if let Some((files, owned)) = &scanned.files {
+        let vulns: Vec<&Finding> = filtered.reported().collect();
+        let reported: Vec<&hull_model::CheckFinding> = content.reported().collect();
+        let input =
+            hull_report::score::image_files(files, owned, &inventory.packages, &vulns, &reported);
+        content.score = Some(hull_report::score::Score::of(&input));
+    }
+    // Rendered in memory, then written in one go: `-o` never leaves half a document.
+    let mut buf = Vec::new();
+    let report = hull_report::vuln::ScanReport {
+        inventory: &inventory,
+        filtered: &filtered,
+        details: &details,
+        coverage: coverage.as_ref(),
+    };
+    hull_report::content::render_to(&report, &content, args.format.vuln(), &opts, &mut buf)?;
+    match &args.output {
+        Some(p) => crate::report_file::write(p, &buf)?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&buf)
+                .and_then(|()| out.flush())
+                .context("writing the report")?;
+        }
+    }
+    if let Some(url) = &args.server {
+        push(
+            url,
+            args.server_image.as_deref(),
+            &inventory,
+            content.score.as_ref(),
+            quiet,
+        )?;
+    }
+    let mut code = hull_report::content::exit_code(&filtered, &content, args.exit_code);
+    if args.fail_on_unchecked && unchecked > 0 && code == 0 {
+        code = args.exit_code.max(1);
+    }
+    Ok(ExitCode::from(code))
+}
+
+/// Match the inventory against the database: the findings, their advisories' details
+/// and what could be checked.
+fn vulnerabilities(
+    args: &Args,
+    inventory: &Inventory,
+    quiet: bool,
+) -> anyhow::Result<(Vec<Finding>, Details, hull_model::Coverage)> {
     let db_path = args
         .db
         .clone()
         .unwrap_or_else(hull_vulndb::store::default_path);
     let db = hull_vulndb::Db::open(&db_path)?;
-    let inventory = load_inventory(&args.target)?;
-    let report = hull_match::match_inventory(&inventory, &db)?;
-    let quiet = args.target.quiet;
+    let report = hull_match::match_inventory(inventory, &db)?;
     if let Some(ns) = report
         .stats
         .os_namespace_without_data
@@ -121,48 +205,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     let details = details(&db, &report.findings);
-    let mut opts = WriteOptions::now();
-    opts.tool_version = env!("CARGO_PKG_VERSION").to_string();
-    // Rendered in memory, then written in one go: `-o` never leaves half a document.
-    let mut buf = Vec::new();
-    let unchecked = report.coverage.unchecked();
-    let filtered = hull_report::vuln::render_and_filter_with_coverage(
-        &inventory,
-        report.findings,
-        Some(&report.coverage),
-        &filters,
-        &details,
-        args.format.vuln(),
-        &opts,
-        &mut buf,
-    )?;
-    match &args.output {
-        Some(p) => crate::report_file::write(p, &buf)?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(&buf)
-                .and_then(|()| out.flush())
-                .context("writing the report")?;
-        }
-    }
-    if let Some(url) = &args.server {
-        push(url, args.server_image.as_deref(), &inventory, quiet)?;
-    }
-    let mut code = hull_report::filter::exit_code(&filtered, Severity::Unknown, args.exit_code);
-    if args.fail_on_unchecked && unchecked > 0 && code == 0 {
-        code = args.exit_code.max(1);
-    }
-    Ok(ExitCode::from(code))
+    Ok((report.findings, details, report.coverage))
 }
 
 /// Send the inventory to a hull server (after the report is out, so a server outage
 /// never costs the local result; it still fails the command).
-fn push(url: &str, image: Option<&str>, inventory: &Inventory, quiet: bool) -> anyhow::Result<()> {
+fn push(
+    url: &str,
+    image: Option<&str>,
+    inventory: &Inventory,
+    score: Option<&hull_report::score::Score>,
+    quiet: bool,
+) -> anyhow::Result<()> {
     let image = image
         .map(hull_server::upload::ImageRef::parse)
         .transpose()
         .context("--server-image")?;
-    let answer = hull_server::client::push(url, image.as_ref(), inventory)?;
+    let score = score.map(|s| {
+        serde_json::json!({ "value": s.value, "by_kind": s.by_kind, "by_ecosystem": s.by_ecosystem })
+    });
+    let answer = hull_server::client::push_with_score(url, image.as_ref(), inventory, score)?;
     if !quiet {
         let name = answer["image"]["repository"].as_str().unwrap_or("?");
         let tag = answer["image"]["tag"]
@@ -231,7 +293,7 @@ fn details(db: &hull_vulndb::Db, findings: &[Finding]) -> Details {
     out
 }
 
-fn load_inventory(target: &crate::target::TargetArgs) -> anyhow::Result<Inventory> {
+pub(crate) fn load_inventory(target: &crate::target::TargetArgs) -> anyhow::Result<Inventory> {
     if let Some(file) = target.target.strip_prefix("inventory:") {
         let bytes = std::fs::read(file).with_context(|| format!("reading {file}"))?;
         return serde_json::from_slice(&bytes)

@@ -74,6 +74,22 @@ pub fn inventory(args: &TargetArgs) -> anyhow::Result<Inventory> {
 }
 
 fn scan_image(args: &TargetArgs) -> anyhow::Result<Inventory> {
+    let image = open_image(args)?;
+    with_progress(args, &image, |progress| {
+        hull_catalog::catalog_with_progress(&image, &catalog_options(args), progress)
+    })
+}
+
+/// The catalog options the flags ask for.
+pub fn catalog_options(args: &TargetArgs) -> hull_catalog::CatalogOptions {
+    hull_catalog::CatalogOptions {
+        include_dev: args.include_dev,
+        ..hull_catalog::CatalogOptions::default()
+    }
+}
+
+/// Open the target as an image (not `sbom:`/`inventory:`), for scans that need its files.
+pub fn open_image(args: &TargetArgs) -> anyhow::Result<hull_image::Image> {
     let platform = args
         .platform
         .parse::<hull_image::Platform>()
@@ -83,8 +99,28 @@ fn scan_image(args: &TargetArgs) -> anyhow::Result<Inventory> {
         insecure: args.insecure,
         ..hull_image::OpenOptions::default()
     };
-    let image = hull_image::open(&args.target, &opts)?;
-    let bar = args.progress_wanted().then(|| progress_bar(&image));
+    Ok(hull_image::open(&args.target, &opts)?)
+}
+
+/// Catalogue an opened image with `observer` riding the same walk (content checks).
+pub fn scan_observed(
+    args: &TargetArgs,
+    image: &hull_image::Image,
+    opts: &hull_catalog::CatalogOptions,
+    observer: &dyn hull_catalog::FileObserver,
+) -> anyhow::Result<hull_catalog::Catalogued> {
+    with_progress(args, image, |progress| {
+        hull_catalog::catalog_observed(image, opts, progress, observer)
+    })
+}
+
+/// Run `walk` with the progress bar (when wanted) fed from its progress events.
+fn with_progress<T>(
+    args: &TargetArgs,
+    image: &hull_image::Image,
+    walk: impl FnOnce(&(dyn Fn(hull_catalog::Progress<'_>) + Sync)) -> Result<T, hull_catalog::Error>,
+) -> anyhow::Result<T> {
+    let bar = args.progress_wanted().then(|| progress_bar(image));
     let entries = AtomicU64::new(0);
     let bytes = AtomicU64::new(0);
     let progress = |p: hull_catalog::Progress<'_>| {
@@ -106,11 +142,7 @@ fn scan_image(args: &TargetArgs) -> anyhow::Result<Inventory> {
             _ => {}
         }
     };
-    let catalog_opts = hull_catalog::CatalogOptions {
-        include_dev: args.include_dev,
-        ..hull_catalog::CatalogOptions::default()
-    };
-    let result = hull_catalog::catalog_with_progress(&image, &catalog_opts, &progress);
+    let result = walk(&progress);
     if let Some(b) = &bar {
         b.finish_and_clear();
     }

@@ -12,6 +12,7 @@
 //! ```
 
 mod coverage;
+mod check;
 mod digest;
 mod finding;
 mod inventory;
@@ -22,6 +23,7 @@ mod severity;
 mod time;
 
 pub use coverage::{Coverage, EcosystemCoverage};
+pub use check::{CheckFinding, CheckKind, CheckLocation};
 pub use digest::{Digest, DigestError};
 pub use finding::{
     Advisory, Affected, Evidence, Finding, FindingPackage, Namespace, OsvEvent, OsvRange,

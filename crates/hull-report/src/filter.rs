@@ -197,6 +197,62 @@ pub fn apply(findings: Vec<Finding>, filters: &Filters) -> Filtered {
     }
 }
 
+/// A content finding (secret, insecure file, image config) and, when hidden, why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssessedCheck {
+    pub finding: hull_model::CheckFinding,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppression>,
+}
+
+impl AssessedCheck {
+    pub fn is_reported(&self) -> bool {
+        self.suppressed.is_none()
+    }
+}
+
+/// [`apply`] for content findings: VEX statements and `checks:` entries of the ignore
+/// file (by rule id or fingerprint), then `--severity`. `--ignore-unfixed` does not
+/// apply (there is no fixed version of a secret). Returns the findings in report
+/// order and the expired `checks:` entries.
+pub fn apply_checks(
+    mut findings: Vec<hull_model::CheckFinding>,
+    filters: &Filters,
+) -> (Vec<AssessedCheck>, Vec<IgnoreEntry>) {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let (active, expired) = match &filters.ignore {
+        Some(f) => f.partition_expired_checks(&filters.today),
+        None => (Vec::new(), Vec::new()),
+    };
+    let out = findings
+        .into_iter()
+        .map(|finding| {
+            let suppressed = vex::check_suppression(&filters.vex, &finding)
+                .or_else(|| {
+                    active
+                        .iter()
+                        .find(|e| e.matches_check(&finding))
+                        .map(|e| Suppression::Ignore {
+                            id: e.id.clone(),
+                            reason: e.reason.clone(),
+                            expires: e.expires.clone(),
+                        })
+                })
+                .or_else(|| match &filters.severities {
+                    Some(set) if !set.contains(&finding.severity) => Some(Suppression::Severity {
+                        allowed: set.iter().copied().collect(),
+                    }),
+                    _ => None,
+                });
+            AssessedCheck {
+                finding,
+                suppressed,
+            }
+        })
+        .collect();
+    (out, expired.into_iter().cloned().collect())
+}
+
 /// `--exit-code N`: `code` when a reported finding is at or above `threshold`, else 0.
 ///
 /// With `--severity` the suppressed findings are already out, so the usual call passes

@@ -47,10 +47,12 @@ use hull_model::{Inventory, Package};
 use sha2::{Digest as _, Sha256};
 
 mod common;
+pub mod content;
 pub mod cyclonedx;
 pub mod filter;
 pub mod json;
 pub mod purl;
+pub mod score;
 pub mod spdx;
 pub mod table;
 pub mod vuln;

@@ -29,15 +29,29 @@ pub fn push(
     image: Option<&ImageRef>,
     inventory: &Inventory,
 ) -> Result<serde_json::Value, ClientError> {
+    push_with_score(base, image, inventory, None)
+}
+
+/// [`push`] with the image score S of `hull image` in the body (field `score`).
+pub fn push_with_score(
+    base: &str,
+    image: Option<&ImageRef>,
+    inventory: &Inventory,
+    score: Option<serde_json::Value>,
+) -> Result<serde_json::Value, ClientError> {
     if !(base.starts_with("http://") || base.starts_with("https://")) {
         return Err(ClientError::Url(base.to_string()));
     }
     let url = format!("{}/api/v1/scans", base.trim_end_matches('/'));
-    let body =
-        serde_json::to_vec(&UploadBody { image, inventory }).map_err(|e| ClientError::Answer {
-            url: url.clone(),
-            reason: e.to_string(),
-        })?;
+    let body = serde_json::to_vec(&UploadBody {
+        image,
+        inventory,
+        score,
+    })
+    .map_err(|e| ClientError::Answer {
+        url: url.clone(),
+        reason: e.to_string(),
+    })?;
     let agent = ureq::AgentBuilder::new()
         .timeout_connect(Duration::from_secs(10))
         .timeout(Duration::from_secs(300))

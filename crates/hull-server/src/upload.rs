@@ -194,6 +194,10 @@ pub struct UploadBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<&'a ImageRef>,
     pub inventory: &'a Inventory,
+    /// The image score S of `hull image` (`{value, by_kind, by_ecosystem}`); the server
+    /// accepts and ignores it for now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<serde_json::Value>,
 }
 
 /// Parse an upload body (see the module doc for the accepted shapes).

@@ -51,3 +51,53 @@ fn docs_ids_unique_and_documented() {
         "docs/checks.md is stale: run HULL_UPDATE_DOCS=1 cargo test -p hull-audit docs"
     );
 }
+
+/// Every file check and image-config check is documented once in
+/// docs/content-checks.md, with an id that is unique and kebab-case.
+#[test]
+fn docs_content_checks_documented_once() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/content-checks.md");
+    let generated = hull_audit::content::markdown();
+    if std::env::var_os("HULL_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).expect("docs/content-checks.md exists");
+    let mut ids: Vec<String> = hull_audit::content::files::CHECKS
+        .iter()
+        .map(|c| c.id.to_string())
+        .collect();
+    for slug in hull_audit::image::IMAGE_CHECKS {
+        let id = format!("dockerfile:{slug}");
+        assert!(
+            catalog().iter().any(|c| c.id == id),
+            "{id} is not a dockerfile check of hull config"
+        );
+        assert!(
+            !hull_audit::image::image_source(slug).is_empty(),
+            "{id} source"
+        );
+        ids.push(id);
+    }
+    let mut seen = BTreeSet::new();
+    for id in &ids {
+        assert!(seen.insert(id.clone()), "duplicate check id {id}");
+        let slug = id.split_once(':').map_or("", |(_, s)| s);
+        assert!(
+            !slug.is_empty() && slug.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'),
+            "{id} is not kebab-case"
+        );
+        let heading = format!("\n### {id}\n");
+        assert_eq!(
+            committed.matches(&heading).count(),
+            1,
+            "{id} must be documented exactly once in docs/content-checks.md"
+        );
+    }
+    for c in hull_audit::content::files::CHECKS {
+        assert!(!c.rationale.is_empty() && !c.title.is_empty(), "{}", c.id);
+    }
+    assert_eq!(
+        committed, generated,
+        "docs/content-checks.md is stale: run HULL_UPDATE_DOCS=1 cargo test -p hull-audit docs"
+    );
+}

@@ -417,6 +417,12 @@ fn dockerfile_cases() -> Vec<(&'static str, &'static str, &'static str)> {
             "ENV DB_PASSWORD=hunter2 APP_MODE=production",
         ),
         ("expose-ssh", "EXPOSE 8080", "EXPOSE 22"),
+        (
+            "add-remote-url",
+            "ADD vendor.tar.gz /src/vendor/",
+            "ADD https://example.com/vendor.tar.gz /src/vendor/",
+        ),
+        ("expose-admin-port", "EXPOSE 8080", "EXPOSE 8080 2375/tcp"),
     ]
 }
 

@@ -28,6 +28,11 @@ use super::{names_finding, purl_matches};
 pub struct IgnoreFile {
     #[serde(default)]
     pub vulnerabilities: Vec<IgnoreEntry>,
+    /// Accepted secrets, insecure files and image-config findings of `hull image`:
+    /// `id` is a rule or check id (`github-pat`, `file:setuid-setgid`) or a secret's
+    /// fingerprint (`sha256:…`); `paths` globs match the file path.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<IgnoreEntry>,
 }
 
 /// One accepted vulnerability.
@@ -74,7 +79,12 @@ impl IgnoreFile {
                 None => return Err(IgnoreError::Yaml(e)),
             },
         };
-        for (index, e) in file.vulnerabilities.iter_mut().enumerate() {
+        for (index, e) in file
+            .vulnerabilities
+            .iter_mut()
+            .chain(file.checks.iter_mut())
+            .enumerate()
+        {
             if e.id.trim().is_empty() {
                 return Err(IgnoreError::EmptyId { index });
             }
@@ -111,7 +121,36 @@ impl IgnoreFile {
     }
 }
 
+impl IgnoreFile {
+    /// [`IgnoreFile::partition_expired`] for the `checks` list.
+    pub fn partition_expired_checks(&self, today: &str) -> (Vec<&IgnoreEntry>, Vec<&IgnoreEntry>) {
+        self.checks
+            .iter()
+            .partition(|e| e.expires.as_deref().is_none_or(|x| today < x))
+    }
+}
+
 impl IgnoreEntry {
+    /// Whether this `checks` entry covers a content finding: the id is its rule id or
+    /// its fingerprint, and when paths are given one matches the file path (or the
+    /// config field, `Env:NAME`). Entries naming purls or packages never match one.
+    pub fn matches_check(&self, f: &hull_model::CheckFinding) -> bool {
+        let id = self.id.trim();
+        let named = id.eq_ignore_ascii_case(&f.rule) || f.fingerprint.as_deref() == Some(id);
+        let place = match &f.location {
+            hull_model::CheckLocation::File { path, .. } => path.as_str().to_string(),
+            hull_model::CheckLocation::Config { field } => field.clone(),
+            hull_model::CheckLocation::History { step } => format!("history:{step}"),
+        };
+        named
+            && self.purls.is_empty()
+            && self.packages.is_empty()
+            && (self.paths.is_empty()
+                || self.paths.iter().any(|g| {
+                    glob_match(g, &place) || glob_match(g.trim_start_matches('/'), &place)
+                }))
+    }
+
     /// Whether this entry (ignoring expiry) covers `f`: the id names it, and when purls
     /// or paths are given, one of each matches.
     pub fn matches(&self, f: &Finding) -> bool {
@@ -159,7 +198,10 @@ fn parse_lines(bytes: &[u8]) -> Option<IgnoreFile> {
             reason: None,
         });
     }
-    Some(IgnoreFile { vulnerabilities })
+    Some(IgnoreFile {
+        vulnerabilities,
+        checks: Vec::new(),
+    })
 }
 
 fn is_date(s: &str) -> bool {

@@ -223,9 +223,32 @@ impl VexStatement {
 
 /// The winning statement for `f` across `docs`, as a suppression when it suppresses.
 pub(crate) fn suppression(docs: &[VexDocument], f: &Finding) -> Option<Suppression> {
+    suppression_by(docs, &|s| s.applies_to(f))
+}
+
+/// The winning statement for a content finding (secret, file or config check): a
+/// statement applies when its vulnerability name or an alias is the rule id or the
+/// secret's fingerprint; products are not compared (the finding is in the image itself,
+/// not in a package).
+pub(crate) fn check_suppression(
+    docs: &[VexDocument],
+    f: &hull_model::CheckFinding,
+) -> Option<Suppression> {
+    suppression_by(docs, &|s| {
+        s.names.iter().any(|n| {
+            let n = n.trim();
+            n.eq_ignore_ascii_case(&f.rule) || f.fingerprint.as_deref() == Some(n)
+        })
+    })
+}
+
+fn suppression_by(
+    docs: &[VexDocument],
+    applies: &dyn Fn(&VexStatement) -> bool,
+) -> Option<Suppression> {
     let mut best: Option<(&str, &VexDocument, &VexStatement)> = None;
     for d in docs {
-        for s in d.statements.iter().filter(|s| s.applies_to(f)) {
+        for s in d.statements.iter().filter(|s| applies(s)) {
             let ts = s
                 .timestamp
                 .as_deref()

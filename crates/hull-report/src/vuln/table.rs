@@ -64,9 +64,16 @@ fn extended_channel(f: &Finding) -> &'static str {
 
 /// `Total: 3 (CRITICAL: 1, HIGH: 2, …)`, most severe first.
 pub fn count_line(findings: &[&Finding]) -> String {
+    count_line_of(findings.iter().map(|f| f.severity))
+}
+
+/// [`count_line`] over any severities (content findings too).
+pub fn count_line_of(severities: impl Iterator<Item = Severity>) -> String {
     let mut counts: BTreeMap<Severity, usize> = BTreeMap::new();
-    for f in findings {
-        *counts.entry(f.severity).or_default() += 1;
+    let mut total = 0;
+    for s in severities {
+        *counts.entry(s).or_default() += 1;
+        total += 1;
     }
     let parts: Vec<String> = Severity::ALL
         .iter()
@@ -79,7 +86,7 @@ pub fn count_line(findings: &[&Finding]) -> String {
             )
         })
         .collect();
-    format!("Total: {} ({})", findings.len(), parts.join(", "))
+    format!("Total: {total} ({})", parts.join(", "))
 }
 
 /// Render within `width` columns (at least 80).

@@ -504,20 +504,6 @@ macro_rules! assign {
 
 pub(crate) const BUILTIN: &[Builtin] = &[
     Builtin {
-        id: "private-key",
-        title: "Private key",
-        severity: High,
-        keywords: &[],
-        exact: &["PRIVATE KEY-----"],
-        regex: r"-----BEGIN (?:(?:RSA|EC|DSA|OPENSSH|ENCRYPTED) )?PRIVATE KEY-----",
-        files: Files::Any,
-        requires: None,
-        keep: 0,
-        verify: private_key,
-        max_matches: 256,
-        description: "PEM private key (PKCS#1 RSA, PKCS#8, SEC 1 EC, DSA, OpenSSH) whose body parses",
-    },
-    Builtin {
         id: "gcp-service-account-key",
         title: "GCP service account private key",
         severity: Critical,
@@ -530,6 +516,20 @@ pub(crate) const BUILTIN: &[Builtin] = &[
         verify: gcp_key,
         max_matches: 256,
         description: "`private_key` of a JSON key file with `\"type\": \"service_account\"`",
+    },
+    Builtin {
+        id: "private-key",
+        title: "Private key",
+        severity: High,
+        keywords: &[],
+        exact: &["PRIVATE KEY-----"],
+        regex: r"-----BEGIN (?:(?:RSA|EC|DSA|OPENSSH|ENCRYPTED) )?PRIVATE KEY-----",
+        files: Files::Any,
+        requires: None,
+        keep: 0,
+        verify: private_key,
+        max_matches: 256,
+        description: "PEM private key (PKCS#1 RSA, PKCS#8, SEC 1 EC, DSA, OpenSSH) whose body parses",
     },
     Builtin {
         id: "putty-private-key",

@@ -113,21 +113,39 @@ impl Bucket {
     }
 }
 
+type Keyword = (Vec<u8>, bool, Vec<usize>);
+
+/// The keyword pass: one ASCII-case-insensitive leftmost-first automaton over every
+/// keyword of the bucket (so aho-corasick can use its SIMD searcher), the search resumed
+/// one byte after each hit's start (so no keyword is hidden by another), exact-case
+/// keywords re-checked at the hit.
 #[derive(Default)]
 struct Prefilter {
-    ci: Option<AhoCorasick>,
-    ci_rules: Vec<Vec<usize>>,
-    cs: Option<AhoCorasick>,
-    cs_rules: Vec<Vec<usize>>,
+    ac: Option<AhoCorasick>,
+    /// Per automaton pattern: the keywords it may stand for (bytes, exact case?, the
+    /// rules each triggers).
+    groups: Vec<Vec<Keyword>>,
     /// Rules without keywords: always candidates.
     always: Vec<usize>,
+    /// Rules that keywords can trigger (the pass stops once all are).
+    keyed: usize,
 }
 
 impl Prefilter {
     fn build(rules: &[Rule], member: impl Fn(&Rule) -> bool) -> Prefilter {
         let mut p = Prefilter::default();
-        let mut ci: Vec<String> = Vec::new();
-        let mut cs: Vec<String> = Vec::new();
+        let add = |k: &str, exact: bool, rule: usize, pats: &mut Vec<Keyword>| {
+            let k = if exact {
+                k.as_bytes().to_vec()
+            } else {
+                k.to_ascii_lowercase().into_bytes()
+            };
+            match pats.iter_mut().find(|(x, e, _)| *x == k && *e == exact) {
+                Some((_, _, r)) => r.push(rule),
+                None => pats.push((k, exact, vec![rule])),
+            }
+        };
+        let mut pats: Vec<Keyword> = Vec::new();
         for (i, r) in rules.iter().enumerate() {
             if !member(r) {
                 continue;
@@ -136,64 +154,85 @@ impl Prefilter {
                 p.always.push(i);
                 continue;
             }
+            p.keyed += 1;
             for k in &r.keywords {
-                let k = k.to_ascii_lowercase();
-                match ci.iter().position(|x| *x == k) {
-                    Some(j) => p.ci_rules[j].push(i),
-                    None => {
-                        ci.push(k);
-                        p.ci_rules.push(vec![i]);
-                    }
-                }
+                add(k, false, i, &mut pats);
             }
             for k in &r.exact {
-                match cs.iter().position(|x| x == k) {
-                    Some(j) => p.cs_rules[j].push(i),
-                    None => {
-                        cs.push(k.clone());
-                        p.cs_rules.push(vec![i]);
-                    }
+                add(k, true, i, &mut pats);
+            }
+        }
+        // The automaton folds case; exact keywords equal up to case share its pattern.
+        let mut folded: Vec<Vec<u8>> = Vec::new();
+        let mut by_fold: Vec<Vec<usize>> = Vec::new();
+        for (j, (k, _, _)) in pats.iter().enumerate() {
+            let f = k.to_ascii_lowercase();
+            match folded.iter().position(|x| *x == f) {
+                Some(i) => by_fold[i].push(j),
+                None => {
+                    folded.push(f);
+                    by_fold.push(vec![j]);
                 }
             }
         }
-        let build = |pats: &[String], ci: bool| {
-            (!pats.is_empty()).then(|| {
+        if !folded.is_empty() {
+            p.ac = Some(
                 AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(ci)
-                    .match_kind(MatchKind::Standard)
-                    .build(pats)
-                    .expect("keyword automaton (literals, bounded count)")
-            })
-        };
-        p.ci = build(&ci, true);
-        p.cs = build(&cs, false);
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(&folded)
+                    .expect("keyword automaton (literals, bounded count)"),
+            );
+        }
+        // Per automaton pattern, the keywords to check where it matched: its own, and
+        // those of patterns that start with it or that it starts with (leftmost-first
+        // reports one pattern per position).
+        for (fi, members) in by_fold.iter().enumerate() {
+            let mut group: Vec<Keyword> = members.iter().map(|&j| pats[j].clone()).collect();
+            for (fj, other) in folded.iter().enumerate() {
+                if fj != fi && (other.starts_with(&folded[fi]) || folded[fi].starts_with(other)) {
+                    // The other keyword may start here too: it is checked against its
+                    // own bytes below.
+                    group.extend(by_fold[fj].iter().map(|&j| pats[j].clone()));
+                }
+            }
+            p.groups.push(group);
+        }
         p
     }
 
-    /// Which rules may match `data`: one pass per automaton, stopping as soon as every
-    /// keyword has been seen.
+    /// Which rules may match `data`, stopping as soon as every keyed rule is.
     fn triggered(&self, data: &[u8], n: usize) -> Vec<bool> {
         let mut hit = vec![false; n];
         for &r in &self.always {
             hit[r] = true;
         }
-        for (ac, map) in [(&self.ci, &self.ci_rules), (&self.cs, &self.cs_rules)] {
-            let Some(ac) = ac else { continue };
-            let mut seen = vec![false; map.len()];
-            let mut left = map.len();
-            for m in ac.find_overlapping_iter(data) {
-                let p = m.pattern().as_usize();
-                if !seen[p] {
-                    seen[p] = true;
-                    for &r in &map[p] {
+        let Some(ac) = &self.ac else { return hit };
+        let mut left = self.keyed;
+        let mut pos = 0;
+        while left > 0 && pos < data.len() {
+            let Some(m) = ac.find(aho_corasick::Input::new(data).range(pos..)) else {
+                break;
+            };
+            for (kw, exact, rules) in &self.groups[m.pattern().as_usize()] {
+                if *exact && !data[m.start()..].starts_with(kw) {
+                    continue;
+                }
+                if !*exact
+                    && !data[m.start()..]
+                        .get(..kw.len())
+                        .is_some_and(|b| b.eq_ignore_ascii_case(kw))
+                {
+                    continue;
+                }
+                for &r in rules {
+                    if !hit[r] {
                         hit[r] = true;
-                    }
-                    left -= 1;
-                    if left == 0 {
-                        break;
+                        left -= 1;
                     }
                 }
             }
+            pos = m.start() + 1;
         }
         hit
     }

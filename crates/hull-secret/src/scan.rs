@@ -113,18 +113,39 @@ impl Bucket {
     }
 }
 
-type Keyword = (Vec<u8>, bool, Vec<usize>);
+/// The spellings a keyword is matched in: as written, lowercase, UPPERCASE, Capitalized.
+pub(crate) fn variants(k: &str) -> Vec<String> {
+    let lower = k.to_ascii_lowercase();
+    let mut cap = lower.clone();
+    if let Some(first) = cap.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    let mut v = vec![k.to_string()];
+    for x in [lower, k.to_ascii_uppercase(), cap] {
+        if !v.contains(&x) {
+            v.push(x);
+        }
+    }
+    v
+}
 
-/// The keyword pass: one ASCII-case-insensitive leftmost-first automaton over every
-/// keyword of the bucket (so aho-corasick can use its SIMD searcher), the search resumed
-/// one byte after each hit's start (so no keyword is hidden by another), exact-case
-/// keywords re-checked at the hit.
+/// Patterns per automaton: aho-corasick's SIMD (Teddy) searcher takes up to 64; more
+/// go to further automata, each one more pass.
+const PATTERNS_PER_PASS: usize = 64;
+
+/// One automaton and, per pattern, the rules a hit triggers.
+struct Pass {
+    ac: AhoCorasick,
+    rules: Vec<Vec<usize>>,
+}
+
+/// The keyword pass: case-sensitive leftmost-first automata over the keywords of the
+/// bucket's rules (case-sensitive so that aho-corasick can use its SIMD searcher; the
+/// case variants are patterns of their own), each search resumed one byte after a
+/// hit's start so that no keyword hides another.
 #[derive(Default)]
 struct Prefilter {
-    ac: Option<AhoCorasick>,
-    /// Per automaton pattern: the keywords it may stand for (bytes, exact case?, the
-    /// rules each triggers).
-    groups: Vec<Vec<Keyword>>,
+    passes: Vec<Pass>,
     /// Rules without keywords: always candidates.
     always: Vec<usize>,
     /// Rules that keywords can trigger (the pass stops once all are).
@@ -134,18 +155,15 @@ struct Prefilter {
 impl Prefilter {
     fn build(rules: &[Rule], member: impl Fn(&Rule) -> bool) -> Prefilter {
         let mut p = Prefilter::default();
-        let add = |k: &str, exact: bool, rule: usize, pats: &mut Vec<Keyword>| {
-            let k = if exact {
-                k.as_bytes().to_vec()
-            } else {
-                k.to_ascii_lowercase().into_bytes()
-            };
-            match pats.iter_mut().find(|(x, e, _)| *x == k && *e == exact) {
-                Some((_, _, r)) => r.push(rule),
-                None => pats.push((k, exact, vec![rule])),
+        let mut pats: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut add = |k: String, rule: usize| match pats.iter_mut().find(|(x, _)| *x == k) {
+            Some((_, r)) => {
+                if !r.contains(&rule) {
+                    r.push(rule)
+                }
             }
+            None => pats.push((k, vec![rule])),
         };
-        let mut pats: Vec<Keyword> = Vec::new();
         for (i, r) in rules.iter().enumerate() {
             if !member(r) {
                 continue;
@@ -156,47 +174,34 @@ impl Prefilter {
             }
             p.keyed += 1;
             for k in &r.keywords {
-                add(k, false, i, &mut pats);
+                for v in variants(k) {
+                    add(v, i);
+                }
             }
             for k in &r.exact {
-                add(k, true, i, &mut pats);
+                add(k.clone(), i);
             }
         }
-        // The automaton folds case; exact keywords equal up to case share its pattern.
-        let mut folded: Vec<Vec<u8>> = Vec::new();
-        let mut by_fold: Vec<Vec<usize>> = Vec::new();
-        for (j, (k, _, _)) in pats.iter().enumerate() {
-            let f = k.to_ascii_lowercase();
-            match folded.iter().position(|x| *x == f) {
-                Some(i) => by_fold[i].push(j),
-                None => {
-                    folded.push(f);
-                    by_fold.push(vec![j]);
-                }
-            }
-        }
-        if !folded.is_empty() {
-            p.ac = Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .build(&folded)
-                    .expect("keyword automaton (literals, bounded count)"),
-            );
-        }
-        // Per automaton pattern, the keywords to check where it matched: its own, and
-        // those of patterns that start with it or that it starts with (leftmost-first
-        // reports one pattern per position).
-        for (fi, members) in by_fold.iter().enumerate() {
-            let mut group: Vec<Keyword> = members.iter().map(|&j| pats[j].clone()).collect();
-            for (fj, other) in folded.iter().enumerate() {
-                if fj != fi && (other.starts_with(&folded[fi]) || folded[fi].starts_with(other)) {
-                    // The other keyword may start here too: it is checked against its
-                    // own bytes below.
-                    group.extend(by_fold[fj].iter().map(|&j| pats[j].clone()));
-                }
-            }
-            p.groups.push(group);
+        for chunk in pats.chunks(PATTERNS_PER_PASS) {
+            let ac = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(chunk.iter().map(|(k, _)| k.as_bytes()))
+                .expect("keyword automaton (literals, bounded count)");
+            // Leftmost-first reports one pattern per position: a hit also stands for
+            // the patterns that it starts with or that start with it.
+            let rules = chunk
+                .iter()
+                .map(|(k, r)| {
+                    let mut all = r.clone();
+                    for (o, or) in chunk {
+                        if o != k && (o.starts_with(k.as_str()) || k.starts_with(o.as_str())) {
+                            all.extend(or.iter().copied());
+                        }
+                    }
+                    all
+                })
+                .collect();
+            p.passes.push(Pass { ac, rules });
         }
         p
     }
@@ -207,32 +212,21 @@ impl Prefilter {
         for &r in &self.always {
             hit[r] = true;
         }
-        let Some(ac) = &self.ac else { return hit };
         let mut left = self.keyed;
-        let mut pos = 0;
-        while left > 0 && pos < data.len() {
-            let Some(m) = ac.find(aho_corasick::Input::new(data).range(pos..)) else {
-                break;
-            };
-            for (kw, exact, rules) in &self.groups[m.pattern().as_usize()] {
-                if *exact && !data[m.start()..].starts_with(kw) {
-                    continue;
-                }
-                if !*exact
-                    && !data[m.start()..]
-                        .get(..kw.len())
-                        .is_some_and(|b| b.eq_ignore_ascii_case(kw))
-                {
-                    continue;
-                }
-                for &r in rules {
+        for pass in &self.passes {
+            let mut pos = 0;
+            while left > 0 && pos < data.len() {
+                let Some(m) = pass.ac.find(aho_corasick::Input::new(data).range(pos..)) else {
+                    break;
+                };
+                for &r in &pass.rules[m.pattern().as_usize()] {
                     if !hit[r] {
                         hit[r] = true;
                         left -= 1;
                     }
                 }
+                pos = m.start() + 1;
             }
-            pos = m.start() + 1;
         }
         hit
     }
@@ -269,11 +263,8 @@ pub(crate) fn builtin_rules() -> Vec<Rule> {
                     .build()
                     .unwrap_or_else(|e| panic!("built-in rule {} requires: {e}", b.id))
             });
-            let mut keywords: Vec<String> = b.keywords.iter().map(|s| s.to_string()).collect();
+            let keywords: Vec<String> = b.keywords.iter().map(|s| s.to_string()).collect();
             let exact: Vec<String> = b.exact.iter().map(|s| s.to_string()).collect();
-            if let Files::Names(_) = b.files {
-                keywords.clear();
-            }
             Rule {
                 info: RuleInfo {
                     id: b.id.into(),
@@ -510,6 +501,37 @@ mod tests {
     fn send_sync() {
         fn is<T: Send + Sync>() {}
         is::<Scanner>();
+    }
+
+    #[test]
+    fn keyword_variants() {
+        assert_eq!(variants("pass"), ["pass", "PASS", "Pass"]);
+        assert_eq!(
+            variants("AccountKey"),
+            ["AccountKey", "accountkey", "ACCOUNTKEY", "Accountkey"]
+        );
+        assert_eq!(variants("://"), ["://"]);
+    }
+
+    #[test]
+    fn each_bucket_is_one_simd_pass() {
+        let s = Scanner::builtin();
+        for b in &s.buckets {
+            assert_eq!(b.passes.len(), 1);
+        }
+        // Named-file rules skip the keyword pass.
+        let names: Vec<&str> = s
+            .rules
+            .iter()
+            .filter(|r| r.by_name())
+            .map(|r| r.info.id.as_str())
+            .collect();
+        assert!(names.contains(&"netrc-password") && names.contains(&"docker-config-auth"));
+        assert!(s
+            .rules
+            .iter()
+            .filter(|r| r.by_name())
+            .all(|r| r.keywords.is_empty() && r.exact.is_empty()));
     }
 
     #[test]

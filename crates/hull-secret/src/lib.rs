@@ -9,8 +9,9 @@
 //! [`Scanner::scan_value`].
 //!
 //! How a scan works (the way ripgrep's `grep-searcher` does it): binary files (a NUL in
-//! the first 8 KiB) are skipped; one Aho-Corasick pass looks for every rule's keywords
-//! at once, so most files never reach a regex; only rules whose keyword occurred run
+//! the first 8 KiB) are skipped; one Aho-Corasick pass (SIMD, case-sensitive, name
+//! keywords in their usual spellings) looks for every rule's keywords at once, so most
+//! files never reach a regex; only rules whose keyword occurred run
 //! their regex (`regex::bytes`, linear time, any bytes, no UTF-8 needed); each match is
 //! verified (checksum, key structure, placeholder and example allow rules); line numbers
 //! are counted only up to the findings; excerpts are cut to [`EXCERPT_MAX`] characters

@@ -48,7 +48,7 @@ pub(crate) struct Rule {
     pub allow_values: Vec<Regex>,
     pub allow_paths: Vec<Regex>,
     pub max_matches: usize,
-    /// Keywords matched case-insensitively / exactly.
+    /// Keywords matched in their four spellings / exactly as written.
     pub keywords: Vec<String>,
     pub exact: Vec<String>,
 }

@@ -144,7 +144,7 @@ fn main() {
     };
     let (w0, w1) = (walk(false), walk(true));
     println!(
-        "image walk (inflate + tar + read): {:.3} s; with secret scan: {:.3} s (+{:.0}%)",
+        "image walk (inflate + tar + read): {:.3} s; with secret scan: {:.3} s ({:+.0}%)",
         w0.as_secs_f64(),
         w1.as_secs_f64(),
         (w1.as_secs_f64() / w0.as_secs_f64() - 1.0) * 100.0

@@ -18,6 +18,13 @@
 //! with every secret masked, and each finding carries a SHA-256 fingerprint of its
 //! secret, never the secret itself. At most [`MAX_FINDINGS`] findings per file.
 //!
+//! In the walk: call [`Scanner::wants`] with the entry's path and size, read the entry
+//! only when it says yes, and [`Scanner::scan`] the bytes of every layer's entry (a file
+//! that a later layer deletes is still in its layer's blob); whether a finding is in the
+//! final view or in a deleted/replaced file is then the tree's answer
+//! (`tree.get(path).layer == entry.layer`), not the scanner's. `tests/it/corpus.rs` does
+//! exactly this on the corpus images.
+//!
 //! What it does not do: read archives inside files, decode base64 blobs to look inside
 //! them (except where a format says a field is base64, like kubeconfig
 //! `client-key-data`), call vendors to check whether a token is live.

@@ -51,7 +51,7 @@ pub(crate) fn fake(value: &[u8]) -> bool {
 }
 
 /// Words that stand for a value in templates, samples and defaults (exact match,
-/// case-insensitive, after trimming quotes).
+/// case-insensitive).
 const PLACEHOLDER_WORDS: &[&str] = &[
     "password",
     "passwd",

@@ -5,7 +5,7 @@
 //!   - id: acme-api-key          # kebab-case, unique, not a built-in id
 //!     title: Acme API key
 //!     severity: high            # low | medium | high | critical
-//!     keywords: [acme_]         # any of these (case-insensitive) must be in the file
+//!     keywords: [acme_]         # one must be in the file (as written, lower, UPPER, Capitalized)
 //!     regex: '\bacme_[a-z0-9]{32}\b'
 //!     secret-group: 0           # optional: capture group number or name holding the secret
 //!     paths: ['\.conf$']        # optional: only files whose path matches one of these

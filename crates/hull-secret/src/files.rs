@@ -118,9 +118,10 @@ impl<'a> PathClass<'a> {
             || CONFIG_NAMES.contains(&lower_base.as_str())
             || lower_base.starts_with(".env.")
             || lower_base.starts_with("docker-compose");
-        let vendored = VENDOR_DIRS
-            .iter()
-            .any(|d| path.starts_with(d) || path.contains(&format!("/{d}")));
+        let vendored = VENDOR_DIRS.iter().any(|d| {
+            path.match_indices(d)
+                .any(|(i, _)| i == 0 || path.as_bytes()[i - 1] == b'/')
+        });
         PathClass {
             path,
             base,

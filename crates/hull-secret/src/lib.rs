@@ -9,13 +9,21 @@
 //! [`Scanner::scan_value`].
 //!
 //! How a scan works (the way ripgrep's `grep-searcher` does it): binary files (a NUL in
-//! the first 8 KiB) are skipped; one Aho-Corasick pass looks for every rule's keywords
-//! at once, so most files never reach a regex; only rules whose keyword occurred run
+//! the first 8 KiB) are skipped; one Aho-Corasick pass (SIMD, case-sensitive, name
+//! keywords in their usual spellings) looks for every rule's keywords at once, so most
+//! files never reach a regex; only rules whose keyword occurred run
 //! their regex (`regex::bytes`, linear time, any bytes, no UTF-8 needed); each match is
 //! verified (checksum, key structure, placeholder and example allow rules); line numbers
 //! are counted only up to the findings; excerpts are cut to [`EXCERPT_MAX`] characters
 //! with every secret masked, and each finding carries a SHA-256 fingerprint of its
 //! secret, never the secret itself. At most [`MAX_FINDINGS`] findings per file.
+//!
+//! In the walk: call [`Scanner::wants`] with the entry's path and size, read the entry
+//! only when it says yes, and [`Scanner::scan`] the bytes of every layer's entry (a file
+//! that a later layer deletes is still in its layer's blob); whether a finding is in the
+//! final view or in a deleted/replaced file is then the tree's answer
+//! (`tree.get(path).layer == entry.layer`), not the scanner's. `tests/it/corpus.rs` does
+//! exactly this on the corpus images.
 //!
 //! What it does not do: read archives inside files, decode base64 blobs to look inside
 //! them (except where a format says a field is base64, like kubeconfig

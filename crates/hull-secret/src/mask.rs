@@ -35,12 +35,14 @@ pub(crate) fn excerpt(data: &[u8], line_start: usize, anchor: usize, masks: &[Ma
         out.extend_from_slice("…".as_bytes());
     }
     let mut i = start;
-    let mut shown = 0usize;
+    // The leading `…` counts, and one character is kept for a trailing one.
+    let mut shown = usize::from(start > line_start);
+    let cap = EXCERPT_MAX - 1;
     let mut truncated = false;
     // The first mask that may overlap the window.
     let mut m = masks.partition_point(|k| k.range.end <= start);
     while i < budget_end {
-        if shown >= EXCERPT_MAX {
+        if shown >= cap {
             truncated = true;
             break;
         }
@@ -77,8 +79,8 @@ pub(crate) fn excerpt(data: &[u8], line_start: usize, anchor: usize, masks: &[Ma
         truncated = true;
     }
     let mut s: String = String::from_utf8_lossy(&out).into_owned();
-    if s.chars().count() > EXCERPT_MAX {
-        s = s.chars().take(EXCERPT_MAX).collect();
+    if s.chars().count() > cap {
+        s = s.chars().take(cap).collect();
         truncated = true;
     }
     if truncated {
@@ -115,7 +117,7 @@ mod tests {
         let mut long = vec![b'a'; 1 << 20];
         long[500_000..500_040].copy_from_slice(&[b'Z'; 40]);
         let e = excerpt(&long, 0, 500_000, &[mask(500_000..500_040, 0)]);
-        assert!(e.chars().count() <= EXCERPT_MAX + 2, "{}", e.len());
+        assert!(e.chars().count() <= EXCERPT_MAX, "{}", e.len());
         assert!(e.starts_with('…') && e.ends_with('…') && !e.contains('Z'));
         // A huge secret is masked by at most STARS stars.
         let e = excerpt(&long, 0, 0, &[mask(0..1 << 20, 0)]);

@@ -48,7 +48,7 @@ pub(crate) struct Rule {
     pub allow_values: Vec<Regex>,
     pub allow_paths: Vec<Regex>,
     pub max_matches: usize,
-    /// Keywords matched case-insensitively / exactly.
+    /// Keywords matched in their four spellings / exactly as written.
     pub keywords: Vec<String>,
     pub exact: Vec<String>,
 }
@@ -113,21 +113,57 @@ impl Bucket {
     }
 }
 
+/// The spellings a keyword is matched in: as written, lowercase, UPPERCASE, Capitalized.
+pub(crate) fn variants(k: &str) -> Vec<String> {
+    let lower = k.to_ascii_lowercase();
+    let mut cap = lower.clone();
+    if let Some(first) = cap.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    let mut v = vec![k.to_string()];
+    for x in [lower, k.to_ascii_uppercase(), cap] {
+        if !v.contains(&x) {
+            v.push(x);
+        }
+    }
+    v
+}
+
+/// Patterns per automaton: aho-corasick's SIMD (Teddy) searcher takes up to 64; more
+/// go to further automata, each one more pass.
+const PATTERNS_PER_PASS: usize = 64;
+
+/// One automaton and, per pattern, the rules a hit triggers.
+struct Pass {
+    ac: AhoCorasick,
+    rules: Vec<Vec<usize>>,
+}
+
+/// The keyword pass: case-sensitive leftmost-first automata over the keywords of the
+/// bucket's rules (case-sensitive so that aho-corasick can use its SIMD searcher; the
+/// case variants are patterns of their own), each search resumed one byte after a
+/// hit's start so that no keyword hides another.
 #[derive(Default)]
 struct Prefilter {
-    ci: Option<AhoCorasick>,
-    ci_rules: Vec<Vec<usize>>,
-    cs: Option<AhoCorasick>,
-    cs_rules: Vec<Vec<usize>>,
+    passes: Vec<Pass>,
     /// Rules without keywords: always candidates.
     always: Vec<usize>,
+    /// Rules that keywords can trigger (the pass stops once all are).
+    keyed: usize,
 }
 
 impl Prefilter {
     fn build(rules: &[Rule], member: impl Fn(&Rule) -> bool) -> Prefilter {
         let mut p = Prefilter::default();
-        let mut ci: Vec<String> = Vec::new();
-        let mut cs: Vec<String> = Vec::new();
+        let mut pats: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut add = |k: String, rule: usize| match pats.iter_mut().find(|(x, _)| *x == k) {
+            Some((_, r)) => {
+                if !r.contains(&rule) {
+                    r.push(rule)
+                }
+            }
+            None => pats.push((k, vec![rule])),
+        };
         for (i, r) in rules.iter().enumerate() {
             if !member(r) {
                 continue;
@@ -136,63 +172,60 @@ impl Prefilter {
                 p.always.push(i);
                 continue;
             }
+            p.keyed += 1;
             for k in &r.keywords {
-                let k = k.to_ascii_lowercase();
-                match ci.iter().position(|x| *x == k) {
-                    Some(j) => p.ci_rules[j].push(i),
-                    None => {
-                        ci.push(k);
-                        p.ci_rules.push(vec![i]);
-                    }
+                for v in variants(k) {
+                    add(v, i);
                 }
             }
             for k in &r.exact {
-                match cs.iter().position(|x| x == k) {
-                    Some(j) => p.cs_rules[j].push(i),
-                    None => {
-                        cs.push(k.clone());
-                        p.cs_rules.push(vec![i]);
-                    }
-                }
+                add(k.clone(), i);
             }
         }
-        let build = |pats: &[String], ci: bool| {
-            (!pats.is_empty()).then(|| {
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(ci)
-                    .match_kind(MatchKind::Standard)
-                    .build(pats)
-                    .expect("keyword automaton (literals, bounded count)")
-            })
-        };
-        p.ci = build(&ci, true);
-        p.cs = build(&cs, false);
+        for chunk in pats.chunks(PATTERNS_PER_PASS) {
+            let ac = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(chunk.iter().map(|(k, _)| k.as_bytes()))
+                .expect("keyword automaton (literals, bounded count)");
+            // Leftmost-first reports one pattern per position: a hit also stands for
+            // the patterns that it starts with or that start with it.
+            let rules = chunk
+                .iter()
+                .map(|(k, r)| {
+                    let mut all = r.clone();
+                    for (o, or) in chunk {
+                        if o != k && (o.starts_with(k.as_str()) || k.starts_with(o.as_str())) {
+                            all.extend(or.iter().copied());
+                        }
+                    }
+                    all
+                })
+                .collect();
+            p.passes.push(Pass { ac, rules });
+        }
         p
     }
 
-    /// Which rules may match `data`: one pass per automaton, stopping as soon as every
-    /// keyword has been seen.
+    /// Which rules may match `data`, stopping as soon as every keyed rule is.
     fn triggered(&self, data: &[u8], n: usize) -> Vec<bool> {
         let mut hit = vec![false; n];
         for &r in &self.always {
             hit[r] = true;
         }
-        for (ac, map) in [(&self.ci, &self.ci_rules), (&self.cs, &self.cs_rules)] {
-            let Some(ac) = ac else { continue };
-            let mut seen = vec![false; map.len()];
-            let mut left = map.len();
-            for m in ac.find_overlapping_iter(data) {
-                let p = m.pattern().as_usize();
-                if !seen[p] {
-                    seen[p] = true;
-                    for &r in &map[p] {
+        let mut left = self.keyed;
+        for pass in &self.passes {
+            let mut pos = 0;
+            while left > 0 && pos < data.len() {
+                let Some(m) = pass.ac.find(aho_corasick::Input::new(data).range(pos..)) else {
+                    break;
+                };
+                for &r in &pass.rules[m.pattern().as_usize()] {
+                    if !hit[r] {
                         hit[r] = true;
-                    }
-                    left -= 1;
-                    if left == 0 {
-                        break;
+                        left -= 1;
                     }
                 }
+                pos = m.start() + 1;
             }
         }
         hit
@@ -230,11 +263,8 @@ pub(crate) fn builtin_rules() -> Vec<Rule> {
                     .build()
                     .unwrap_or_else(|e| panic!("built-in rule {} requires: {e}", b.id))
             });
-            let mut keywords: Vec<String> = b.keywords.iter().map(|s| s.to_string()).collect();
+            let keywords: Vec<String> = b.keywords.iter().map(|s| s.to_string()).collect();
             let exact: Vec<String> = b.exact.iter().map(|s| s.to_string()).collect();
-            if let Files::Names(_) = b.files {
-                keywords.clear();
-            }
             Rule {
                 info: RuleInfo {
                     id: b.id.into(),
@@ -471,6 +501,37 @@ mod tests {
     fn send_sync() {
         fn is<T: Send + Sync>() {}
         is::<Scanner>();
+    }
+
+    #[test]
+    fn keyword_variants() {
+        assert_eq!(variants("pass"), ["pass", "PASS", "Pass"]);
+        assert_eq!(
+            variants("AccountKey"),
+            ["AccountKey", "accountkey", "ACCOUNTKEY", "Accountkey"]
+        );
+        assert_eq!(variants("://"), ["://"]);
+    }
+
+    #[test]
+    fn each_bucket_is_one_simd_pass() {
+        let s = Scanner::builtin();
+        for b in &s.buckets {
+            assert_eq!(b.passes.len(), 1);
+        }
+        // Named-file rules skip the keyword pass.
+        let names: Vec<&str> = s
+            .rules
+            .iter()
+            .filter(|r| r.by_name())
+            .map(|r| r.info.id.as_str())
+            .collect();
+        assert!(names.contains(&"netrc-password") && names.contains(&"docker-config-auth"));
+        assert!(s
+            .rules
+            .iter()
+            .filter(|r| r.by_name())
+            .all(|r| r.keywords.is_empty() && r.exact.is_empty()));
     }
 
     #[test]

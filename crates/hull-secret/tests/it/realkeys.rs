@@ -38,7 +38,8 @@ fn openssl_keys() {
     }
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
-    let cases: &[(&str, &str, &[(&str, &str)])] = &[
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+    let cases: &[Case] = &[
         (
             "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out pkcs8.pem",
             "pkcs8.pem",

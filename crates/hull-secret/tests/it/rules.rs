@@ -7,7 +7,7 @@ use base64::Engine as _;
 use hull_model::Severity;
 use hull_secret::{Scanner, Secret};
 
-use crate::common::{b64, with_checksum};
+use crate::common::{b64, fake_pkcs8_pem, with_checksum};
 
 fn found(path: &str, text: &str) -> Vec<(String, u32)> {
     let s = Scanner::builtin();
@@ -32,8 +32,24 @@ fn positives() {
     let ghp = format!("ghp_{}", with_checksum("hGAkWvj7FAc9QeWJKY40uvSwMFLZDe"));
     let npm = format!("npm_{}", with_checksum("MdgaKjIg8xNbe3nNyjOq9wMxQ7WJ3N"));
     let docker_auth = b64("deploy:s3cr3t-Pa55word");
+    let pem = fake_pkcs8_pem();
+    let gcp = format!(
+        "{{\n  \"type\": \"service_account\",\n  \"project_id\": \"p\",\n  \"private_key\": \"{}\",\n  \"client_email\": \"a@p.iam.gserviceaccount.com\"\n}}\n",
+        pem.replace('\n', "\\n")
+    );
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user:\n    client-key-data: {}\n    token: Zk3Lq8Wd2Fh6Jn9Tx4Vb7Mc1\n",
+        b64(&pem)
+    );
     type Case<'a> = (&'a str, String, Vec<(&'a str, u32)>);
     let cases: Vec<Case> = vec![
+        ("srv/sa.json", gcp, vec![("gcp-service-account-key", 4)]),
+        ("srv/tls.key", pem.clone(), vec![("private-key", 1)]),
+        (
+            "root/.kube/config",
+            kubeconfig,
+            vec![("kubeconfig-client-key", 6), ("kubeconfig-token", 7)],
+        ),
         (
             "root/.aws/credentials",
             "[default]\naws_access_key_id = AKIAUJZDEGXDNCF32EPF\naws_secret_access_key = 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\n".into(),

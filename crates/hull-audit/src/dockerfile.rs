@@ -331,6 +331,33 @@ pub(crate) fn add_instead_of_copy(df: &Dockerfile) -> Vec<Hit> {
         .collect()
 }
 
+/// `ADD http(s)://…` without `--checksum=`: the download is not verified.
+pub(crate) fn add_remote_without_checksum(df: &Dockerfile) -> Vec<Hit> {
+    df.instructions
+        .iter()
+        .filter(|i| i.keyword == "ADD" && !i.args.contains("--checksum="))
+        .filter(|i| {
+            let rest = strip_flags(&i.args);
+            let words: Vec<&str> = rest
+                .trim_matches(['[', ']'])
+                .split([',', ' ', '\t'])
+                .map(|s| s.trim().trim_matches('"'))
+                .filter(|s| !s.is_empty())
+                .collect();
+            let srcs = &words[..words.len().saturating_sub(1)];
+            srcs.iter().any(|s| {
+                let l = s.to_ascii_lowercase();
+                l.starts_with("http://") || l.starts_with("https://")
+            })
+        })
+        .map(|i| Hit {
+            container: None,
+            message: format!("`ADD {}` downloads without --checksum", i.args),
+            line: Some(i.line),
+        })
+        .collect()
+}
+
 pub(crate) fn run_cd(df: &Dockerfile) -> Vec<Hit> {
     df.runs()
         .filter(|i| {

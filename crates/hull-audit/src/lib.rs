@@ -33,6 +33,7 @@ pub mod kind;
 pub mod oci;
 pub mod output;
 pub mod policy;
+pub mod pss;
 pub mod score;
 mod util;
 pub mod workload;
@@ -45,6 +46,7 @@ use serde::Serialize;
 
 pub use checks::{catalog, CheckContext, CheckInfo};
 pub use kind::Kind;
+pub use pss::Profile;
 pub use workload::{Isolation, Workload};
 
 use checks::{Eval, Hit, TABLE};
@@ -59,6 +61,28 @@ pub struct Options {
     pub max_file_size: u64,
     /// Custom Rego policies, evaluated beside the built-in checks.
     pub policies: Option<policy::PolicySet>,
+    /// Evaluate the Pod Security Standards at this level and version (`pss:*` findings).
+    pub pss: Option<pss::Profile>,
+    /// Which built-in checks run: hull's own, the Pod Security Standards, or both.
+    pub checks: CheckSet,
+}
+
+/// Which built-in checks run (`--checks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CheckSet {
+    /// hull's own checks (`k8s:*`, `compose:*`, …) only.
+    #[default]
+    Hull,
+    /// Only the Pod Security Standards (needs [`Options::pss`]); other kinds get nothing.
+    Pss,
+    /// Both.
+    All,
+}
+
+impl CheckSet {
+    fn hull(self) -> bool {
+        self != CheckSet::Pss
+    }
 }
 
 impl Default for Options {
@@ -67,6 +91,8 @@ impl Default for Options {
             require_sandbox: false,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             policies: None,
+            pss: None,
+            checks: CheckSet::Hull,
         }
     }
 }
@@ -374,10 +400,10 @@ pub fn parse(name: &str, text: &str) -> Result<Parsed, AuditError> {
 pub fn workloads(parsed: &Parsed, text: &str) -> Vec<Workload> {
     match parsed {
         Parsed::Kubernetes(objs) => {
-            let classes = k8s::runtime_classes(objs);
+            let idx = k8s::InputIndex::new(objs);
             let lines = util::Lines::new(text);
             objs.iter()
-                .filter_map(|o| k8s::workload(o, &classes, &lines))
+                .filter_map(|o| k8s::workload(o, &idx, &lines))
                 .collect()
         }
         Parsed::Compose(v) => compose::workloads(v, text),
@@ -425,7 +451,7 @@ pub fn run_checks(parsed: &Parsed, ws: &[Workload], ctx: &CheckContext) -> Vec<F
                         util::get_str(&o.value, &["metadata", "name"]).unwrap_or("<unnamed>")
                     );
                     out.extend(
-                        f(&o.value, Some(o.line))
+                        f(&o.value, Some(o.line), objs)
                             .into_iter()
                             .map(|h| finding(def, kind, h, Some(&name))),
                     );
@@ -472,6 +498,39 @@ fn notes(parsed: &Parsed, ws: &[Workload]) -> Vec<String> {
     notes
 }
 
+/// The `pss:*` findings of every pod and pod template in `objs`.
+pub fn pss_findings(objs: &[k8s::Object], profile: pss::Profile) -> Vec<Finding> {
+    let mut out = vec![];
+    for o in objs {
+        let kind = util::get_str(&o.value, &["kind"]).unwrap_or("Object");
+        if kind == "PodSecurityPolicy" {
+            continue;
+        }
+        let Some((meta, spec)) = pss::pod_parts(&o.value) else {
+            continue;
+        };
+        let name = format!(
+            "{kind}/{}",
+            util::get_str(&o.value, &["metadata", "name"]).unwrap_or("<unnamed>")
+        );
+        for v in pss::evaluate(meta, spec, profile) {
+            let info = v.control.info();
+            out.push(Finding {
+                id: v.control.id(),
+                title: format!("Pod Security Standards: {}", info.title),
+                severity: v.control.severity(),
+                message: format!("violates PodSecurity \"{profile}\": {}", v.message),
+                line: Some(o.line),
+                workload: Some(name.clone()),
+                container: (!v.containers.is_empty()).then(|| v.containers.join(", ")),
+                source: "builtin".into(),
+                remediation: info.remediation.to_string(),
+            });
+        }
+    }
+    out
+}
+
 /// Audits text already in memory.
 pub fn audit_text(path: &str, text: &str, opts: &Options) -> FileReport {
     let parsed = match parse(path, text) {
@@ -487,7 +546,16 @@ pub fn audit_parsed(path: &str, text: &str, parsed: &Parsed, opts: &Options) -> 
         require_sandbox: opts.require_sandbox,
     };
     let ws = workloads(parsed, text);
-    let mut findings = run_checks(parsed, &ws, &ctx);
+    let mut findings = if opts.checks.hull() {
+        run_checks(parsed, &ws, &ctx)
+    } else {
+        vec![]
+    };
+    if let (Some(profile), true, Parsed::Kubernetes(objs)) =
+        (opts.pss, opts.checks != CheckSet::Hull, parsed)
+    {
+        findings.extend(pss_findings(objs, profile));
+    }
     let mut notes = notes(parsed, &ws);
     if let Some(ps) = &opts.policies {
         match ps.evaluate(path, parsed, &ws) {

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use hull_audit::{audit_paths, collect_files, output, policy::PolicySet, FileReport, Options};
+use hull_audit::{
+    audit_paths, collect_files, output, policy::PolicySet, CheckSet, FileReport, Options,
+};
 use hull_model::Severity;
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -43,9 +45,31 @@ pub struct Args {
     /// With --fix: overwrite the input files instead.
     #[arg(long)]
     pub fix_in_place: bool,
+    /// Evaluate the Kubernetes Pod Security Standards exactly as the Pod Security
+    /// Admission controller would: LEVEL[@VERSION], LEVEL = baseline | restricted,
+    /// VERSION = v1.0 … v1.37 or latest (the default). One `pss:<control>` finding per
+    /// violated control, with the PSS wording. Implies --checks all unless --checks is
+    /// given.
+    #[arg(long, value_name = "LEVEL[@VERSION]", value_parser = parse_pss)]
+    pub pss: Option<hull_audit::Profile>,
+    /// Which built-in checks run: hull (hull's own, stricter checks), pss (only the
+    /// Pod Security Standards of --pss) or all. Default: hull, or all with --pss.
+    #[arg(long, value_enum)]
+    pub checks: Option<ChecksArg>,
     /// Largest file to read, in bytes.
     #[arg(long, default_value_t = hull_audit::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ChecksArg {
+    Hull,
+    Pss,
+    All,
+}
+
+fn parse_pss(s: &str) -> Result<hull_audit::Profile, String> {
+    s.parse()
 }
 
 /// How an audit is reported and when it fails (shared with `hull host`).
@@ -181,10 +205,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(dir) => Some(PolicySet::load(dir, args.policy_timeout).context("loading policies")?),
         None => None,
     };
+    let checks = match (args.checks, args.pss) {
+        (Some(ChecksArg::Pss), None) => bail!("--checks pss needs --pss LEVEL[@VERSION]"),
+        (Some(ChecksArg::Hull), _) | (None, None) => CheckSet::Hull,
+        (Some(ChecksArg::Pss), Some(_)) => CheckSet::Pss,
+        (Some(ChecksArg::All), _) | (None, Some(_)) => CheckSet::All,
+    };
     let opts = Options {
         require_sandbox: args.require_sandbox,
         max_file_size: args.max_file_size,
         policies,
+        pss: args.pss,
+        checks,
     };
     let files = audit_paths(&args.paths, &opts);
     if files.is_empty() {

@@ -666,15 +666,67 @@ pub fn collect_files(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// skipped silently (they are not configuration); named files always get a report.
 pub fn audit_paths(paths: &[PathBuf], opts: &Options) -> Vec<FileReport> {
     let mut out = vec![];
+    audit_paths_each(paths, opts, |r| out.push(r));
+    out
+}
+
+/// Files audited at once by [`audit_paths_each`]: bounds the reports held in memory.
+const BATCH: usize = 256;
+
+/// [`audit_paths`], handing each report to `each` in path order as soon as it is
+/// ready instead of collecting them: memory does not grow with the number of files.
+/// Files are audited on all cores, a bounded batch at a time.
+pub fn audit_paths_each(paths: &[PathBuf], opts: &Options, mut each: impl FnMut(FileReport)) {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(16);
     for p in paths {
         let explicit = !p.is_dir();
-        for f in collect_files(std::slice::from_ref(p)) {
-            let r = audit_file(&f, opts);
-            let unknown = r.error.as_deref() == Some(AuditError::UnknownKind.to_string().as_str());
-            if explicit || !unknown {
-                out.push(r);
+        let files = collect_files(std::slice::from_ref(p));
+        for batch in files.chunks(BATCH) {
+            let reports = audit_batch(batch, opts, threads);
+            for r in reports {
+                let unknown =
+                    r.error.as_deref() == Some(AuditError::UnknownKind.to_string().as_str());
+                if explicit || !unknown {
+                    each(r);
+                }
             }
         }
     }
-    out
+}
+
+fn audit_batch(batch: &[PathBuf], opts: &Options, threads: usize) -> Vec<FileReport> {
+    if threads <= 1 || batch.len() < 2 {
+        return batch.iter().map(|f| audit_file(f, opts)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut slots: Vec<Option<FileReport>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads.min(batch.len()))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = vec![];
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(f) = batch.get(i) else { break };
+                        done.push((i, audit_file(f, opts)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        let mut slots: Vec<Option<FileReport>> = (0..batch.len()).map(|_| None).collect();
+        for w in workers {
+            // A worker only panics on a bug; its files are then audited again below.
+            for (i, r) in w.join().unwrap_or_default() {
+                slots[i] = Some(r);
+            }
+        }
+        slots
+    });
+    slots
+        .iter_mut()
+        .zip(batch)
+        .map(|(slot, f)| slot.take().unwrap_or_else(|| audit_file(f, opts)))
+        .collect()
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use hull_audit::{
-    audit_paths, collect_files, output, policy::PolicySet, CheckSet, FileReport, Options,
+    audit_paths_each, collect_files, output, policy::PolicySet, CheckSet, FileReport, Options,
 };
 use hull_model::Severity;
 
@@ -92,13 +92,75 @@ pub struct ReportArgs {
 impl ReportArgs {
     /// [`finish`] with these options.
     pub fn finish(&self, files: Vec<FileReport>) -> anyhow::Result<ExitCode> {
-        finish(
-            files,
+        let mut r = self.reporter()?;
+        for f in files {
+            r.file(f)?;
+        }
+        r.finish()
+    }
+
+    /// A report that is written file by file as results arrive.
+    pub fn reporter(&self) -> anyhow::Result<Reporter> {
+        Reporter::new(
             self.format,
             self.output.as_deref(),
             self.severity,
             self.exit_code,
         )
+    }
+}
+
+/// Streams file reports to the output (memory stays flat however many files there
+/// are), then writes the summary and picks the exit code.
+pub struct Reporter {
+    st: output::Streamer<crate::report_file::Streamed>,
+    min: Severity,
+    exit_on: Option<Severity>,
+}
+
+impl Reporter {
+    pub fn new(
+        format: Format,
+        output_path: Option<&Path>,
+        min: Severity,
+        exit_on: Option<Severity>,
+    ) -> anyhow::Result<Reporter> {
+        let format = match format {
+            Format::Table => output::Format::Table,
+            Format::Json => output::Format::Json,
+            Format::Sarif => output::Format::Sarif,
+        };
+        let out = crate::report_file::Streamed::open(output_path)?;
+        Ok(Reporter {
+            st: output::Streamer::new(format, out),
+            min,
+            exit_on,
+        })
+    }
+
+    /// Filters by severity and writes one file's results.
+    pub fn file(&mut self, mut f: FileReport) -> anyhow::Result<()> {
+        f.findings.retain(|x| x.severity >= self.min);
+        self.st.file(&f).context("writing the report")
+    }
+
+    pub fn finish(self) -> anyhow::Result<ExitCode> {
+        let (out, s) = self.st.finish().context("writing the report")?;
+        out.commit()?;
+        if s.files == 0 {
+            bail!("no configuration files found in the given paths");
+        }
+        if s.unreadable == s.files {
+            bail!("no input could be read ({} file(s) failed)", s.files);
+        }
+        let over = self
+            .exit_on
+            .is_some_and(|t| s.max_severity.is_some_and(|m| m >= t));
+        Ok(if over {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        })
     }
 }
 
@@ -124,40 +186,20 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(v * mult))
 }
 
-/// Renders, filters by severity, prints and picks the exit code (shared with `hull host`).
-pub fn finish(
-    mut files: Vec<FileReport>,
+/// Renders, filters by severity, prints and picks the exit code (the tests' shortcut).
+#[cfg(test)]
+fn finish(
+    files: Vec<FileReport>,
     format: Format,
     output_path: Option<&Path>,
     min: Severity,
     exit_on: Option<Severity>,
 ) -> anyhow::Result<ExitCode> {
-    for f in &mut files {
-        f.findings.retain(|x| x.severity >= min);
+    let mut r = Reporter::new(format, output_path, min, exit_on)?;
+    for f in files {
+        r.file(f)?;
     }
-    let text = match format {
-        Format::Table => output::table(&files),
-        Format::Json => output::json(&files),
-        Format::Sarif => output::sarif(&files),
-    };
-    match output_path {
-        Some(p) => crate::report_file::write(p, text.as_bytes())?,
-        None => print!("{text}"),
-    }
-    if !files.is_empty() && files.iter().all(|f| f.error.is_some()) {
-        bail!("no input could be read ({} file(s) failed)", files.len());
-    }
-    let over = exit_on.is_some_and(|t| {
-        files
-            .iter()
-            .flat_map(|f| &f.findings)
-            .any(|x| x.severity >= t)
-    });
-    Ok(if over {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    r.finish()
 }
 
 fn write_fixes(args: &Args, opts: &Options) -> anyhow::Result<()> {
@@ -218,14 +260,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         pss: args.pss,
         checks,
     };
-    let files = audit_paths(&args.paths, &opts);
-    if files.is_empty() {
-        bail!("no configuration files found in the given paths");
+    let mut reporter = args.report.reporter()?;
+    let mut failed = None;
+    audit_paths_each(&args.paths, &opts, |f| {
+        if failed.is_none() {
+            failed = reporter.file(f).err();
+        }
+    });
+    if let Some(e) = failed {
+        return Err(e);
     }
+    let code = reporter.finish()?;
     if args.fix {
         write_fixes(&args, &opts)?;
     }
-    args.report.finish(files)
+    Ok(code)
 }
 
 #[cfg(test)]

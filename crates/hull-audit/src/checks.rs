@@ -1591,5 +1591,40 @@ pub fn markdown() -> String {
             c.references.iter().map(|r| format!("<{r}>")).collect::<Vec<_>>().join(", ")
         );
     }
+    s.push_str(
+        "# Pod Security Standards controls (`hull config --pss`, `hull admission`)\n\n\
+         With `--pss LEVEL[@VERSION]` hull evaluates the Pod Security Standards exactly as the Pod Security \
+         Admission controller does at that level and version, one `pss:<control>` finding per violated control \
+         (message: `violates PodSecurity \"LEVEL@VERSION\": <psaCheck> (<detail>)`). Restricted includes every \
+         baseline control. See [config-audit.md](config-audit.md#pod-security-standards---pss) for how hull's \
+         own checks differ.\n\n| id | PSA check | level | since | severity |\n|---|---|---|---|---|\n",
+    );
+    for c in crate::pss::CONTROLS {
+        let anchor = c.control.id().replace(':', "");
+        let _ = writeln!(
+            s,
+            "| [`{}`](#{anchor}) | `{}` | {} | v1.{} | {} |",
+            c.control.id(),
+            c.psa_id,
+            c.level.as_str(),
+            c.since,
+            c.control.severity()
+        );
+    }
+    s.push('\n');
+    for c in crate::pss::CONTROLS {
+        let _ = write!(
+            s,
+            "## {}\n\n**{}** — PSA check `{}` — level **{}** from v1.{} — severity **{}**\n\n{}\n\n**Fix:** {}\n\n",
+            c.control.id(),
+            c.title,
+            c.psa_id,
+            c.level.as_str(),
+            c.since,
+            c.control.severity(),
+            c.rule,
+            c.remediation
+        );
+    }
     s
 }

@@ -14,7 +14,9 @@ use hull_http::TlsFiles;
 use serde_json::{json, Value};
 
 mod bench;
+mod deploy;
 mod failure;
+mod fuzz_seeds;
 mod https;
 
 /// The webhook on 127.0.0.1:0 with its own runtime, stopped on drop.

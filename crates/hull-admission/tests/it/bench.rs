@@ -47,8 +47,7 @@ fn review_latency_typical_deployment() {
         times.push(t.elapsed());
         assert_eq!(out.response["response"]["allowed"], true);
     }
-    let p99 = report("in-process", times, start.elapsed());
-    assert!(p99 < goal(), "in-process p99 {p99:?}");
+    let p99_local = report("in-process", times, start.elapsed());
 
     let w = Running::start(Config::default(), |_| {});
     let agent = w.agent();
@@ -62,5 +61,7 @@ fn review_latency_typical_deployment() {
         assert_eq!(status, 200);
     }
     let p99 = report("https", times, start.elapsed());
+    // Both are printed before either is judged.
+    assert!(p99_local < goal(), "in-process p99 {p99_local:?}");
     assert!(p99 < goal() * 5, "https p99 {p99:?}");
 }

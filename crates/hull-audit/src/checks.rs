@@ -50,7 +50,8 @@ impl Hit {
 pub enum Eval {
     Workload(fn(&Workload, &CheckContext) -> Vec<Hit>),
     /// A raw Kubernetes object that is not (only) a workload, with its first line.
-    K8sObject(fn(&serde_json::Value, Option<usize>) -> Vec<Hit>),
+    /// The other objects of the same input come along (bindings resolve their roles).
+    K8sObject(fn(&serde_json::Value, Option<usize>, &[crate::k8s::Object]) -> Vec<Hit>),
     Dockerfile(fn(&Dockerfile) -> Vec<Hit>),
     Daemon(fn(&daemon::DaemonConfig, &CheckContext) -> Vec<Hit>),
     Containerd(fn(&containerd::ContainerdConfig, &CheckContext) -> Vec<Hit>),
@@ -498,6 +499,28 @@ pub static TABLE: &[CheckDef] = &[
         eval: Eval::Workload(devices),
     },
     CheckDef {
+        slug: "probe-host",
+        kinds: &[K],
+        severity: Severity::Medium,
+        title: "Probe or lifecycle hook targets another host",
+        description: "A `host` in an `httpGet` or `tcpSocket` probe or lifecycle handler makes the kubelet connect to an arbitrary address from the node's network, which can reach services the pod itself cannot (PSS baseline from v1.34).",
+        remediation: "Remove `host` from the probe or lifecycle handler; it then targets the pod's own IP.",
+        controls: "PSS baseline: Host Probes / Lifecycle Hooks (v1.34)",
+        references: &[PSS],
+        eval: Eval::Workload(probe_host),
+    },
+    CheckDef {
+        slug: "malformed-workload",
+        kinds: &[K],
+        severity: Severity::High,
+        title: "Workload spec cannot be read",
+        description: "A Pod or workload controller whose pod spec is a list, `null` or lacks a `containers` list cannot be audited; rather than score it perfect, hull reports it. The API server would reject it, so it is also a broken manifest.",
+        remediation: "Fix the manifest: the pod spec (`spec` of a Pod, `spec.template.spec` of a controller) must be an object with a `containers` list.",
+        controls: "hull: unreadable input is never a pass",
+        references: &["https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/"],
+        eval: Eval::K8sObject(crate::k8s::malformed_workload),
+    },
+    CheckDef {
         slug: "service-account-token",
         kinds: &[K],
         severity: Severity::Low,
@@ -568,7 +591,7 @@ pub static TABLE: &[CheckDef] = &[
         kinds: &[K],
         severity: Severity::High,
         title: "Binding grants cluster-admin",
-        description: "A (Cluster)RoleBinding to `cluster-admin` gives its subjects full control of the cluster.",
+        description: "A (Cluster)RoleBinding to `cluster-admin` gives its subjects full control of the cluster; so does one to a ClusterRole or Role of the same input whose rules grant verb `*` on resource `*`.",
         remediation: "Bind a narrowly scoped Role instead.",
         controls: "CIS Kubernetes 5.1.1; NSA/CISA RBAC",
         references: &["https://kubernetes.io/docs/reference/access-authn-authz/rbac/"],
@@ -579,7 +602,7 @@ pub static TABLE: &[CheckDef] = &[
         kinds: &[K],
         severity: Severity::High,
         title: "ConfigMap holds credential-like data",
-        description: "ConfigMaps are not meant for secrets: they are readable by more principals and never encrypted at rest. Keys named like passwords, tokens or keys indicate a credential.",
+        description: "ConfigMaps are not meant for secrets: they are readable by more principals and never encrypted at rest. Keys named like passwords, tokens or keys indicate a credential, and so do names for key material (`OCI_CLI_KEY_CONTENT`, `sshKeyData`, `private-key-pem`).",
         remediation: "Move the value into a Secret (or an external secret store) and reference it.",
         controls: "NSA/CISA: secrets",
         references: &["https://kubernetes.io/docs/concepts/configuration/secret/"],
@@ -620,15 +643,15 @@ pub static TABLE: &[CheckDef] = &[
         eval: Eval::Dockerfile(crate::dockerfile::add_instead_of_copy),
     },
     CheckDef {
-        slug: "add-remote-url",
+        slug: "add-remote-without-checksum",
         kinds: &[Kind::Dockerfile],
         severity: Severity::Medium,
-        title: "ADD downloads a remote URL",
-        description: "`ADD https://…` fetches whatever the server sends at build time, with no integrity check unless `--checksum` pins it.",
-        remediation: "Download with `curl`/`wget` in a RUN step and verify a checksum or signature, or use `ADD --checksum=sha256:…`.",
+        title: "Remote ADD without --checksum",
+        description: "`ADD https://…` downloads at build time whatever the server returns; without `--checksum=sha256:…` a changed or compromised file enters the image unnoticed (CIS Docker 4.9 names remote ADD explicitly).",
+        remediation: "Add `--checksum=sha256:<digest>` to the ADD, or download with a verified `RUN curl … && sha256sum -c`.",
         controls: "CIS Docker 4.9",
         references: &[DOCKERFILE_BP, CIS_DOCKER],
-        eval: Eval::Dockerfile(crate::dockerfile::add_remote_url),
+        eval: Eval::Dockerfile(crate::dockerfile::add_remote_without_checksum),
     },
     CheckDef {
         slug: "run-cd",
@@ -1006,6 +1029,10 @@ fn privileged(w: &Workload, _: &CheckContext) -> Vec<Hit> {
 }
 
 fn privilege_escalation(w: &Workload, _: &CheckContext) -> Vec<Hit> {
+    // Windows pods: no setuid, no no_new_privs; PSS exempts them from v1.25.
+    if w.windows {
+        return vec![];
+    }
     containers(w, |c| {
         c.allow_privilege_escalation.then(|| {
             format!(
@@ -1021,6 +1048,9 @@ fn has_all(list: &[String]) -> bool {
 }
 
 fn drop_all(w: &Workload, _: &CheckContext) -> Vec<Hit> {
+    if w.windows {
+        return vec![];
+    }
     containers(w, |c| {
         (!has_all(&c.caps_drop))
             .then(|| format!("container `{}` does not drop ALL capabilities", c.name))
@@ -1057,14 +1087,40 @@ const DANGEROUS_CAPS: &[&str] = &[
 ];
 
 fn added_caps(w: &Workload, _: &CheckContext) -> Vec<Hit> {
+    if w.windows {
+        return vec![];
+    }
     containers(w, |c| {
+        // Without `drop: [ALL]` a default capability is already there, so adding it
+        // changes nothing; after dropping ALL, the restricted profile lets only
+        // NET_BIND_SERVICE back in.
+        let dropped_all = has_all(&c.caps_drop);
         let extra: Vec<&str> = c
             .caps_add
             .iter()
             .map(String::as_str)
-            .filter(|cap| !DEFAULT_CAPS.contains(cap))
+            .filter(|cap| {
+                *cap != "NET_BIND_SERVICE" && (dropped_all || !DEFAULT_CAPS.contains(cap))
+            })
             .collect();
-        (!extra.is_empty()).then(|| format!("container `{}` adds {}", c.name, extra.join(", ")))
+        let mut parts = vec![];
+        if !extra.is_empty() {
+            parts.push(if dropped_all {
+                format!(
+                    "drops ALL, then adds back {} (restricted allows only NET_BIND_SERVICE)",
+                    extra.join(", ")
+                )
+            } else {
+                format!("adds {}", extra.join(", "))
+            });
+        }
+        if !c.caps_add_noncanonical.is_empty() {
+            parts.push(format!(
+                "spells {} non-canonically (the Pod Security Standards compare names exactly: write e.g. `CHOWN`, not `chown` or `CAP_CHOWN`)",
+                c.caps_add_noncanonical.join(", ")
+            ));
+        }
+        (!parts.is_empty()).then(|| format!("container `{}` {}", c.name, parts.join("; ")))
     })
 }
 
@@ -1230,6 +1286,11 @@ fn run_as_root(w: &Workload, _: &CheckContext) -> Vec<Hit> {
 }
 
 fn high_uid(w: &Workload, _: &CheckContext) -> Vec<Hit> {
+    // In a user namespace every container UID maps to an unprivileged host UID, which
+    // is what a high UID is for.
+    if w.user_namespace || w.windows {
+        return vec![];
+    }
     containers(w, |c| match c.run_as_user {
         Some(u) if u > 10000 => None,
         Some(u) => Some(format!("container `{}` runs as UID {u} (≤ 10000)", c.name)),
@@ -1241,6 +1302,9 @@ fn high_uid(w: &Workload, _: &CheckContext) -> Vec<Hit> {
 }
 
 fn high_gid(w: &Workload, _: &CheckContext) -> Vec<Hit> {
+    if w.user_namespace || w.windows {
+        return vec![];
+    }
     containers(w, |c| match c.run_as_group {
         Some(g) if g > 10000 => None,
         Some(g) => Some(format!(
@@ -1272,6 +1336,10 @@ fn root_group(w: &Workload, _: &CheckContext) -> Vec<Hit> {
 }
 
 fn read_only_root(w: &Workload, _: &CheckContext) -> Vec<Hit> {
+    // Windows containers cannot mount the root filesystem read-only.
+    if w.windows {
+        return vec![];
+    }
     containers(w, |c| {
         (!c.read_only_root_fs)
             .then(|| format!("container `{}` has a writable root filesystem", c.name))
@@ -1279,6 +1347,9 @@ fn read_only_root(w: &Workload, _: &CheckContext) -> Vec<Hit> {
 }
 
 fn seccomp(w: &Workload, _: &CheckContext) -> Vec<Hit> {
+    if w.windows {
+        return vec![];
+    }
     containers(w, |c| match c.seccomp {
         Seccomp::RuntimeDefault | Seccomp::Localhost => None,
         Seccomp::Unconfined => Some(format!("container `{}` runs seccomp unconfined", c.name)),
@@ -1302,6 +1373,11 @@ const SELINUX_TYPES: &[&str] = &[
     "container_engine_t",
 ];
 
+/// An SELinux type hull accepts (empty, or one of the container types).
+pub(crate) fn selinux_type_ok(t: &str) -> bool {
+    t.is_empty() || SELINUX_TYPES.contains(&t)
+}
+
 fn selinux(w: &Workload, _: &CheckContext) -> Vec<Hit> {
     containers(w, |c| {
         if c.selinux_user_or_role {
@@ -1324,26 +1400,17 @@ fn proc_mount(w: &Workload, _: &CheckContext) -> Vec<Hit> {
     containers(w, |c| {
         c.proc_mount
             .as_deref()
-            .filter(|p| !p.eq_ignore_ascii_case("Default"))
+            // An unmasked /proc in a user namespace only shows the pod's own view
+            // (PSS baseline allows it from v1.35).
+            .filter(|p| !p.eq_ignore_ascii_case("Default") && !w.user_namespace)
             .map(|p| format!("container `{}` has /proc mount `{p}`", c.name))
     })
 }
 
-const SAFE_SYSCTLS: &[&str] = &[
-    "kernel.shm_rmid_forced",
-    "net.ipv4.ip_local_port_range",
-    "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.tcp_syncookies",
-    "net.ipv4.ping_group_range",
-    "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_keepalive_time",
-    "net.ipv4.tcp_fin_timeout",
-    "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
-];
-
 fn unsafe_sysctls(w: &Workload, _: &CheckContext) -> Vec<Hit> {
-    let bad = outside(&w.sysctls, SAFE_SYSCTLS);
+    // The newest Pod Security Standards list (one list, kept in `pss`).
+    let safe: Vec<&str> = crate::pss::SAFE_SYSCTLS.iter().map(|(_, s)| *s).collect();
+    let bad = outside(&w.sysctls, &safe);
     workload(w, !bad.is_empty(), || {
         format!("{} sets unsafe sysctl(s) {}", w.name, bad.join(", "))
     })
@@ -1414,6 +1481,18 @@ fn pids_limit(w: &Workload, _: &CheckContext) -> Vec<Hit> {
 fn devices(w: &Workload, _: &CheckContext) -> Vec<Hit> {
     workload(w, !w.devices.is_empty(), || {
         format!("{} gets host device(s) {}", w.name, w.devices.join(", "))
+    })
+}
+
+fn probe_host(w: &Workload, _: &CheckContext) -> Vec<Hit> {
+    containers(w, |c| {
+        (!c.probe_hosts.is_empty()).then(|| {
+            format!(
+                "container `{}` sends probes or lifecycle hooks to another host: {}",
+                c.name,
+                c.probe_hosts.join(", ")
+            )
+        })
     })
 }
 
@@ -1521,6 +1600,41 @@ pub fn markdown() -> String {
             c.remediation,
             c.controls,
             c.references.iter().map(|r| format!("<{r}>")).collect::<Vec<_>>().join(", ")
+        );
+    }
+    s.push_str(
+        "# Pod Security Standards controls (`hull config --pss`, `hull admission`)\n\n\
+         With `--pss LEVEL[@VERSION]` hull evaluates the Pod Security Standards exactly as the Pod Security \
+         Admission controller does at that level and version, one `pss:<control>` finding per violated control \
+         (message: `violates PodSecurity \"LEVEL@VERSION\": <psaCheck> (<detail>)`). Restricted includes every \
+         baseline control. See [config-audit.md](config-audit.md#pod-security-standards---pss) for how hull's \
+         own checks differ.\n\n| id | PSA check | level | since | severity |\n|---|---|---|---|---|\n",
+    );
+    for c in crate::pss::CONTROLS {
+        let anchor = c.control.id().replace(':', "");
+        let _ = writeln!(
+            s,
+            "| [`{}`](#{anchor}) | `{}` | {} | v1.{} | {} |",
+            c.control.id(),
+            c.psa_id,
+            c.level.as_str(),
+            c.since,
+            c.control.severity()
+        );
+    }
+    s.push('\n');
+    for c in crate::pss::CONTROLS {
+        let _ = write!(
+            s,
+            "## {}\n\n**{}** — PSA check `{}` — level **{}** from v1.{} — severity **{}**\n\n{}\n\n**Fix:** {}\n\n",
+            c.control.id(),
+            c.title,
+            c.psa_id,
+            c.level.as_str(),
+            c.since,
+            c.control.severity(),
+            c.rule,
+            c.remediation
         );
     }
     s

@@ -248,6 +248,8 @@ pub(crate) fn workloads(doc: &Value, text: &str) -> Vec<Workload> {
             memory_request: false,
             host_ports: host_ports(svc),
             host_process: false,
+            caps_add_noncanonical: vec![],
+            probe_hosts: vec![],
         });
         out.push(w);
     }

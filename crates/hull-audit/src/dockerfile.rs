@@ -331,32 +331,28 @@ pub(crate) fn add_instead_of_copy(df: &Dockerfile) -> Vec<Hit> {
         .collect()
 }
 
-/// `ADD <url>`: fetched at build time, unverified unless `--checksum` pins it.
-pub(crate) fn add_remote_url(df: &Dockerfile) -> Vec<Hit> {
+/// `ADD http(s)://…` without `--checksum=`: the download is not verified.
+pub(crate) fn add_remote_without_checksum(df: &Dockerfile) -> Vec<Hit> {
     df.instructions
         .iter()
-        .filter(|i| i.keyword == "ADD" && !i.args.contains("--checksum"))
+        .filter(|i| i.keyword == "ADD" && !i.args.contains("--checksum="))
         .filter(|i| {
             let rest = strip_flags(&i.args);
-            let words: Vec<&str> = if rest.starts_with('[') {
-                rest.trim_matches(['[', ']'])
-                    .split(',')
-                    .map(|s| s.trim().trim_matches('"'))
-                    .collect()
-            } else {
-                rest.split_whitespace().collect()
-            };
-            words[..words.len().saturating_sub(1)].iter().any(|s| {
+            let words: Vec<&str> = rest
+                .trim_matches(['[', ']'])
+                .split([',', ' ', '\t'])
+                .map(|s| s.trim().trim_matches('"'))
+                .filter(|s| !s.is_empty())
+                .collect();
+            let srcs = &words[..words.len().saturating_sub(1)];
+            srcs.iter().any(|s| {
                 let l = s.to_ascii_lowercase();
                 l.starts_with("http://") || l.starts_with("https://") || l.starts_with("ftp://")
             })
         })
         .map(|i| Hit {
             container: None,
-            message: format!(
-                "`ADD {}` downloads a remote file without a checksum",
-                i.args.trim()
-            ),
+            message: format!("`ADD {}` downloads without --checksum", i.args),
             line: Some(i.line),
         })
         .collect()

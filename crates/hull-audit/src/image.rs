@@ -23,7 +23,7 @@ use crate::kind::Kind;
 pub const IMAGE_CHECKS: &[&str] = &[
     "root-user",
     "latest-tag",
-    "add-remote-url",
+    "add-remote-without-checksum",
     "healthcheck-missing",
     "sudo",
     "curl-pipe-shell",
@@ -232,7 +232,7 @@ pub fn image_source(slug: &str) -> &'static str {
     match slug {
         "root-user" => "config `User` (empty, `root` or `0`)",
         "latest-tag" => "the `org.opencontainers.image.base.name` label, when the builder wrote it",
-        "add-remote-url" => "history `ADD` steps",
+        "add-remote-without-checksum" => "history `ADD` steps",
         "healthcheck-missing" => "config `Healthcheck` (absent)",
         "sudo" => "history `RUN` steps",
         "curl-pipe-shell" => "history `RUN` steps",
@@ -299,7 +299,7 @@ mod tests {
         for want in [
             "dockerfile:root-user",
             "dockerfile:latest-tag",
-            "dockerfile:add-remote-url",
+            "dockerfile:add-remote-without-checksum",
             "dockerfile:healthcheck-missing",
             "dockerfile:sudo",
             "dockerfile:secrets-in-env",
@@ -311,7 +311,7 @@ mod tests {
         // `ADD file:… in /` of a base layer is not a remote ADD, nor a local-copy smell.
         assert_eq!(
             ids.iter()
-                .filter(|i| **i == "dockerfile:add-remote-url")
+                .filter(|i| **i == "dockerfile:add-remote-without-checksum")
                 .count(),
             1
         );

@@ -75,18 +75,55 @@ fn pod_meta<'a>(obj: &'a Value, spec_path: &[&str]) -> Option<&'a Value> {
     }
 }
 
-/// RuntimeClass name → handler, from the objects of the same file.
-pub(crate) fn runtime_classes(objs: &[Object]) -> BTreeMap<String, String> {
-    objs.iter()
-        .filter(|o| get_str(&o.value, &["kind"]) == Some("RuntimeClass"))
-        .filter_map(|o| {
-            Some((
-                get_str(&o.value, &["metadata", "name"])?.to_string(),
-                get_str(&o.value, &["handler"])?.to_string(),
-            ))
-        })
-        .collect()
+/// What the other objects of the same input say about a workload: RuntimeClass name →
+/// handler, and (namespace, ServiceAccount name) → `automountServiceAccountToken`.
+#[derive(Debug, Default)]
+pub(crate) struct InputIndex {
+    pub(crate) runtime_classes: BTreeMap<String, String>,
+    pub(crate) service_accounts: BTreeMap<(String, String), Option<bool>>,
 }
+
+impl InputIndex {
+    pub(crate) fn new(objs: &[Object]) -> InputIndex {
+        let mut idx = InputIndex::default();
+        for o in objs {
+            let v = &o.value;
+            let Some(name) = get_str(v, &["metadata", "name"]) else {
+                continue;
+            };
+            match get_str(v, &["kind"]) {
+                Some("RuntimeClass") => {
+                    if let Some(h) = get_str(v, &["handler"]) {
+                        idx.runtime_classes.insert(name.to_string(), h.to_string());
+                    }
+                }
+                Some("ServiceAccount") => {
+                    let ns = get_str(v, &["metadata", "namespace"]).unwrap_or("default");
+                    idx.service_accounts.insert(
+                        (ns.to_string(), name.to_string()),
+                        get_bool(v, &["automountServiceAccountToken"]),
+                    );
+                }
+                _ => {}
+            }
+        }
+        idx
+    }
+}
+
+/// Kinds whose objects must carry a pod template; one without a readable pod spec is
+/// reported (`k8s:malformed-workload`) instead of silently scoring perfect.
+const WORKLOAD_KINDS: &[&str] = &[
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+    "PodTemplate",
+];
 
 fn seccomp_type(t: &str) -> Seccomp {
     match t.to_ascii_lowercase().as_str() {
@@ -106,11 +143,8 @@ fn quantity_set(c: &Value, kind: &str, what: &str) -> bool {
 }
 
 /// Builds the workload of an object, if it has a pod spec.
-pub(crate) fn workload(
-    obj: &Object,
-    classes: &BTreeMap<String, String>,
-    text: &Lines,
-) -> Option<Workload> {
+pub(crate) fn workload(obj: &Object, idx: &InputIndex, text: &Lines) -> Option<Workload> {
+    let classes = &idx.runtime_classes;
     let v = &obj.value;
     let kind = get_str(v, &["kind"]).unwrap_or("Object");
     if kind == "PodSecurityPolicy" {
@@ -134,8 +168,22 @@ pub(crate) fn workload(
         host_ipc: get_bool(spec, &["hostIPC"]).unwrap_or(false),
         automount_service_account_token: get_bool(spec, &["automountServiceAccountToken"]),
         pids_limit: true,
+        windows: get_str(spec, &["os", "name"]) == Some("windows"),
+        user_namespace: get(spec, &["hostUsers"]) == Some(&Value::Bool(false)),
         ..Workload::default()
     };
+    // The pod's own setting wins; else the ServiceAccount's, when defined in this input.
+    if w.automount_service_account_token.is_none() {
+        let sa = get_str(spec, &["serviceAccountName"])
+            .or_else(|| get_str(spec, &["serviceAccount"]))
+            .unwrap_or("default");
+        let ns = w.namespace.as_deref().unwrap_or("default");
+        w.automount_service_account_token = idx
+            .service_accounts
+            .get(&(ns.to_string(), sa.to_string()))
+            .copied()
+            .flatten();
+    }
     if let Some(rc) = get_str(spec, &["runtimeClassName"]) {
         let handler = classes.get(rc).map(String::as_str).unwrap_or(rc);
         w.isolation = Isolation::from_runtime_name(handler).max(Isolation::from_runtime_name(rc));
@@ -213,10 +261,29 @@ pub(crate) fn workload(
         let cname = get_str(c, &["name"]).unwrap_or("<unnamed>").to_string();
         let sc = c.get("securityContext").cloned().unwrap_or(Value::Null);
         let privileged = get_bool(&sc, &["privileged"]).unwrap_or(false);
-        let caps_add: Vec<String> = get_strs(&sc, &["capabilities", "add"])
+        let raw_add = get_strs(&sc, &["capabilities", "add"]);
+        let caps_add: Vec<String> = raw_add.iter().map(|s| norm_cap(s)).collect();
+        let caps_add_noncanonical: Vec<String> = raw_add
             .iter()
-            .map(|s| norm_cap(s))
+            .filter(|s| norm_cap(s) != s.as_str())
+            .cloned()
             .collect();
+        let mut probe_hosts = vec![];
+        for h in [
+            &["livenessProbe"][..],
+            &["readinessProbe"],
+            &["startupProbe"],
+            &["lifecycle", "postStart"],
+            &["lifecycle", "preStop"],
+        ] {
+            for kind in ["httpGet", "tcpSocket"] {
+                let mut p = h.to_vec();
+                p.extend([kind, "host"]);
+                if let Some(host) = get_str(c, &p).filter(|s| !s.is_empty()) {
+                    probe_hosts.push(format!("{}.{kind}.host={host}", h.join(".")));
+                }
+            }
+        }
         let caps_drop: Vec<String> = get_strs(&sc, &["capabilities", "drop"])
             .iter()
             .map(|s| norm_cap(s))
@@ -246,7 +313,28 @@ pub(crate) fn workload(
                 ))
                 .map(str::to_string)
             });
-        let se = get(&sc, &["seLinuxOptions"]).or_else(|| get(&psc, &["seLinuxOptions"]));
+        // The pod-level label applies to the pod sandbox too, so a container's own
+        // (possibly empty) options do not hide a bad pod-level one.
+        let se_c = get(&sc, &["seLinuxOptions"]);
+        let se_p = get(&psc, &["seLinuxOptions"]);
+        let se_str = |k: &str| {
+            let own = se_c
+                .and_then(|s| get_str(s, &[k]))
+                .filter(|t| !t.is_empty());
+            let pod = se_p
+                .and_then(|s| get_str(s, &[k]))
+                .filter(|t| !t.is_empty());
+            (own, pod)
+        };
+        let (type_own, type_pod) = se_str("type");
+        let selinux_type = match (type_own, type_pod) {
+            (_, Some(p)) if !crate::checks::selinux_type_ok(p) => Some(p),
+            (Some(t), _) => Some(t),
+            (None, p) => p,
+        };
+        let selinux_user_or_role = [se_str("user"), se_str("role")]
+            .iter()
+            .any(|(a, b)| a.is_some() || b.is_some());
         let host_ports: Vec<u32> = arr(c, &["ports"])
             .iter()
             .filter_map(|p| get_i64(p, &["hostPort"]))
@@ -276,11 +364,8 @@ pub(crate) fn workload(
             read_only_root_fs: get_bool(&sc, &["readOnlyRootFilesystem"]).unwrap_or(false),
             seccomp,
             apparmor,
-            selinux_type: se.and_then(|s| get_str(s, &["type"])).map(str::to_string),
-            selinux_user_or_role: se.is_some_and(|s| {
-                get_str(s, &["user"]).is_some_and(|u| !u.is_empty())
-                    || get_str(s, &["role"]).is_some_and(|r| !r.is_empty())
-            }),
+            selinux_type: selinux_type.map(str::to_string),
+            selinux_user_or_role,
             proc_mount: get_str(&sc, &["procMount"]).map(str::to_string),
             cpu_limit: quantity_set(c, "limits", "cpu"),
             memory_limit: quantity_set(c, "limits", "memory"),
@@ -290,6 +375,8 @@ pub(crate) fn workload(
             host_process: get_bool(&sc, &["windowsOptions", "hostProcess"])
                 .or_else(|| get_bool(&psc, &["windowsOptions", "hostProcess"]))
                 .unwrap_or(false),
+            caps_add_noncanonical,
+            probe_hosts,
         });
     }
     Some(w)
@@ -314,14 +401,67 @@ pub(crate) fn object_note(obj: &Value) -> Option<String> {
     }
 }
 
-pub(crate) fn rbac_cluster_admin(obj: &Value, line: Option<usize>) -> Vec<Hit> {
+/// A workload kind whose pod spec cannot be read (`spec` a list, `null`, no
+/// `containers` list): hull cannot audit it, so it must not score perfect.
+pub(crate) fn malformed_workload(obj: &Value, line: Option<usize>, _: &[Object]) -> Vec<Hit> {
+    let kind = get_str(obj, &["kind"]).unwrap_or("");
+    if !WORKLOAD_KINDS.contains(&kind) || pod_spec_path(obj).is_some() {
+        return vec![];
+    }
+    let name = get_str(obj, &["metadata", "name"]).unwrap_or("<unnamed>");
+    let at = match kind {
+        "Pod" => "spec",
+        "CronJob" => "spec.jobTemplate.spec.template.spec",
+        "PodTemplate" => "template.spec",
+        _ => "spec.template.spec",
+    };
+    let what = match get(obj, &at.split('.').collect::<Vec<_>>()) {
+        None => "missing".to_string(),
+        Some(Value::Null) => "null".to_string(),
+        Some(Value::Array(_)) => "a list, not an object".to_string(),
+        Some(Value::Object(_)) => "an object without a `containers` list".to_string(),
+        Some(_) => "not an object".to_string(),
+    };
+    vec![Hit {
+        container: None,
+        message: format!("{kind}/{name}: `{at}` is {what}; the workload cannot be audited"),
+        line,
+    }]
+}
+
+/// Whether a ClusterRole/Role of the same input grants everything: a rule with verb `*`
+/// on resource `*` (in any API group), or `*` on non-resource URLs and resources.
+fn grants_everything(role: &Value) -> bool {
+    arr(role, &["rules"]).iter().any(|r| {
+        let verbs = get_strs(r, &["verbs"]);
+        let res = get_strs(r, &["resources"]);
+        verbs.iter().any(|v| v == "*") && res.iter().any(|x| x == "*")
+    })
+}
+
+pub(crate) fn rbac_cluster_admin(obj: &Value, line: Option<usize>, objs: &[Object]) -> Vec<Hit> {
     let kind = get_str(obj, &["kind"]).unwrap_or("");
     if !matches!(kind, "ClusterRoleBinding" | "RoleBinding") {
         return vec![];
     }
-    if get_str(obj, &["roleRef", "name"]) != Some("cluster-admin") {
+    let role_kind = get_str(obj, &["roleRef", "kind"]).unwrap_or("ClusterRole");
+    let role_name = get_str(obj, &["roleRef", "name"]).unwrap_or("");
+    let ns = get_str(obj, &["metadata", "namespace"]);
+    let same_input_admin = objs.iter().any(|o| {
+        let v = &o.value;
+        get_str(v, &["kind"]) == Some(role_kind)
+            && get_str(v, &["metadata", "name"]) == Some(role_name)
+            && (role_kind == "ClusterRole" || get_str(v, &["metadata", "namespace"]) == ns)
+            && grants_everything(v)
+    });
+    if role_name != "cluster-admin" && !same_input_admin {
         return vec![];
     }
+    let granted = if role_name == "cluster-admin" {
+        "cluster-admin".to_string()
+    } else {
+        format!("{role_kind}/{role_name} (every verb on every resource, as cluster-admin)")
+    };
     let subjects: Vec<String> = arr(obj, &["subjects"])
         .iter()
         .map(|s| {
@@ -335,7 +475,7 @@ pub(crate) fn rbac_cluster_admin(obj: &Value, line: Option<usize>) -> Vec<Hit> {
     vec![Hit {
         container: None,
         message: format!(
-            "{kind}/{} grants cluster-admin to {}",
+            "{kind}/{} grants {granted} to {}",
             get_str(obj, &["metadata", "name"]).unwrap_or("<unnamed>"),
             subjects.join(", ")
         ),
@@ -364,7 +504,43 @@ pub(crate) fn looks_secret_name(name: &str) -> bool {
     key_like || SECRET_WORDS.iter().any(|w| l.contains(w))
 }
 
-pub(crate) fn configmap_secrets(obj: &Value, line: Option<usize>) -> Vec<Hit> {
+/// Key names that hold key material without saying "secret" or "password":
+/// `OCI_CLI_KEY_CONTENT`, `sshKeyData`, `private-key-pem`. The name is split into
+/// words (on `_`, `-`, `.` and camelCase) and a `key` word followed by a word naming
+/// its content counts.
+pub(crate) fn looks_key_material(name: &str) -> bool {
+    let mut words: Vec<String> = vec![];
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for ch in name.chars() {
+        if !ch.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if ch.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            words.push(std::mem::take(&mut cur));
+        }
+        prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
+        cur.push(ch.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    const CONTENT: &[&str] = &[
+        "content", "contents", "data", "material", "pem", "b64", "base64", "value", "body",
+    ];
+    words
+        .windows(2)
+        .any(|w| w[0] == "key" && CONTENT.contains(&w[1].as_str()))
+        || words.windows(2).any(|w| {
+            matches!(w[0].as_str(), "private" | "signing" | "ssh" | "client") && w[1] == "key"
+        })
+}
+
+pub(crate) fn configmap_secrets(obj: &Value, line: Option<usize>, _: &[Object]) -> Vec<Hit> {
     if get_str(obj, &["kind"]) != Some("ConfigMap") {
         return vec![];
     }
@@ -373,7 +549,10 @@ pub(crate) fn configmap_secrets(obj: &Value, line: Option<usize>) -> Vec<Hit> {
     };
     let keys: Vec<&str> = data
         .iter()
-        .filter(|(k, v)| looks_secret_name(k) && v.as_str().is_some_and(|s| !s.trim().is_empty()))
+        .filter(|(k, v)| {
+            (looks_secret_name(k) || looks_key_material(k))
+                && v.as_str().is_some_and(|s| !s.trim().is_empty())
+        })
         .map(|(k, _)| k.as_str())
         .collect();
     if keys.is_empty() {

@@ -35,6 +35,7 @@ pub mod kind;
 pub mod oci;
 pub mod output;
 pub mod policy;
+pub mod pss;
 pub mod score;
 mod util;
 pub mod workload;
@@ -47,6 +48,7 @@ use serde::Serialize;
 
 pub use checks::{catalog, CheckContext, CheckInfo};
 pub use kind::Kind;
+pub use pss::Profile;
 pub use workload::{Isolation, Workload};
 
 use checks::{Eval, Hit, TABLE};
@@ -61,6 +63,28 @@ pub struct Options {
     pub max_file_size: u64,
     /// Custom Rego policies, evaluated beside the built-in checks.
     pub policies: Option<policy::PolicySet>,
+    /// Evaluate the Pod Security Standards at this level and version (`pss:*` findings).
+    pub pss: Option<pss::Profile>,
+    /// Which built-in checks run: hull's own, the Pod Security Standards, or both.
+    pub checks: CheckSet,
+}
+
+/// Which built-in checks run (`--checks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CheckSet {
+    /// hull's own checks (`k8s:*`, `compose:*`, …) only.
+    #[default]
+    Hull,
+    /// Only the Pod Security Standards (needs [`Options::pss`]); other kinds get nothing.
+    Pss,
+    /// Both.
+    All,
+}
+
+impl CheckSet {
+    fn hull(self) -> bool {
+        self != CheckSet::Pss
+    }
 }
 
 impl Default for Options {
@@ -69,6 +93,8 @@ impl Default for Options {
             require_sandbox: false,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             policies: None,
+            pss: None,
+            checks: CheckSet::Hull,
         }
     }
 }
@@ -376,10 +402,10 @@ pub fn parse(name: &str, text: &str) -> Result<Parsed, AuditError> {
 pub fn workloads(parsed: &Parsed, text: &str) -> Vec<Workload> {
     match parsed {
         Parsed::Kubernetes(objs) => {
-            let classes = k8s::runtime_classes(objs);
+            let idx = k8s::InputIndex::new(objs);
             let lines = util::Lines::new(text);
             objs.iter()
-                .filter_map(|o| k8s::workload(o, &classes, &lines))
+                .filter_map(|o| k8s::workload(o, &idx, &lines))
                 .collect()
         }
         Parsed::Compose(v) => compose::workloads(v, text),
@@ -427,7 +453,7 @@ pub fn run_checks(parsed: &Parsed, ws: &[Workload], ctx: &CheckContext) -> Vec<F
                         util::get_str(&o.value, &["metadata", "name"]).unwrap_or("<unnamed>")
                     );
                     out.extend(
-                        f(&o.value, Some(o.line))
+                        f(&o.value, Some(o.line), objs)
                             .into_iter()
                             .map(|h| finding(def, kind, h, Some(&name))),
                     );
@@ -474,6 +500,39 @@ fn notes(parsed: &Parsed, ws: &[Workload]) -> Vec<String> {
     notes
 }
 
+/// The `pss:*` findings of every pod and pod template in `objs`.
+pub fn pss_findings(objs: &[k8s::Object], profile: pss::Profile) -> Vec<Finding> {
+    let mut out = vec![];
+    for o in objs {
+        let kind = util::get_str(&o.value, &["kind"]).unwrap_or("Object");
+        if kind == "PodSecurityPolicy" {
+            continue;
+        }
+        let Some((meta, spec)) = pss::pod_parts(&o.value) else {
+            continue;
+        };
+        let name = format!(
+            "{kind}/{}",
+            util::get_str(&o.value, &["metadata", "name"]).unwrap_or("<unnamed>")
+        );
+        for v in pss::evaluate(meta, spec, profile) {
+            let info = v.control.info();
+            out.push(Finding {
+                id: v.control.id(),
+                title: format!("Pod Security Standards: {}", info.title),
+                severity: v.control.severity(),
+                message: format!("violates PodSecurity \"{profile}\": {}", v.message),
+                line: Some(o.line),
+                workload: Some(name.clone()),
+                container: (!v.containers.is_empty()).then(|| v.containers.join(", ")),
+                source: "builtin".into(),
+                remediation: info.remediation.to_string(),
+            });
+        }
+    }
+    out
+}
+
 /// Audits text already in memory.
 pub fn audit_text(path: &str, text: &str, opts: &Options) -> FileReport {
     let parsed = match parse(path, text) {
@@ -489,7 +548,16 @@ pub fn audit_parsed(path: &str, text: &str, parsed: &Parsed, opts: &Options) -> 
         require_sandbox: opts.require_sandbox,
     };
     let ws = workloads(parsed, text);
-    let mut findings = run_checks(parsed, &ws, &ctx);
+    let mut findings = if opts.checks.hull() {
+        run_checks(parsed, &ws, &ctx)
+    } else {
+        vec![]
+    };
+    if let (Some(profile), true, Parsed::Kubernetes(objs)) =
+        (opts.pss, opts.checks != CheckSet::Hull, parsed)
+    {
+        findings.extend(pss_findings(objs, profile));
+    }
     let mut notes = notes(parsed, &ws);
     if let Some(ps) = &opts.policies {
         match ps.evaluate(path, parsed, &ws) {
@@ -600,15 +668,67 @@ pub fn collect_files(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// skipped silently (they are not configuration); named files always get a report.
 pub fn audit_paths(paths: &[PathBuf], opts: &Options) -> Vec<FileReport> {
     let mut out = vec![];
+    audit_paths_each(paths, opts, |r| out.push(r));
+    out
+}
+
+/// Files audited at once by [`audit_paths_each`]: bounds the reports held in memory.
+const BATCH: usize = 256;
+
+/// [`audit_paths`], handing each report to `each` in path order as soon as it is
+/// ready instead of collecting them: memory does not grow with the number of files.
+/// Files are audited on all cores, a bounded batch at a time.
+pub fn audit_paths_each(paths: &[PathBuf], opts: &Options, mut each: impl FnMut(FileReport)) {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(16);
     for p in paths {
         let explicit = !p.is_dir();
-        for f in collect_files(std::slice::from_ref(p)) {
-            let r = audit_file(&f, opts);
-            let unknown = r.error.as_deref() == Some(AuditError::UnknownKind.to_string().as_str());
-            if explicit || !unknown {
-                out.push(r);
+        let files = collect_files(std::slice::from_ref(p));
+        for batch in files.chunks(BATCH) {
+            let reports = audit_batch(batch, opts, threads);
+            for r in reports {
+                let unknown =
+                    r.error.as_deref() == Some(AuditError::UnknownKind.to_string().as_str());
+                if explicit || !unknown {
+                    each(r);
+                }
             }
         }
     }
-    out
+}
+
+fn audit_batch(batch: &[PathBuf], opts: &Options, threads: usize) -> Vec<FileReport> {
+    if threads <= 1 || batch.len() < 2 {
+        return batch.iter().map(|f| audit_file(f, opts)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut slots: Vec<Option<FileReport>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads.min(batch.len()))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = vec![];
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(f) = batch.get(i) else { break };
+                        done.push((i, audit_file(f, opts)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        let mut slots: Vec<Option<FileReport>> = (0..batch.len()).map(|_| None).collect();
+        for w in workers {
+            // A worker only panics on a bug; its files are then audited again below.
+            for (i, r) in w.join().unwrap_or_default() {
+                slots[i] = Some(r);
+            }
+        }
+        slots
+    });
+    slots
+        .iter_mut()
+        .zip(batch)
+        .map(|(slot, f)| slot.take().unwrap_or_else(|| audit_file(f, opts)))
+        .collect()
 }

@@ -104,6 +104,11 @@ pub struct Container {
     pub host_ports: Vec<u32>,
     /// Windows HostProcess container.
     pub host_process: bool,
+    /// Added capabilities spelled otherwise than the kernel's upper-case name without
+    /// `CAP_` (`chown`, `CAP_CHOWN`): the Pod Security Standards compare names exactly.
+    pub caps_add_noncanonical: Vec<String>,
+    /// `host` values of probe and lifecycle handlers (`livenessProbe.httpGet.host`, …).
+    pub probe_hosts: Vec<String>,
 }
 
 /// A unit that runs one or more containers: a Pod template, a compose service, one
@@ -136,5 +141,10 @@ pub struct Workload {
     pub devices: Vec<String>,
     /// A PID limit is set (compose `pids_limit`, docker `--pids-limit`).
     pub pids_limit: bool,
+    /// A Windows pod (`spec.os.name: windows`): the Linux-only checks do not apply.
+    pub windows: bool,
+    /// Runs in its own user namespace (`hostUsers: false`): container UIDs, including
+    /// 0, map to unprivileged host UIDs.
+    pub user_namespace: bool,
     pub containers: Vec<Container>,
 }

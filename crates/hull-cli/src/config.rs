@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use hull_audit::{audit_paths, collect_files, output, policy::PolicySet, FileReport, Options};
+use hull_audit::{
+    audit_paths_each, collect_files, output, policy::PolicySet, CheckSet, FileReport, Options,
+};
 use hull_model::Severity;
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -43,9 +45,31 @@ pub struct Args {
     /// With --fix: overwrite the input files instead.
     #[arg(long)]
     pub fix_in_place: bool,
+    /// Evaluate the Kubernetes Pod Security Standards exactly as the Pod Security
+    /// Admission controller would: LEVEL[@VERSION], LEVEL = baseline | restricted,
+    /// VERSION = v1.0 … v1.37 or latest (the default). One `pss:<control>` finding per
+    /// violated control, with the PSS wording. Implies --checks all unless --checks is
+    /// given.
+    #[arg(long, value_name = "LEVEL[@VERSION]", value_parser = parse_pss)]
+    pub pss: Option<hull_audit::Profile>,
+    /// Which built-in checks run: hull (hull's own, stricter checks), pss (only the
+    /// Pod Security Standards of --pss) or all. Default: hull, or all with --pss.
+    #[arg(long, value_enum)]
+    pub checks: Option<ChecksArg>,
     /// Largest file to read, in bytes.
     #[arg(long, default_value_t = hull_audit::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ChecksArg {
+    Hull,
+    Pss,
+    All,
+}
+
+fn parse_pss(s: &str) -> Result<hull_audit::Profile, String> {
+    s.parse()
 }
 
 /// How an audit is reported and when it fails (shared with `hull host`).
@@ -68,13 +92,75 @@ pub struct ReportArgs {
 impl ReportArgs {
     /// [`finish`] with these options.
     pub fn finish(&self, files: Vec<FileReport>) -> anyhow::Result<ExitCode> {
-        finish(
-            files,
+        let mut r = self.reporter()?;
+        for f in files {
+            r.file(f)?;
+        }
+        r.finish()
+    }
+
+    /// A report that is written file by file as results arrive.
+    pub fn reporter(&self) -> anyhow::Result<Reporter> {
+        Reporter::new(
             self.format,
             self.output.as_deref(),
             self.severity,
             self.exit_code,
         )
+    }
+}
+
+/// Streams file reports to the output (memory stays flat however many files there
+/// are), then writes the summary and picks the exit code.
+pub struct Reporter {
+    st: output::Streamer<crate::report_file::Streamed>,
+    min: Severity,
+    exit_on: Option<Severity>,
+}
+
+impl Reporter {
+    pub fn new(
+        format: Format,
+        output_path: Option<&Path>,
+        min: Severity,
+        exit_on: Option<Severity>,
+    ) -> anyhow::Result<Reporter> {
+        let format = match format {
+            Format::Table => output::Format::Table,
+            Format::Json => output::Format::Json,
+            Format::Sarif => output::Format::Sarif,
+        };
+        let out = crate::report_file::Streamed::open(output_path)?;
+        Ok(Reporter {
+            st: output::Streamer::new(format, out),
+            min,
+            exit_on,
+        })
+    }
+
+    /// Filters by severity and writes one file's results.
+    pub fn file(&mut self, mut f: FileReport) -> anyhow::Result<()> {
+        f.findings.retain(|x| x.severity >= self.min);
+        self.st.file(&f).context("writing the report")
+    }
+
+    pub fn finish(self) -> anyhow::Result<ExitCode> {
+        let (out, s) = self.st.finish().context("writing the report")?;
+        out.commit()?;
+        if s.files == 0 {
+            bail!("no configuration files found in the given paths");
+        }
+        if s.unreadable == s.files {
+            bail!("no input could be read ({} file(s) failed)", s.files);
+        }
+        let over = self
+            .exit_on
+            .is_some_and(|t| s.max_severity.is_some_and(|m| m >= t));
+        Ok(if over {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        })
     }
 }
 
@@ -100,40 +186,20 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(v * mult))
 }
 
-/// Renders, filters by severity, prints and picks the exit code (shared with `hull host`).
-pub fn finish(
-    mut files: Vec<FileReport>,
+/// Renders, filters by severity, prints and picks the exit code (the tests' shortcut).
+#[cfg(test)]
+fn finish(
+    files: Vec<FileReport>,
     format: Format,
     output_path: Option<&Path>,
     min: Severity,
     exit_on: Option<Severity>,
 ) -> anyhow::Result<ExitCode> {
-    for f in &mut files {
-        f.findings.retain(|x| x.severity >= min);
+    let mut r = Reporter::new(format, output_path, min, exit_on)?;
+    for f in files {
+        r.file(f)?;
     }
-    let text = match format {
-        Format::Table => output::table(&files),
-        Format::Json => output::json(&files),
-        Format::Sarif => output::sarif(&files),
-    };
-    match output_path {
-        Some(p) => crate::report_file::write(p, text.as_bytes())?,
-        None => print!("{text}"),
-    }
-    if !files.is_empty() && files.iter().all(|f| f.error.is_some()) {
-        bail!("no input could be read ({} file(s) failed)", files.len());
-    }
-    let over = exit_on.is_some_and(|t| {
-        files
-            .iter()
-            .flat_map(|f| &f.findings)
-            .any(|x| x.severity >= t)
-    });
-    Ok(if over {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    r.finish()
 }
 
 fn write_fixes(args: &Args, opts: &Options) -> anyhow::Result<()> {
@@ -181,19 +247,34 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(dir) => Some(PolicySet::load(dir, args.policy_timeout).context("loading policies")?),
         None => None,
     };
+    let checks = match (args.checks, args.pss) {
+        (Some(ChecksArg::Pss), None) => bail!("--checks pss needs --pss LEVEL[@VERSION]"),
+        (Some(ChecksArg::Hull), _) | (None, None) => CheckSet::Hull,
+        (Some(ChecksArg::Pss), Some(_)) => CheckSet::Pss,
+        (Some(ChecksArg::All), _) | (None, Some(_)) => CheckSet::All,
+    };
     let opts = Options {
         require_sandbox: args.require_sandbox,
         max_file_size: args.max_file_size,
         policies,
+        pss: args.pss,
+        checks,
     };
-    let files = audit_paths(&args.paths, &opts);
-    if files.is_empty() {
-        bail!("no configuration files found in the given paths");
+    let mut reporter = args.report.reporter()?;
+    let mut failed = None;
+    audit_paths_each(&args.paths, &opts, |f| {
+        if failed.is_none() {
+            failed = reporter.file(f).err();
+        }
+    });
+    if let Some(e) = failed {
+        return Err(e);
     }
+    let code = reporter.finish()?;
     if args.fix {
         write_fixes(&args, &opts)?;
     }
-    args.report.finish(files)
+    Ok(code)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod admission;
 mod config;
 mod content;
 mod db;
@@ -43,6 +44,8 @@ enum Command {
     Monitor(monitor::Args),
     /// Run the vulnerability management server (inventory store, rescans, dashboard).
     Server(server::Args),
+    /// Serve a Kubernetes validating admission webhook (Pod Security Standards, checks, policies).
+    Admission(admission::Args),
 }
 
 /// Exit codes (STYLE.md): 0 clean, 1 findings over the `--exit-code` threshold, 2 error.
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         Command::Host(a) => host::run(a),
         Command::Monitor(a) => monitor::run(a),
         Command::Server(a) => server::run(a),
+        Command::Admission(a) => admission::run(a),
     };
     match result {
         Ok(code) => code,

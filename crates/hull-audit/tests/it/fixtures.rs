@@ -138,6 +138,9 @@ fn k8s_cases() -> Vec<(&'static str, Mutation)> {
                 .unwrap()
                 .remove("requests");
         }),
+        ("probe-host", |v| {
+            c0(v)["readinessProbe"] = json!({"httpGet": {"host": "10.0.0.1", "port": 8080}})
+        }),
         ("service-account-token", |v| {
             pod(v)
                 .as_object_mut()
@@ -166,6 +169,11 @@ fn k8s_object_cases() -> Vec<(&'static str, &'static str, &'static str)> {
             "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: ro}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\nsubjects: [{kind: ServiceAccount, name: web, namespace: shop}]\n",
             // goat-insecure-rbac
             "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: superadmin}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: ServiceAccount, name: superadmin, namespace: big-monolith}]\n",
+        ),
+        (
+            "malformed-workload",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\nspec: {automountServiceAccountToken: false, runtimeClassName: gvisor, containers: []}\n",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: broken}\nspec: [{name: app, image: nginx}]\n",
         ),
         (
             "configmap-secrets",
@@ -380,6 +388,11 @@ fn dockerfile_cases() -> Vec<(&'static str, &'static str, &'static str)> {
             "COPY app.tar.gz /src/",
             "ADD app.py /src/",
         ), // goat-hidden-in-layers
+        (
+            "add-remote-without-checksum",
+            "ADD vendor.tar.gz /src/vendor/",
+            "ADD https://example.com/vendor.tar.gz /src/vendor/",
+        ),
         ("run-cd", "WORKDIR /src\n", "RUN cd /src && make\n"), // official-nginx-mainline-debian
         (
             "apt-get-missing-yes",
@@ -417,11 +430,6 @@ fn dockerfile_cases() -> Vec<(&'static str, &'static str, &'static str)> {
             "ENV DB_PASSWORD=hunter2 APP_MODE=production",
         ),
         ("expose-ssh", "EXPOSE 8080", "EXPOSE 22"),
-        (
-            "add-remote-url",
-            "ADD vendor.tar.gz /src/vendor/",
-            "ADD https://example.com/vendor.tar.gz /src/vendor/",
-        ),
         ("expose-admin-port", "EXPOSE 8080", "EXPOSE 8080 2375/tcp"),
     ]
 }

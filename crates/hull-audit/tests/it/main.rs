@@ -5,6 +5,8 @@ mod corpus;
 mod docs;
 mod fixtures;
 mod fuzz_seeds;
+mod gaps;
 mod host;
 mod policy;
+mod pss;
 mod runc;

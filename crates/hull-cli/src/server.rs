@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use hull_server::{App, Config, Server};
+use hull_server::{App, Config, Listen, Server};
 
 #[derive(clap::Args)]
 #[command(after_help = "API, storage, rescan and recommendation rules: docs/server.md")]
@@ -33,9 +33,24 @@ pub struct Args {
     /// POST new findings as JSON to this http:// or https:// URL (repeatable; retries, bounded queue).
     #[arg(long, value_name = "URL")]
     pub webhook: Vec<String>,
-    /// Request worker threads.
+    /// Async worker threads (store and matching work runs on a bounded blocking pool).
     #[arg(long, default_value_t = 4)]
     pub workers: usize,
+    /// Serve HTTPS with this PEM certificate chain (leaf first); with --tls-key.
+    /// SIGHUP reloads both files (a failed reload keeps the previous certificate).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Also answer requests whose Host header is NAME (or NAME:PORT, *.DOMAIN, or *
+    /// for any); the listen address and localhost always are (repeatable). Other
+    /// Host names are refused: DNS rebinding.
+    #[arg(long, value_name = "NAME")]
+    pub allowed_host: Vec<String>,
+    /// Connections served at once (more wait).
+    #[arg(long, default_value_t = 512)]
+    pub max_connections: usize,
     /// Largest accepted upload, bytes.
     #[arg(long, default_value_t = hull_server::DEFAULT_MAX_BODY)]
     pub max_body: usize,
@@ -98,13 +113,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             audit_interval,
         },
     )?;
-    let server = Server::start(Arc::new(app), &args.listen, args.workers)
+    let mut listen = Listen::new(&args.listen);
+    listen.tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => Some(hull_http::TlsFiles { cert, key }),
+        _ => None,
+    };
+    let scheme = if listen.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    listen.allowed_hosts = args.allowed_host;
+    listen.max_connections = args.max_connections.max(1);
+    listen.stop_on_signals = true;
+    let server = Server::start_on(Arc::new(app), &listen, args.workers)
         .with_context(|| format!("starting the server on {}", args.listen))?;
     // The one line on stdout: scripts (and tests) read the address from it.
-    println!("hull server listening on http://{}", server.addr());
+    println!("hull server listening on {scheme}://{}", server.addr());
     eprintln!("hull server: data in {where_data}");
-    // Every write is one committed transaction (SQLite or PostgreSQL), so
-    // SIGTERM/SIGINT (the default action: exit) loses nothing; no state to flush.
+    // Every write is one committed transaction (SQLite or PostgreSQL); SIGTERM and
+    // SIGINT stop accepting, finish the requests in flight, then exit.
     server.wait();
     Ok(ExitCode::SUCCESS)
 }

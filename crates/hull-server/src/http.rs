@@ -7,7 +7,6 @@
 //! are matched by their suffix (`…/versions`, `…/recommendation`) and the part in
 //! between is percent-decoded and validated like an uploaded name.
 
-use std::io::Read;
 use std::sync::atomic::Ordering;
 
 use hull_model::Severity;
@@ -47,7 +46,7 @@ impl Reply {
         }
     }
 
-    fn text(status: u16, body: String, content_type: &'static str) -> Reply {
+    pub fn text(status: u16, body: String, content_type: &'static str) -> Reply {
         Reply {
             status,
             content_type,
@@ -56,67 +55,17 @@ impl Reply {
     }
 }
 
-/// Serve one request.
-pub fn handle(app: &App, mut req: tiny_http::Request) {
-    let method = req.method().as_str().to_ascii_uppercase();
-    let url = req.url().to_string();
-    let body = if method == "POST" {
-        match read_body(&mut req, app.config.max_body) {
-            Ok(b) => Some(b),
-            Err(reply) => {
-                respond(app, req, reply);
-                return;
-            }
-        }
-    } else {
-        None
-    };
-    let reply = route(app, &method, &url, body.as_deref());
-    respond(app, req, reply);
-}
-
-fn respond(app: &App, req: tiny_http::Request, reply: Reply) {
-    if let Ok(mut m) = app.counters.requests.lock() {
-        *m.entry(reply.status).or_insert(0) += 1;
-    }
-    let mut resp = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
-    if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", reply.content_type) {
-        resp = resp.with_header(h);
-    }
-    // JSON errors echo what the client sent: never let a browser sniff them as HTML.
-    if let Ok(h) = tiny_http::Header::from_bytes("X-Content-Type-Options", "nosniff") {
-        resp = resp.with_header(h);
-    }
-    // Pages show user-supplied names: forbid scripts outright, whatever escaping missed.
-    if let Ok(h) = tiny_http::Header::from_bytes(
-        "Content-Security-Policy",
-        "default-src 'none'; style-src 'unsafe-inline'",
-    ) {
-        resp = resp.with_header(h);
-    }
-    let _ = req.respond(resp);
-}
-
-/// The body, at most `max` bytes (413 beyond, whether declared or streamed).
-fn read_body(req: &mut tiny_http::Request, max: usize) -> Result<Vec<u8>, Reply> {
-    let too_big = || {
-        Reply::error(
-            413,
-            &format!("request body larger than the {max}-byte limit"),
-        )
-    };
-    if req.body_length().is_some_and(|n| n > max) {
-        return Err(too_big());
-    }
-    let mut buf = Vec::new();
-    req.as_reader()
-        .take(max as u64 + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| Reply::error(400, &format!("cannot read the request body: {e}")))?;
-    if buf.len() > max {
-        return Err(too_big());
-    }
-    Ok(buf)
+/// The axum response of a [`Reply`].
+pub fn reply_response(reply: Reply) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let status = axum::http::StatusCode::from_u16(reply.status)
+        .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, reply.content_type)],
+        reply.body,
+    )
+        .into_response()
 }
 
 /// `%XX` decoding of one path segment or query value; `None` when it is not UTF-8 or

@@ -7,8 +7,8 @@
 //! PostgreSQL with [`store::PgStore`]), the
 //! path of the vulnerability database (opened read-only per scan) and the
 //! [`notify::Notifier`]. [`Server::start`] serves the JSON API (`/api/v1/…`), the
-//! dashboard (`/`), `/healthz` and `/metrics` from a fixed number of worker threads
-//! (`tiny_http`, no async runtime) and runs a background thread that rescans every
+//! dashboard (`/`), `/healthz` and `/metrics` through [`hull_http`] (axum on tokio,
+//! with its limits and timeouts; the routes and layers are in [`router`]) and runs a background thread that rescans every
 //! image's latest inventory when the database file is swapped ([`rescan`]), plus,
 //! when directories are configured, scheduled configuration audits ([`audit`]).
 //! [`client::push`] is what `hull image --server URL` uses.
@@ -35,7 +35,9 @@ pub mod http;
 pub mod notify;
 pub mod recommend;
 pub mod rescan;
+pub mod router;
 pub mod store;
+pub mod tokens;
 pub mod upload;
 
 use std::collections::BTreeMap;
@@ -361,63 +363,132 @@ impl App {
     }
 }
 
-/// A running server: worker threads plus the database watcher.
+/// Where and how the HTTP API is served (see [`hull_http::ServeConfig`]).
+#[derive(Clone)]
+pub struct Listen {
+    /// `host:port` (port 0 picks a free one).
+    pub addr: String,
+    pub tls: Option<hull_http::TlsFiles>,
+    /// `Host` names served besides the listen address and localhost.
+    pub allowed_hosts: Vec<String>,
+    /// Connections served at once.
+    pub max_connections: usize,
+    pub header_timeout: Duration,
+    pub request_timeout: Duration,
+    /// Also stop (gracefully) on SIGTERM and SIGINT: what the `hull server` binary wants.
+    pub stop_on_signals: bool,
+}
+
+impl Listen {
+    pub fn new(addr: &str) -> Listen {
+        let d = hull_http::Limits::default();
+        Listen {
+            addr: addr.to_string(),
+            tls: None,
+            allowed_hosts: Vec::new(),
+            max_connections: d.max_connections,
+            header_timeout: d.header_timeout,
+            // A full rescan runs inside its request: allow it time.
+            request_timeout: Duration::from_secs(300),
+            stop_on_signals: false,
+        }
+    }
+}
+
+/// A running server: the HTTP runtime's thread plus the database watcher.
 pub struct Server {
     addr: std::net::SocketAddr,
     stop: Arc<AtomicBool>,
     wake: Arc<(Mutex<bool>, Condvar)>,
+    http_stop: Option<tokio::sync::oneshot::Sender<()>>,
+    http: Option<std::thread::JoinHandle<()>>,
     threads: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
-    /// Listen on `addr` (port 0 picks a free one) with `workers` request threads, and
-    /// start the database watcher, whose first check runs at once (in the background:
-    /// a long rescan never delays serving).
+    /// Listen on `addr` (port 0 picks a free one) with `workers` runtime threads and
+    /// default limits; see [`Server::start_on`].
     pub fn start(app: Arc<App>, addr: &str, workers: usize) -> Result<Server, ServerError> {
-        let http = tiny_http::Server::http(addr).map_err(|e| ServerError::Bind {
-            addr: addr.to_string(),
-            reason: e.to_string(),
-        })?;
-        let bound = http
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| ServerError::Bind {
-                addr: addr.to_string(),
-                reason: "not an ip address".into(),
-            })?;
-        let http = Arc::new(http);
+        Server::start_on(app, &Listen::new(addr), workers)
+    }
+
+    /// Serve [`router::router`] through [`hull_http`] as `listen` says, with
+    /// `workers` async worker threads (store work runs on tokio's blocking pool), and
+    /// start the database watcher, whose first check runs at once (in the
+    /// background: a long rescan never delays serving).
+    pub fn start_on(app: Arc<App>, listen: &Listen, workers: usize) -> Result<Server, ServerError> {
+        let bind_err = |reason: String| ServerError::Bind {
+            addr: listen.addr.clone(),
+            reason,
+        };
+        let sock = std::net::ToSocketAddrs::to_socket_addrs(&listen.addr)
+            .map_err(|e| bind_err(e.to_string()))?
+            .next()
+            .ok_or_else(|| bind_err("no address".into()))?;
+        let mut cfg = hull_http::ServeConfig::new(sock);
+        cfg.tls = listen.tls.clone();
+        cfg.allowed_hosts = cfg.allowed_hosts.with(&listen.allowed_hosts);
+        cfg.limits = hull_http::Limits {
+            max_body: app.config.max_body,
+            header_timeout: listen.header_timeout,
+            request_timeout: listen.request_timeout,
+            max_connections: listen.max_connections,
+            ..hull_http::Limits::default()
+        };
+        let log = app.config.log.clone();
+        cfg.log = Some(Arc::new(move |l: &str| log(l)));
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers.max(1))
+            .max_blocking_threads(workers.max(1) * 4 + 8)
+            .thread_name("hull-server-http")
+            .enable_all()
+            .build()
+            .map_err(|e| bind_err(e.to_string()))?;
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (http_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let router = router::router(app.clone());
+        let on_signals = listen.stop_on_signals;
+        let http = std::thread::Builder::new()
+            .name("hull-server-http".into())
+            .spawn(move || {
+                rt.block_on(async move {
+                    let server = match hull_http::Server::bind(cfg).await {
+                        Ok(s) => s,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e.to_string()));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(server.local_addr()));
+                    let shutdown = async move {
+                        if on_signals {
+                            tokio::select! {
+                                _ = stopped => {}
+                                () = signals() => {}
+                            }
+                        } else {
+                            let _ = stopped.await;
+                        }
+                    };
+                    let _ = server.serve(router, shutdown).await;
+                });
+            })
+            .map_err(|e| bind_err(e.to_string()))?;
+        let bound = match ready_rx.recv() {
+            Ok(Ok(a)) => a,
+            Ok(Err(reason)) => {
+                let _ = http.join();
+                return Err(bind_err(reason));
+            }
+            Err(_) => {
+                let _ = http.join();
+                return Err(bind_err("the HTTP thread ended".into()));
+            }
+        };
         let stop = Arc::new(AtomicBool::new(false));
         let wake = Arc::new((Mutex::new(false), Condvar::new()));
         let mut threads = Vec::new();
-        for i in 0..workers.max(1) {
-            let (http, app, stop) = (http.clone(), app.clone(), stop.clone());
-            let t = std::thread::Builder::new()
-                .name(format!("hull-server-{i}"))
-                .spawn(move || {
-                    while !stop.load(Ordering::Relaxed) {
-                        match http.recv_timeout(Duration::from_millis(200)) {
-                            Ok(Some(req)) => {
-                                // A bug in one handler must not shrink the pool: the
-                                // dropped request is answered 500 by tiny_http.
-                                let r =
-                                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                        http::handle(&app, req)
-                                    }));
-                                if r.is_err() {
-                                    app.log("a request handler panicked (answered 500)");
-                                }
-                            }
-                            Ok(None) => {}
-                            Err(_) => std::thread::sleep(Duration::from_millis(50)),
-                        }
-                    }
-                })
-                .map_err(|e| ServerError::Bind {
-                    addr: addr.to_string(),
-                    reason: e.to_string(),
-                })?;
-            threads.push(t);
-        }
+        let addr = listen.addr.as_str();
         let (app2, stop2, wake2) = (app.clone(), stop.clone(), wake.clone());
         let watcher = std::thread::Builder::new()
             .name("hull-server-rescan".into())
@@ -474,6 +545,8 @@ impl Server {
             addr: bound,
             stop,
             wake,
+            http_stop: Some(http_stop),
+            http: Some(http),
             threads,
         })
     }
@@ -484,6 +557,23 @@ impl Server {
 
     /// Stop accepting requests, finish the ones in progress, and join every thread.
     pub fn stop(mut self) {
+        if let Some(s) = self.http_stop.take() {
+            let _ = s.send(());
+        }
+        self.finish();
+    }
+
+    /// Block until the server stops (on SIGTERM/SIGINT with
+    /// [`Listen::stop_on_signals`]; otherwise it does not), then stop the background
+    /// threads.
+    pub fn wait(mut self) {
+        self.finish();
+    }
+
+    fn finish(&mut self) {
+        if let Some(h) = self.http.take() {
+            let _ = h.join();
+        }
         self.stop.store(true, Ordering::Relaxed);
         {
             let (lock, cvar) = &*self.wake;
@@ -494,11 +584,28 @@ impl Server {
             let _ = t.join();
         }
     }
+}
 
-    /// Block until the server stops (it does not, unless a thread panics).
-    pub fn wait(mut self) {
-        for t in self.threads.drain(..) {
-            let _ = t.join();
+/// SIGTERM or SIGINT.
+async fn signals() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut t), Ok(mut i)) => {
+                tokio::select! {
+                    _ = t.recv() => {}
+                    _ = i.recv() => {}
+                }
+            }
+            _ => std::future::pending().await,
         }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -33,6 +33,7 @@ use std::path::{Path, PathBuf};
 use hull_model::{Finding, Inventory, Severity};
 use serde::Serialize;
 
+pub use crate::tokens::{Scope, TokenInfo};
 pub use pg::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -275,6 +276,18 @@ pub trait Store: Send + Sync {
     fn audits(&self, limit: usize) -> Result<Vec<AuditSummary>, StoreError>;
     /// One audit run with its per-file report (as `hull config --format json` files).
     fn audit(&self, id: i64) -> Result<Option<(AuditSummary, serde_json::Value)>, StoreError>;
+    /// Keep a new API token (its hash only; see [`crate::tokens`]).
+    fn create_token(&self, t: NewToken<'_>) -> Result<TokenInfo, StoreError>;
+    /// Every token, revoked ones included, by id.
+    fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError>;
+    /// Revoke token `id`; `false` when there is no such live token.
+    fn revoke_token(&self, id: i64, at: u64) -> Result<bool, StoreError>;
+    /// The live (not revoked) token whose SHA-256 is `sha256`.
+    fn live_token(&self, sha256: &str) -> Result<Option<TokenInfo>, StoreError>;
+    /// Append to the audit log (pushes, token changes, rescans).
+    fn log_event(&self, e: NewEvent<'_>) -> Result<(), StoreError>;
+    /// The newest audit-log entries, newest first.
+    fn events(&self, limit: usize) -> Result<Vec<Event>, StoreError>;
     /// Become the one process rescanning against the vulnerability database
     /// `fingerprint` among those sharing this store: `Ok(None)` when another process
     /// holds it now; the rescan is exclusive until the guard is dropped. The default
@@ -284,6 +297,38 @@ pub trait Store: Send + Sync {
         let _ = fingerprint;
         Ok(Some(RescanGuard(Box::new(()))))
     }
+}
+
+/// A token to keep.
+#[derive(Debug, Clone, Copy)]
+pub struct NewToken<'a> {
+    pub name: &'a str,
+    pub scope: Scope,
+    /// SHA-256 of the secret, hex.
+    pub sha256: &'a str,
+    pub prefix: &'a str,
+    pub created_at: u64,
+}
+
+/// An audit-log entry to append.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    pub at: u64,
+    /// Who: `token:ID:NAME`, `cli`, `server` (its own background work) or `public`.
+    pub actor: &'a str,
+    /// Kebab-case: `push`, `rescan`, `token-create`, `token-revoke`, `sign-in`, …
+    pub action: &'a str,
+    pub detail: &'a str,
+}
+
+/// An audit-log entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
 }
 
 /// Held while a rescan runs (see [`Store::lock_rescan`]); dropping it releases the lock.

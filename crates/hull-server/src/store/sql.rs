@@ -207,6 +207,12 @@ CREATE TABLE IF NOT EXISTS audit_findings(
   severity TEXT NOT NULL, workload TEXT NOT NULL, container TEXT NOT NULL, message TEXT NOT NULL,
   is_new INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_findings_audit ON audit_findings(audit_id);
+CREATE TABLE IF NOT EXISTS api_tokens(
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL, scope TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);
+CREATE TABLE IF NOT EXISTS audit_log(
+  id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+  detail TEXT NOT NULL);
 ";
 
 /// Advisory-lock keys of [`Conn::serialize`]: audits are one series; scans are
@@ -652,6 +658,105 @@ pub(crate) fn set_meta(c: &mut dyn Conn, key: &str, value: &str) -> Result<(), S
     .map(|_| ())
 }
 
+fn token_row(r: &Row) -> Result<crate::tokens::TokenInfo, StoreError> {
+    let id = r.int(0)?;
+    Ok(crate::tokens::TokenInfo {
+        id,
+        name: r.text(1)?,
+        scope: r.text(2)?.parse().map_err(|reason| StoreError::Corrupt {
+            what: "token",
+            id,
+            reason,
+        })?,
+        prefix: r.text(3)?,
+        created_at: r.text(4)?,
+        revoked_at: r.opt_text(5)?,
+    })
+}
+
+pub(crate) fn create_token(
+    c: &mut dyn Conn,
+    t: super::NewToken<'_>,
+) -> Result<crate::tokens::TokenInfo, StoreError> {
+    let id = c
+        .query_one(
+            "INSERT INTO api_tokens(name, scope, sha256, prefix, created_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+            &[
+                t.name.into(),
+                t.scope.as_str().into(),
+                t.sha256.into(),
+                t.prefix.into(),
+                hull_model::rfc3339_utc(t.created_at).into(),
+            ],
+        )?
+        .int(0)?;
+    let r = c.query_one(
+        "SELECT id, name, scope, prefix, created_at, revoked_at FROM api_tokens WHERE id = ?1",
+        &[id.into()],
+    )?;
+    token_row(&r)
+}
+
+pub(crate) fn tokens(c: &mut dyn Conn) -> Result<Vec<crate::tokens::TokenInfo>, StoreError> {
+    c.query(
+        "SELECT id, name, scope, prefix, created_at, revoked_at FROM api_tokens ORDER BY id",
+        &[],
+    )?
+    .iter()
+    .map(token_row)
+    .collect()
+}
+
+pub(crate) fn revoke_token(c: &mut dyn Conn, id: i64, at: u64) -> Result<bool, StoreError> {
+    Ok(c.exec(
+        "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+        &[id.into(), hull_model::rfc3339_utc(at).into()],
+    )? > 0)
+}
+
+pub(crate) fn live_token(
+    c: &mut dyn Conn,
+    sha256: &str,
+) -> Result<Option<crate::tokens::TokenInfo>, StoreError> {
+    c.query_opt(
+        "SELECT id, name, scope, prefix, created_at, revoked_at FROM api_tokens WHERE sha256 = ?1 AND revoked_at IS NULL",
+        &[sha256.into()],
+    )?
+    .map(|r| token_row(&r))
+    .transpose()
+}
+
+pub(crate) fn log_event(c: &mut dyn Conn, e: super::NewEvent<'_>) -> Result<(), StoreError> {
+    c.exec(
+        "INSERT INTO audit_log(at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
+        &[
+            hull_model::rfc3339_utc(e.at).into(),
+            e.actor.into(),
+            e.action.into(),
+            e.detail.into(),
+        ],
+    )
+    .map(|_| ())
+}
+
+pub(crate) fn events(c: &mut dyn Conn, limit: usize) -> Result<Vec<super::Event>, StoreError> {
+    c.query(
+        "SELECT id, at, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT ?1",
+        &[(limit.min(i64::MAX as usize) as i64).into()],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(super::Event {
+            id: r.int(0)?,
+            at: r.text(1)?,
+            actor: r.text(2)?,
+            action: r.text(3)?,
+            detail: r.text(4)?,
+        })
+    })
+    .collect()
+}
+
 fn audit_summary(c: &mut dyn Conn, id: i64) -> Result<Option<AuditSummary>, StoreError> {
     let Some(r) = c.query_opt(
         "SELECT ran_at, files, errors, new_findings FROM audits WHERE id = ?1",
@@ -839,6 +944,36 @@ macro_rules! impl_store {
                 $crate::store::StoreError,
             > {
                 self.read(|c| $crate::store::sql::audit(c, id))
+            }
+            fn create_token(
+                &self,
+                t: $crate::store::NewToken<'_>,
+            ) -> Result<$crate::tokens::TokenInfo, $crate::store::StoreError> {
+                self.write(|c| $crate::store::sql::create_token(c, t))
+            }
+            fn tokens(&self) -> Result<Vec<$crate::tokens::TokenInfo>, $crate::store::StoreError> {
+                self.read(|c| $crate::store::sql::tokens(c))
+            }
+            fn revoke_token(&self, id: i64, at: u64) -> Result<bool, $crate::store::StoreError> {
+                self.write(|c| $crate::store::sql::revoke_token(c, id, at))
+            }
+            fn live_token(
+                &self,
+                sha256: &str,
+            ) -> Result<Option<$crate::tokens::TokenInfo>, $crate::store::StoreError> {
+                self.read(|c| $crate::store::sql::live_token(c, sha256))
+            }
+            fn log_event(
+                &self,
+                e: $crate::store::NewEvent<'_>,
+            ) -> Result<(), $crate::store::StoreError> {
+                self.write(|c| $crate::store::sql::log_event(c, e))
+            }
+            fn events(
+                &self,
+                limit: usize,
+            ) -> Result<Vec<$crate::store::Event>, $crate::store::StoreError> {
+                self.read(|c| $crate::store::sql::events(c, limit))
             }
             fn lock_rescan(
                 &self,

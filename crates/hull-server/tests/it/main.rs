@@ -17,6 +17,7 @@ use hull_vulndb::store::{SourceData, SourceUpdate};
 use serde_json::Value;
 
 mod api;
+mod attacks;
 mod audit;
 mod corpus;
 mod fuzz_seeds;

@@ -9,20 +9,25 @@ use anyhow::Context;
 use hull_server::{App, Config, Listen, Server};
 
 #[derive(clap::Args)]
-#[command(after_help = "API, storage, rescan and recommendation rules: docs/server.md")]
+#[command(
+    after_help = "API, tokens, storage, rescan and recommendation rules: docs/server.md",
+    args_conflicts_with_subcommands = true
+)]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Sub>,
     /// Address to listen on (port 0 picks a free one; the address is printed).
     #[arg(long, default_value = "127.0.0.1:8480")]
     pub listen: String,
     /// Directory of the server's own database (server.db)
     /// [default: $XDG_DATA_HOME/hull, else ~/.local/share/hull]
-    #[arg(long, value_name = "DIR", env = "HULL_SERVER_DATA")]
+    #[arg(long, value_name = "DIR", env = "HULL_SERVER_DATA", global = true)]
     pub data: Option<PathBuf>,
     /// Keep the server's data in PostgreSQL instead of SQLite in --data:
     /// postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (plain TCP, no TLS yet).
     /// Run several replicas on one PostgreSQL: each database update is rescanned,
     /// and its new findings notified, by one replica only (an advisory lock).
-    #[arg(long, value_name = "URL", env = "HULL_SERVER_STORE")]
+    #[arg(long, value_name = "URL", env = "HULL_SERVER_STORE", global = true)]
     pub store: Option<String>,
     /// Vulnerability database file [default: $XDG_CACHE_HOME/hull/db/hull.db]
     #[arg(long, env = "HULL_DB")]
@@ -48,6 +53,10 @@ pub struct Args {
     /// Host names are refused: DNS rebinding.
     #[arg(long, value_name = "NAME")]
     pub allowed_host: Vec<String>,
+    /// Serve GET routes (API reads, dashboard, metrics) without a token. Pushes,
+    /// rescans and every other change still need one.
+    #[arg(long)]
+    pub public_read: bool,
     /// Connections served at once (more wait).
     #[arg(long, default_value_t = 512)]
     pub max_connections: usize,
@@ -61,6 +70,84 @@ pub struct Args {
     /// Seconds between configuration audits.
     #[arg(long, default_value_t = 3600.0, value_name = "SECS")]
     pub audit_interval: f64,
+}
+
+#[derive(clap::Subcommand)]
+pub enum Sub {
+    /// API tokens: create (shown once), list, revoke.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum TokenAction {
+    /// Create a token and print it once on stdout (the store keeps only its hash).
+    Create {
+        /// What the token is for (shown by `list` and in the audit log).
+        #[arg(long)]
+        name: String,
+        /// read (GET routes), push (also POST /api/v1/scans) or admin (everything).
+        #[arg(long, default_value = "push")]
+        scope: hull_server::tokens::Scope,
+    },
+    /// List tokens (id, name, scope, prefix, created, revoked).
+    List,
+    /// Revoke a token by id: it stops working at once, sessions included.
+    Revoke { id: i64 },
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn token_command(
+    store: &dyn hull_server::store::Store,
+    action: TokenAction,
+) -> anyhow::Result<ExitCode> {
+    match action {
+        TokenAction::Create { name, scope } => {
+            anyhow::ensure!(
+                !name.trim().is_empty() && name.len() <= 100 && !name.contains(char::is_control),
+                "--name must be 1-100 printable characters"
+            );
+            let (secret, info) =
+                hull_server::tokens::issue(store, name.trim(), scope, "cli", now_secs())
+                    .context("creating the token")?;
+            println!("{secret}");
+            eprintln!(
+                "hull server: token {} `{}` (scope {}) created; it is shown only now. Clients read it from HULL_SERVER_TOKEN or ~/.config/hull/server-token.",
+                info.id, info.name, info.scope
+            );
+        }
+        TokenAction::List => {
+            println!(
+                "{:<5} {:<24} {:<6} {:<14} {:<22} REVOKED",
+                "ID", "NAME", "SCOPE", "PREFIX", "CREATED"
+            );
+            for t in store.tokens().context("listing tokens")? {
+                println!(
+                    "{:<5} {:<24} {:<6} {:<14} {:<22} {}",
+                    t.id,
+                    t.name,
+                    t.scope,
+                    t.prefix,
+                    t.created_at,
+                    t.revoked_at.as_deref().unwrap_or("-")
+                );
+            }
+        }
+        TokenAction::Revoke { id } => {
+            let done = hull_server::tokens::revoke(store, id, "cli", now_secs())
+                .context("revoking the token")?;
+            anyhow::ensure!(done, "no live token {id}");
+            eprintln!("hull server: token {id} revoked");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn seconds(flag: &str, secs: f64) -> anyhow::Result<Duration> {
@@ -80,6 +167,12 @@ fn default_data_dir() -> PathBuf {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(Sub::Token { action }) = args.command {
+        let store_path = args.data.unwrap_or_else(default_data_dir).join("server.db");
+        let store = hull_server::store::open(&args.store.unwrap_or_default(), &store_path)
+            .context("opening the server's store")?;
+        return token_command(store.as_ref(), action);
+    }
     let interval = seconds("--rescan-interval", args.rescan_interval)?;
     let audit_interval = seconds("--audit-interval", args.audit_interval)?;
     for d in &args.audit_dir {
@@ -111,6 +204,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             log: Arc::new(|line| eprintln!("hull server: {line}")),
             audit_dirs: args.audit_dir,
             audit_interval,
+            public_read: args.public_read,
+            secure_cookie: args.tls_cert.is_some(),
         },
     )?;
     let mut listen = Listen::new(&args.listen);

@@ -12,6 +12,7 @@ use std::sync::atomic::Ordering;
 use hull_model::Severity;
 use serde_json::json;
 
+use crate::access::Caller;
 use crate::upload::ImageRef;
 use crate::App;
 
@@ -38,7 +39,7 @@ impl Reply {
         Reply::json(status, &json!({ "error": msg }))
     }
 
-    fn html(body: String) -> Reply {
+    pub fn html(body: String) -> Reply {
         Reply {
             status: 200,
             content_type: "text/html; charset=utf-8",
@@ -110,14 +111,15 @@ fn repository(raw: &str) -> Result<String, Reply> {
         .map_err(|e| Reply::error(400, &e.to_string()))
 }
 
-/// Route a request (separate from I/O so it can be tested directly).
-pub fn route(app: &App, method: &str, url: &str, body: Option<&[u8]>) -> Reply {
+/// Route a request (separate from I/O so it can be tested directly). The
+/// authorisation layer of [`crate::router`] already let `caller` through.
+pub fn route(app: &App, caller: &Caller, method: &str, url: &str, body: Option<&[u8]>) -> Reply {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     let get = method == "GET" || method == "HEAD";
     let post = method == "POST";
     let wrong_method = || Reply::error(405, &format!("{method} is not allowed on {path}"));
     match path {
-        "/" | "/index.html" if get => match crate::dashboard::index(app) {
+        "/" | "/index.html" if get => match crate::dashboard::index(app, caller) {
             Ok(h) => Reply::html(h),
             Err(e) => Reply::error(500, &e.to_string()),
         },
@@ -131,7 +133,7 @@ pub fn route(app: &App, method: &str, url: &str, body: Option<&[u8]>) -> Reply {
             Ok(v) => Reply::json(200, &json!({ "images": v })),
             Err(e) => Reply::error(500, &e.to_string()),
         },
-        "/api/v1/scans" if post => match app.push(body.unwrap_or_default()) {
+        "/api/v1/scans" if post => match app.push(body.unwrap_or_default(), &caller.actor) {
             Ok((image, rec)) => Reply::json(
                 201,
                 &json!({
@@ -143,9 +145,13 @@ pub fn route(app: &App, method: &str, url: &str, body: Option<&[u8]>) -> Reply {
             ),
             Err(e) => Reply::error(e.status(), &e.to_string()),
         },
-        "/api/v1/rescan" if post => match app.rescan_all() {
+        "/api/v1/rescan" if post => match app.rescan_all(&caller.actor) {
             Ok(o) => Reply::json(200, &serde_json::to_value(o).unwrap_or_default()),
             Err(e) => Reply::error(e.status(), &e.to_string()),
+        },
+        "/api/v1/events" if get => match app.store.events(500) {
+            Ok(e) => Reply::json(200, &json!({ "events": e })),
+            Err(e) => Reply::error(500, &e.to_string()),
         },
         "/api/v1/audits" if get => match app.store.audits(100) {
             Ok(a) => Reply::json(200, &json!({ "audits": a })),
@@ -157,7 +163,7 @@ pub fn route(app: &App, method: &str, url: &str, body: Option<&[u8]>) -> Reply {
             Err(e) => Reply::error(e.status(), &e.to_string()),
         },
         "/" | "/index.html" | "/healthz" | "/metrics" | "/api/v1/images" | "/api/v1/scans"
-        | "/api/v1/rescan" | "/api/v1/audits" => wrong_method(),
+        | "/api/v1/rescan" | "/api/v1/audits" | "/api/v1/events" => wrong_method(),
         _ => route_params(app, get, path, query)
             .unwrap_or_else(|| Reply::error(404, &format!("no such resource: {}", truncate(path)))),
     }

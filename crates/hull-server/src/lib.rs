@@ -28,6 +28,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod access;
 pub mod audit;
 pub mod client;
 pub mod dashboard;
@@ -79,6 +80,10 @@ pub struct Config {
     /// Directories whose configuration files are audited on a schedule (none: off).
     pub audit_dirs: Vec<PathBuf>,
     pub audit_interval: Duration,
+    /// Serve `GET` routes without a token (`--public-read`).
+    pub public_read: bool,
+    /// Mark the session cookie `Secure` (the server speaks TLS).
+    pub secure_cookie: bool,
 }
 
 impl Default for Config {
@@ -91,6 +96,8 @@ impl Default for Config {
             log: Arc::new(|_| {}),
             audit_dirs: Vec::new(),
             audit_interval: Duration::from_secs(3600),
+            public_read: false,
+            secure_cookie: false,
         }
     }
 }
@@ -151,6 +158,8 @@ pub struct App {
     pub config: Config,
     pub notifier: notify::Notifier,
     pub counters: Counters,
+    /// Dashboard sign-in sessions.
+    pub sessions: access::Sessions,
     /// Serialises rescans (the API's and the background thread's).
     rescan_lock: Mutex<()>,
 }
@@ -169,6 +178,7 @@ impl App {
             config,
             notifier,
             counters: Counters::default(),
+            sessions: access::Sessions::default(),
             rescan_lock: Mutex::new(()),
         })
     }
@@ -177,8 +187,23 @@ impl App {
         (self.config.log)(line);
     }
 
+    /// Append to the audit log and to the log (stderr in the binary). A failed write
+    /// is logged, not fatal: the action itself already happened.
+    pub fn audit_event(&self, actor: &str, action: &str, detail: &str) {
+        self.log(&format!("audit: {action} by {actor}: {detail}"));
+        if let Err(e) = self.store.log_event(store::NewEvent {
+            at: now_secs(),
+            actor,
+            action,
+            detail,
+        }) {
+            self.log(&format!("audit log write failed: {e}"));
+        }
+    }
+
     /// Store one pushed scan: parse, match against the current database, record.
-    pub fn push(&self, body: &[u8]) -> Result<(ImageRef, Recorded), ApiError> {
+    /// `actor` (who pushed) goes to the audit log.
+    pub fn push(&self, body: &[u8], actor: &str) -> Result<(ImageRef, Recorded), ApiError> {
         let up = upload::parse(body)?;
         let db = rescan::open(&self.config.vulndb)?;
         let findings = rescan::findings_of(&up.inventory, db.as_ref())?;
@@ -201,6 +226,17 @@ impl App {
                 reason: "a push was not recorded".into(),
             })?;
         self.counters.scans_received.fetch_add(1, Ordering::Relaxed);
+        self.audit_event(
+            actor,
+            "push",
+            &format!(
+                "{} scan {} ({} packages, {} new findings)",
+                up.image.display(),
+                rec.scan.id,
+                rec.scan.packages,
+                rec.new_findings.len()
+            ),
+        );
         self.after_record(&up.image, &rec);
         Ok((up.image, rec))
     }
@@ -216,11 +252,23 @@ impl App {
 
     /// Re-match the latest inventory of every image version against the current
     /// database, recording a scan per image and notifying about new findings.
-    pub fn rescan_all(&self) -> Result<RescanOutcome, ApiError> {
+    /// `actor` (who asked: a token, or `server` for the watcher) goes to the audit log.
+    pub fn rescan_all(&self, actor: &str) -> Result<RescanOutcome, ApiError> {
         let _one_at_a_time = self.rescan_lock.lock().unwrap_or_else(|p| p.into_inner());
         let result = self.rescan_locked();
-        if result.is_err() {
-            self.counters.rescan_errors.fetch_add(1, Ordering::Relaxed);
+        match &result {
+            Ok(o) => self.audit_event(
+                actor,
+                "rescan",
+                &format!(
+                    "{} image version(s), {} new finding(s)",
+                    o.images, o.new_findings
+                ),
+            ),
+            Err(e) => {
+                self.counters.rescan_errors.fetch_add(1, Ordering::Relaxed);
+                self.audit_event(actor, "rescan-failed", &e.to_string());
+            }
         }
         result
     }
@@ -359,7 +407,7 @@ impl App {
         if self.rescanned(&now)? {
             return Ok(None);
         }
-        self.rescan_all().map(Some)
+        self.rescan_all("server").map(Some)
     }
 }
 

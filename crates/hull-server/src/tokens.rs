@@ -104,6 +104,55 @@ pub fn sign(secret: &[u8], body: &[u8]) -> String {
     hex::encode(ring::hmac::sign(&key, body).as_ref())
 }
 
+/// Create a token named `name` with `scope` in `store`, log it to the audit log as
+/// done by `actor`; returns the secret (to show once) and what is stored.
+pub fn issue(
+    store: &dyn crate::store::Store,
+    name: &str,
+    scope: Scope,
+    actor: &str,
+    now: u64,
+) -> Result<(String, TokenInfo), crate::store::StoreError> {
+    let secret = generate().map_err(|reason| crate::store::StoreError::Corrupt {
+        what: "token",
+        id: 0,
+        reason,
+    })?;
+    let info = store.create_token(crate::store::NewToken {
+        name,
+        scope,
+        sha256: &hash(&secret),
+        prefix: &prefix(&secret),
+        created_at: now,
+    })?;
+    store.log_event(crate::store::NewEvent {
+        at: now,
+        actor,
+        action: "token-create",
+        detail: &format!("token {} `{}` scope {}", info.id, info.name, info.scope),
+    })?;
+    Ok((secret, info))
+}
+
+/// Revoke token `id`, logged as done by `actor`; `false` when no such live token.
+pub fn revoke(
+    store: &dyn crate::store::Store,
+    id: i64,
+    actor: &str,
+    now: u64,
+) -> Result<bool, crate::store::StoreError> {
+    let done = store.revoke_token(id, now)?;
+    if done {
+        store.log_event(crate::store::NewEvent {
+            at: now,
+            actor,
+            action: "token-revoke",
+            detail: &format!("token {id}"),
+        })?;
+    }
+    Ok(done)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-struct Running(Child, String);
+/// The server process, its URL and an admin token made for it.
+struct Running(Child, String, String);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -19,7 +20,25 @@ impl Drop for Running {
     }
 }
 
+/// `hull server token create` on a store: the printed secret.
+fn make_token(store_args: &[&str]) -> String {
+    let mut args = vec![
+        "server", "token", "create", "--name", "test", "--scope", "admin",
+    ];
+    args.extend_from_slice(store_args);
+    let out = hull(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(token.starts_with("hull_"), "{token}");
+    token
+}
+
 fn start_server(data: &Path, db: &Path, audit: &[&Path]) -> Running {
+    let token = make_token(&["--data", data.to_str().unwrap()]);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hull"));
     cmd.args([
         "server",
@@ -27,16 +46,17 @@ fn start_server(data: &Path, db: &Path, audit: &[&Path]) -> Running {
         "127.0.0.1:0",
         "--rescan-interval",
         "0.2",
+        "--public-read",
     ]);
     for dir in audit {
         cmd.arg("--audit-dir").arg(dir);
     }
     cmd.arg("--data").arg(data).arg("--db").arg(db);
-    spawn_server(cmd)
+    spawn_server(cmd, token)
 }
 
 /// Spawn `hull server …` and read the address from its first stdout line.
-fn spawn_server(mut cmd: Command) -> Running {
+fn spawn_server(mut cmd: Command, token: String) -> Running {
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -51,7 +71,7 @@ fn spawn_server(mut cmd: Command) -> Running {
         .strip_prefix("hull server listening on ")
         .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
         .to_string();
-    Running(child, url)
+    Running(child, url, token)
 }
 
 /// GET over a plain socket (the test needs no HTTP client dependency).
@@ -67,6 +87,17 @@ fn get(base: &str, path: &str) -> (u16, Value) {
     let code = resp.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
     let body = resp.split_once("\r\n\r\n").map_or("", |(_, b)| b);
     (code, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+/// `hull ARGS` with `HULL_SERVER_TOKEN` set.
+fn hull_as(args: &[&str], token: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_hull"))
+        .args(args)
+        .env_remove("HULL_SERVER")
+        .env("HULL_SERVER_TOKEN", token)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
 }
 
 fn hull(args: &[&str]) -> std::process::Output {
@@ -119,7 +150,7 @@ fn server_and_image_push_round_trip() {
         if let Some(n) = name {
             args.extend(["--server-image", n]);
         }
-        let out = hull(&args);
+        let out = hull_as(&args, &server.2);
         let err = String::from_utf8_lossy(&out.stderr).to_string();
         assert!(out.status.success(), "{target}: {err}");
         let report: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -270,11 +301,11 @@ fn server_store_urls_that_cannot_work_exit_2_with_one_line() {
 }
 
 /// POST a JSON body over a plain socket; the status code.
-fn post(base: &str, path: &str, body: &str) -> u16 {
+fn post(base: &str, path: &str, body: &str, token: &str) -> u16 {
     let mut s = TcpStream::connect(base.trim_start_matches("http://")).unwrap();
     write!(
         s,
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -290,14 +321,22 @@ fn two_server_replicas_share_one_postgres_store() {
     };
     let url = pg.database("replicas");
     let dir = tempfile::tempdir().unwrap();
+    let token = make_token(&["--store", &url]);
     let replica = || {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_hull"));
-        cmd.args(["server", "--listen", "127.0.0.1:0", "--store", &url])
-            .arg("--db")
-            .arg(dir.path().join("no-db-yet.db"))
-            .arg("--data")
-            .arg(dir.path().join("unused"));
-        spawn_server(cmd)
+        cmd.args([
+            "server",
+            "--listen",
+            "127.0.0.1:0",
+            "--public-read",
+            "--store",
+            &url,
+        ])
+        .arg("--db")
+        .arg(dir.path().join("no-db-yet.db"))
+        .arg("--data")
+        .arg(dir.path().join("unused"));
+        spawn_server(cmd, token.clone())
     };
     let (a, b) = (replica(), replica());
     let inventory = |repo_tag: &str| {
@@ -309,8 +348,14 @@ fn two_server_replicas_share_one_postgres_store() {
         })
         .to_string()
     };
-    assert_eq!(post(&a.1, "/api/v1/scans", &inventory("shop/web:1")), 201);
-    assert_eq!(post(&b.1, "/api/v1/scans", &inventory("shop/api:2")), 201);
+    assert_eq!(
+        post(&a.1, "/api/v1/scans", &inventory("shop/web:1"), &a.2),
+        201
+    );
+    assert_eq!(
+        post(&b.1, "/api/v1/scans", &inventory("shop/api:2"), &b.2),
+        201
+    );
     // Either replica shows both pushes.
     for r in [&a, &b] {
         let (code, v) = get(&r.1, "/api/v1/images");

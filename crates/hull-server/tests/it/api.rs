@@ -207,7 +207,10 @@ fn bad_requests_are_4xx_and_change_nothing() {
     ] {
         let resp = raw(
             &h,
-            &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"),
+            &format!(
+                "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {}\r\nConnection: close\r\n\r\n",
+                h.auth()
+            ),
         );
         assert!(resp.starts_with("HTTP/1.1 400"), "{path}: {resp}");
     }
@@ -297,7 +300,8 @@ fn client_push_round_trip_and_errors() {
     let h = Harness::start(dir, vulndb, 1 << 20);
     let inv = inventory("ignored:0", vec![npm("demo-lib", "1.0.0")]);
     let image = hull_server::upload::ImageRef::new("team/api", Some("3.1"), None).unwrap();
-    let v = hull_server::client::push(&h.base, Some(&image), &inv).unwrap();
+    let v =
+        hull_server::client::push_with_token(&h.base, Some(&image), &inv, Some(&h.pusher)).unwrap();
     assert_eq!(v["image"]["repository"], "team/api");
     assert_eq!(v["scan"]["counts"]["high"], 1);
     let bad = hull_server::upload::ImageRef {
@@ -305,7 +309,8 @@ fn client_push_round_trip_and_errors() {
         tag: None,
         digest: None,
     };
-    let e = hull_server::client::push(&h.base, Some(&bad), &inv).unwrap_err();
+    let e = hull_server::client::push_with_token(&h.base, Some(&bad), &inv, Some(&h.pusher))
+        .unwrap_err();
     assert!(e.to_string().contains("answered 400"), "{e}");
     let e = hull_server::client::push("ftp://x", None, &inv).unwrap_err();
     assert!(e.to_string().contains("must start with http"), "{e}");

@@ -11,7 +11,7 @@ use hull_model::{
     Advisory, Affected, Ecosystem, FixState, ImagePath, Inventory, Namespace, OsvEvent, OsvRange,
     Package, Purl, Severity, VersionRule,
 };
-use hull_server::store::SqliteStore;
+use hull_server::store::{Scope, SqliteStore};
 use hull_server::{App, Config, Server};
 use hull_vulndb::store::{SourceData, SourceUpdate};
 use serde_json::Value;
@@ -19,6 +19,7 @@ use serde_json::Value;
 mod api;
 mod attacks;
 mod audit;
+mod auth;
 mod corpus;
 mod fuzz_seeds;
 mod pg;
@@ -30,6 +31,10 @@ pub struct Harness {
     pub hooks: Receiver,
     pub store_path: PathBuf,
     pub vulndb: PathBuf,
+    /// Tokens of each scope, made before the server started.
+    pub admin: String,
+    pub pusher: String,
+    pub reader: String,
     pub _dir: tempfile::TempDir,
 }
 
@@ -46,9 +51,28 @@ impl Harness {
         max_body: usize,
         audit_dirs: Vec<PathBuf>,
     ) -> Harness {
+        Harness::start_full(dir, vulndb, max_body, audit_dirs, false)
+    }
+
+    /// As [`Harness::start_with`], with `--public-read` or not.
+    pub fn start_full(
+        dir: tempfile::TempDir,
+        vulndb: PathBuf,
+        max_body: usize,
+        audit_dirs: Vec<PathBuf>,
+        public_read: bool,
+    ) -> Harness {
         let hooks = Receiver::start();
         let store_path = dir.path().join("data/server.db");
         let store = Arc::new(SqliteStore::open(&store_path).unwrap());
+        let make = |name: &str, scope| {
+            hull_server::tokens::issue(store.as_ref(), name, scope, "test", 1_800_000_000)
+                .unwrap()
+                .0
+        };
+        let admin = make("admin", Scope::Admin);
+        let pusher = make("ci", Scope::Push);
+        let reader = make("viewer", Scope::Read);
         let app = App::new(
             store,
             Config {
@@ -59,6 +83,8 @@ impl Harness {
                 log: Arc::new(|l| eprintln!("server: {l}")),
                 audit_dirs,
                 audit_interval: Duration::from_millis(150),
+                public_read,
+                ..Config::default()
             },
         )
         .unwrap();
@@ -70,18 +96,31 @@ impl Harness {
             hooks,
             store_path,
             vulndb,
+            admin,
+            pusher,
+            reader,
             _dir: dir,
         }
     }
 
+    /// `Authorization` header value of the admin token.
+    pub fn auth(&self) -> String {
+        format!("Bearer {}", self.admin)
+    }
+
     pub fn get(&self, path: &str) -> (u16, String) {
-        call(ureq::get(&format!("{}{path}", self.base)).call())
+        call(
+            ureq::get(&format!("{}{path}", self.base))
+                .set("Authorization", &self.auth())
+                .call(),
+        )
     }
 
     pub fn post(&self, path: &str, body: &[u8]) -> (u16, String) {
         call(
             ureq::post(&format!("{}{path}", self.base))
                 .set("Content-Type", "application/json")
+                .set("Authorization", &self.auth())
                 .send_bytes(body),
         )
     }

@@ -269,7 +269,7 @@ fn replica(url: &str, vulndb: &Path, hook: &str) -> App {
 
 fn push(app: &App, repo_tag: &str, pkgs: Vec<hull_model::Package>) {
     let body = serde_json::json!({ "inventory": inventory(repo_tag, pkgs) }).to_string();
-    app.push(body.as_bytes()).unwrap();
+    app.push(body.as_bytes(), "test").unwrap();
 }
 
 /// Both replicas check the database at the same moment: how many rescanned.

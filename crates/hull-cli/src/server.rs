@@ -38,6 +38,10 @@ pub struct Args {
     /// POST new findings as JSON to this http:// or https:// URL (repeatable; retries, bounded queue).
     #[arg(long, value_name = "URL")]
     pub webhook: Vec<String>,
+    /// Sign webhook bodies with the secret in FILE (HMAC-SHA256, header
+    /// X-Hull-Signature-256: sha256=HEX); the Nth file is the Nth --webhook's secret.
+    #[arg(long, value_name = "FILE")]
+    pub webhook_secret_file: Vec<PathBuf>,
     /// Async worker threads (store and matching work runs on a bounded blocking pool).
     #[arg(long, default_value_t = 4)]
     pub workers: usize,
@@ -187,6 +191,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         hull_server::store::describe(&location)
     };
+    anyhow::ensure!(
+        args.webhook_secret_file.len() <= args.webhook.len(),
+        "more --webhook-secret-file than --webhook"
+    );
+    let mut webhook_secrets = Vec::new();
+    for f in &args.webhook_secret_file {
+        let text = std::fs::read_to_string(f)
+            .with_context(|| format!("reading --webhook-secret-file {}", f.display()))?;
+        let secret = text.trim();
+        anyhow::ensure!(
+            secret.len() >= 16,
+            "--webhook-secret-file {}: the secret must be at least 16 characters",
+            f.display()
+        );
+        webhook_secrets.push(secret.as_bytes().to_vec());
+    }
     let vulndb = args.db.unwrap_or_else(hull_vulndb::store::default_path);
     if !vulndb.is_file() {
         eprintln!(
@@ -199,6 +219,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Config {
             vulndb,
             webhooks: args.webhook,
+            webhook_secrets,
             rescan_interval: interval,
             max_body: args.max_body,
             log: Arc::new(|line| eprintln!("hull server: {line}")),

@@ -73,6 +73,9 @@ pub struct Config {
     pub vulndb: PathBuf,
     /// Webhook URLs notified about new findings.
     pub webhooks: Vec<String>,
+    /// HMAC-SHA256 signing secrets, the Nth for the Nth webhook (fewer: the rest are
+    /// unsigned).
+    pub webhook_secrets: Vec<Vec<u8>>,
     /// How often the database file is checked for a swap.
     pub rescan_interval: Duration,
     pub max_body: usize,
@@ -91,6 +94,7 @@ impl Default for Config {
         Config {
             vulndb: hull_vulndb::store::default_path(),
             webhooks: Vec::new(),
+            webhook_secrets: Vec::new(),
             rescan_interval: Duration::from_secs(60),
             max_body: DEFAULT_MAX_BODY,
             log: Arc::new(|_| {}),
@@ -172,7 +176,8 @@ fn now_secs() -> u64 {
 
 impl App {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Result<App, ServerError> {
-        let notifier = notify::Notifier::start(&config.webhooks).map_err(ServerError::Webhook)?;
+        let notifier = notify::Notifier::start(&config.webhooks, &config.webhook_secrets)
+            .map_err(ServerError::Webhook)?;
         Ok(App {
             store,
             config,

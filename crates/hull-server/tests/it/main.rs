@@ -78,6 +78,7 @@ impl Harness {
             Config {
                 vulndb: vulndb.clone(),
                 webhooks: vec![hooks.url.clone()],
+                webhook_secrets: vec![HOOK_SECRET.to_vec()],
                 rescan_interval: Duration::from_millis(150),
                 max_body,
                 log: Arc::new(|l| eprintln!("server: {l}")),
@@ -159,14 +160,24 @@ pub fn wait_for(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
 pub struct Receiver {
     pub url: String,
     pub bodies: Arc<Mutex<Vec<Value>>>,
+    /// Per body: its `X-Hull-Signature-256` header and the raw bytes.
+    pub signed: Arc<Mutex<Vec<Signed>>>,
 }
+
+/// A received body's signature header and bytes.
+pub type Signed = (Option<String>, Vec<u8>);
+
+/// The webhook signing secret every harness uses.
+pub const HOOK_SECRET: &[u8] = b"harness-webhook-secret";
 
 impl Receiver {
     pub fn start() -> Receiver {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/hook", l.local_addr().unwrap());
         let bodies: Arc<Mutex<Vec<Value>>> = Arc::default();
+        let signed: Arc<Mutex<Vec<Signed>>> = Arc::default();
         let b = bodies.clone();
+        let sg = signed.clone();
         std::thread::spawn(move || {
             for mut c in l.incoming().flatten() {
                 let mut buf = Vec::new();
@@ -194,17 +205,26 @@ impl Receiver {
                         }
                         buf.extend_from_slice(&chunk[..n]);
                     }
-                    break buf.get(end + 4..end + 4 + len).map(<[u8]>::to_vec);
+                    let sig = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("x-hull-signature-256:"))
+                        .map(|v| v.trim().to_string());
+                    break buf.get(end + 4..end + 4 + len).map(|b| (sig, b.to_vec()));
                 };
                 let _ = c.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-                if let Some(body) = body {
+                if let Some((sig, body)) = body {
+                    sg.lock().unwrap().push((sig, body.clone()));
                     b.lock()
                         .unwrap()
                         .push(serde_json::from_slice(&body).unwrap());
                 }
             }
         });
-        Receiver { url, bodies }
+        Receiver {
+            url,
+            bodies,
+            signed,
+        }
     }
 
     pub fn received(&self) -> Vec<Value> {

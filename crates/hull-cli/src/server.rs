@@ -61,6 +61,10 @@ pub struct Args {
     /// rescans and every other change still need one.
     #[arg(long)]
     pub public_read: bool,
+    /// How recommendations count findings of unknown severity: `threshold` (as at
+    /// or above the threshold: never safe) or `low` (opt-out).
+    #[arg(long, default_value = "threshold", value_name = "threshold|low")]
+    pub unknown_as: hull_server::recommend::UnknownAs,
     /// Connections served at once (more wait).
     #[arg(long, default_value_t = 512)]
     pub max_connections: usize,
@@ -226,6 +230,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             audit_dirs: args.audit_dir,
             audit_interval,
             public_read: args.public_read,
+            unknown_as: args.unknown_as,
             secure_cookie: args.tls_cert.is_some(),
         },
     )?;

@@ -225,7 +225,13 @@ pub fn image_page(app: &App, repo: &str) -> Result<Option<String>, StoreError> {
     if versions.is_empty() {
         return Ok(None);
     }
-    let rec = crate::recommend::recommend(repo, versions.clone(), Severity::High, None);
+    let rec = crate::recommend::recommend_with(
+        repo,
+        versions.clone(),
+        Severity::High,
+        None,
+        app.config.unknown_as,
+    );
     crate::recommend::order(&mut versions);
     let mut b = format!(
         "<p><a href=\"/\">← all images</a></p><h1>{}</h1>",

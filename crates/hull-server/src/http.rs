@@ -129,10 +129,33 @@ pub fn route(app: &App, caller: &Caller, method: &str, url: &str, body: Option<&
             metrics(app),
             "text/plain; version=0.0.4; charset=utf-8",
         ),
-        "/api/v1/images" if get => match app.store.versions(None) {
-            Ok(v) => Reply::json(200, &json!({ "images": v })),
-            Err(e) => Reply::error(500, &e.to_string()),
-        },
+        "/api/v1/images" if get => {
+            let (limit, cursor) = match paging(query) {
+                Ok(p) => p,
+                Err(r) => return r,
+            };
+            match app.store.versions(None) {
+                Ok(mut v) => {
+                    // By image id, so a cursor stays valid while pushes add versions.
+                    v.sort_by_key(|x| x.image_id);
+                    let mut page: Vec<_> = v
+                        .into_iter()
+                        .filter(|x| cursor.is_none_or(|c| x.image_id > c))
+                        .take(limit + 1)
+                        .collect();
+                    let next = (page.len() > limit).then(|| {
+                        page.truncate(limit);
+                        page.last().map(|x| x.image_id)
+                    });
+                    Reply::json(
+                        200,
+                        &json!({ "images": page, "next_cursor": next.flatten() }),
+                    )
+                }
+                Err(e) => Reply::error(500, &e.to_string()),
+            }
+        }
+        "/api/v1/scans" if get => scans_of_image(app, query),
         "/api/v1/scans" if post => match app.push(body.unwrap_or_default(), &caller.actor) {
             Ok((image, rec)) => Reply::json(
                 201,
@@ -173,6 +196,109 @@ fn truncate(s: &str) -> String {
     s.chars().take(200).collect()
 }
 
+/// Default and largest page of list routes.
+pub const PAGE_DEFAULT: usize = 500;
+pub const PAGE_MAX: usize = 5000;
+
+/// `?limit=N` (1..=PAGE_MAX, default PAGE_DEFAULT) and `?cursor=ID`.
+fn paging(query: &str) -> Result<(usize, Option<i64>), Reply> {
+    let limit = match query_param(query, "limit") {
+        None => PAGE_DEFAULT,
+        Some(l) => match l.parse::<usize>() {
+            Ok(n) if (1..=PAGE_MAX).contains(&n) => n,
+            _ => {
+                return Err(Reply::error(
+                    400,
+                    &format!("limit must be a number from 1 to {PAGE_MAX}"),
+                ))
+            }
+        },
+    };
+    let cursor = match query_param(query, "cursor") {
+        None => None,
+        Some(c) => match c.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => return Err(Reply::error(400, "cursor must be a number")),
+        },
+    };
+    Ok((limit, cursor))
+}
+
+/// The scan history (newest first, paged by scan id) of every stored version that
+/// matches `image` (`repository[:tag][@digest]`).
+fn history_of(app: &App, image: &ImageRef, query: &str) -> Reply {
+    let (limit, cursor) = match paging(query) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let versions = match app.store.versions(Some(&image.repository)) {
+        Ok(v) => v,
+        Err(e) => return Reply::error(500, &e.to_string()),
+    };
+    let matching: Vec<_> = versions
+        .into_iter()
+        .filter(|v| image.tag.is_none() || v.image.tag == image.tag)
+        .filter(|v| image.digest.is_none() || v.image.digest == image.digest)
+        .collect();
+    if matching.is_empty() {
+        return Reply::error(404, &format!("no image {} is known", image.display()));
+    }
+    let mut out = Vec::new();
+    let mut next = None;
+    for v in &matching {
+        match app.store.history(v.image_id, limit + 1, cursor) {
+            Ok(mut scans) => {
+                if scans.len() > limit {
+                    scans.truncate(limit);
+                    next = next.max(scans.last().map(|s| s.id));
+                }
+                out.push(json!({
+                    "image": v.image,
+                    "image_id": v.image_id,
+                    "first_seen": v.first_seen,
+                    "scans": scans,
+                }));
+            }
+            Err(e) => return Reply::error(500, &e.to_string()),
+        }
+    }
+    Reply::json(
+        200,
+        &json!({
+            "repository": image.repository,
+            "digest": image.digest,
+            "versions": out,
+            "next_cursor": next,
+        }),
+    )
+}
+
+/// `GET /api/v1/scans?image=REF`.
+fn scans_of_image(app: &App, query: &str) -> Reply {
+    let Some(image) = query_param(query, "image") else {
+        return Reply::error(400, "?image=REPOSITORY[:TAG][@DIGEST] is required");
+    };
+    match ImageRef::parse(&image) {
+        Ok(r) => history_of(app, &r, query),
+        Err(e) => Reply::error(400, &e.to_string()),
+    }
+}
+
+/// `?severity=high,critical`: the severities to keep (`None`: all).
+fn severity_set(query: &str) -> Result<Option<std::collections::BTreeSet<Severity>>, Reply> {
+    let Some(list) = query_param(query, "severity") else {
+        return Ok(None);
+    };
+    list.split(',')
+        .map(|s| {
+            s.trim()
+                .parse::<Severity>()
+                .map_err(|e| Reply::error(400, &e))
+        })
+        .collect::<Result<_, _>>()
+        .map(Some)
+}
+
 /// Routes with a parameter in the path; `None` when nothing matches.
 fn route_params(app: &App, get: bool, path: &str, query: &str) -> Option<Reply> {
     if let Some(rest) = path.strip_prefix("/api/v1/scans/") {
@@ -183,7 +309,11 @@ fn route_params(app: &App, get: bool, path: &str, query: &str) -> Option<Reply> 
         let Ok(id) = id.parse::<i64>() else {
             return Some(Reply::error(400, "scan id must be a number"));
         };
-        return Some(scan_findings(app, id));
+        let severities = match severity_set(query) {
+            Ok(s) => s,
+            Err(r) => return Some(r),
+        };
+        return Some(scan_findings(app, id, severities));
     }
     if let Some(id) = path.strip_prefix("/api/v1/audits/") {
         if !get {
@@ -204,6 +334,21 @@ fn route_params(app: &App, get: bool, path: &str, query: &str) -> Option<Reply> 
         });
     }
     if let Some(rest) = path.strip_prefix("/api/v1/images/") {
+        if let Some((raw, digest)) = rest.rsplit_once("/digests/") {
+            if !get {
+                return Some(Reply::error(405, "only GET is allowed here"));
+            }
+            let repo = match repository(raw) {
+                Ok(r) => r,
+                Err(reply) => return Some(reply),
+            };
+            let digest = percent_decode(digest, false).unwrap_or_default();
+            return Some(match ImageRef::new(&repo, None, Some(&digest)) {
+                Ok(image) if image.digest.is_some() => history_of(app, &image, query),
+                Ok(_) => Reply::error(400, "a digest is required"),
+                Err(e) => Reply::error(400, &e.to_string()),
+            });
+        }
         let (raw, what) = rest
             .strip_suffix("/versions")
             .map(|r| (r, "versions"))
@@ -242,7 +387,31 @@ fn route_params(app: &App, get: bool, path: &str, query: &str) -> Option<Reply> 
                 },
             };
             let current = query_param(query, "current");
-            let r = crate::recommend::recommend(&repo, versions, threshold, current.as_deref());
+            if let Some(c) = current.as_deref() {
+                let known = versions.iter().any(|v| {
+                    v.image.tag.as_deref() == Some(c) || v.image.digest.as_deref() == Some(c)
+                });
+                if !known {
+                    return Some(Reply::error(
+                        404,
+                        &format!("{repo} has no version with tag or digest `{}`", truncate(c)),
+                    ));
+                }
+            }
+            let unknown = match query_param(query, "unknown-as") {
+                None => app.config.unknown_as,
+                Some(u) => match u.parse::<crate::recommend::UnknownAs>() {
+                    Ok(u) => u,
+                    Err(e) => return Some(Reply::error(400, &e)),
+                },
+            };
+            let r = crate::recommend::recommend_with(
+                &repo,
+                versions,
+                threshold,
+                current.as_deref(),
+                unknown,
+            );
             Reply::json(200, &serde_json::to_value(r).unwrap_or_default())
         });
     }
@@ -265,13 +434,21 @@ fn route_params(app: &App, get: bool, path: &str, query: &str) -> Option<Reply> 
 
 /// The hull JSON vulnerability report of a stored scan (the same document
 /// `hull image --format json` writes), plus the scan's summary under `scan`.
-fn scan_findings(app: &App, id: i64) -> Reply {
+fn scan_findings(
+    app: &App,
+    id: i64,
+    severities: Option<std::collections::BTreeSet<Severity>>,
+) -> Reply {
     let scan = match app.store.scan(id) {
         Ok(Some(s)) => s,
         Ok(None) => return Reply::error(404, &format!("no scan {id}")),
         Err(e) => return Reply::error(500, &e.to_string()),
     };
-    let filtered = hull_report::filter::apply(scan.findings, &Default::default());
+    let filters = hull_report::filter::Filters {
+        severities,
+        ..Default::default()
+    };
+    let filtered = hull_report::filter::apply(scan.findings, &filters);
     let details = hull_report::vuln::Details::new();
     let report = hull_report::vuln::ScanReport {
         inventory: &scan.inventory,

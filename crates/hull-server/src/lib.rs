@@ -87,6 +87,8 @@ pub struct Config {
     pub public_read: bool,
     /// Mark the session cookie `Secure` (the server speaks TLS).
     pub secure_cookie: bool,
+    /// How recommendations count findings of unknown severity (`--unknown-as`).
+    pub unknown_as: recommend::UnknownAs,
 }
 
 impl Default for Config {
@@ -102,6 +104,7 @@ impl Default for Config {
             audit_interval: Duration::from_secs(3600),
             public_read: false,
             secure_cookie: false,
+            unknown_as: recommend::UnknownAs::Threshold,
         }
     }
 }

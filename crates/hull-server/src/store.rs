@@ -276,6 +276,14 @@ pub trait Store: Send + Sync {
     fn audits(&self, limit: usize) -> Result<Vec<AuditSummary>, StoreError>;
     /// One audit run with its per-file report (as `hull config --format json` files).
     fn audit(&self, id: i64) -> Result<Option<(AuditSummary, serde_json::Value)>, StoreError>;
+    /// Every scan of image version `image_id`, newest first: at most `limit`, older
+    /// than scan `before` when given (paging).
+    fn history(
+        &self,
+        image_id: i64,
+        limit: usize,
+        before: Option<i64>,
+    ) -> Result<Vec<ScanSummary>, StoreError>;
     /// Keep a new API token (its hash only; see [`crate::tokens`]).
     fn create_token(&self, t: NewToken<'_>) -> Result<TokenInfo, StoreError>;
     /// Every token, revoked ones included, by id.

@@ -372,3 +372,112 @@ fn two_server_replicas_share_one_postgres_store() {
     // SQLite was not used.
     assert!(!dir.path().join("unused/server.db").exists());
 }
+
+/// Image identity through the real binary: the corpus's OCI archives (whose index
+/// names only a tag) need --server-image and keep their manifest digest; a
+/// docker-archive is named by its RepoTags and identified by its config digest.
+#[test]
+fn pushed_images_keep_their_repository_and_digest() {
+    let Some(c) = super::corpus() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("hull.db");
+    let data = tmp.path().join("data");
+    let out = hull(&[
+        "db",
+        "import",
+        "--db",
+        db.to_str().unwrap(),
+        c.join("feeds/alpine/secdb-yaml/v3.9/community.yaml")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let server = start_server(&data, &db, &[]);
+    let push = |target: &str, name: Option<&str>| {
+        let mut args = vec![
+            "image",
+            "--db",
+            db.to_str().unwrap(),
+            target,
+            "--format",
+            "json",
+            "--server",
+            &server.1,
+        ];
+        if let Some(n) = name {
+            args.extend(["--server-image", n]);
+        }
+        hull_as(&args, &server.2)
+    };
+    let images = c.join("images");
+    for (file, name) in [
+        ("app-debian.oci.tar", "team/app-debian:1.0"),
+        ("secrets.oci.tar", "team/secrets:1.0"),
+    ] {
+        let target = format!("oci-archive:{}", images.join(file).display());
+        let out = push(&target, None);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{file} without a name: {err}");
+        assert!(err.contains("--server-image"), "{file}: {err}");
+        let out = push(&target, Some(name));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{file}: {err}");
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let digest = report["image"]["manifest_digest"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let repo = name.split(':').next().unwrap();
+        let (code, v) = get(
+            &server.1,
+            &format!("/api/v1/images/{}/versions", repo.replace('/', "%2F")),
+        );
+        assert_eq!(code, 200, "{v}");
+        assert_eq!(v["versions"][0]["digest"], digest.as_str(), "{file}: {v}");
+        let (code, h) = get(
+            &server.1,
+            &format!(
+                "/api/v1/images/{}/digests/{digest}",
+                repo.replace('/', "%2F")
+            ),
+        );
+        assert_eq!(code, 200, "{h}");
+        assert_eq!(
+            h["versions"][0]["scans"].as_array().unwrap().len(),
+            1,
+            "{h}"
+        );
+    }
+    // No repository called "1.0" was made.
+    let (_, all) = get(&server.1, "/api/v1/images");
+    assert!(
+        all["images"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["repository"] != "1.0"),
+        "{all}"
+    );
+    // docker-archive: RepoTags name it, the config digest identifies it.
+    let target = format!(
+        "docker-archive:{}",
+        images.join("secrets.docker.tar").display()
+    );
+    let out = push(&target, None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let config = report["image"]["config_digest"].as_str().unwrap();
+    let tag0 = report["image"]["repo_tags"][0].as_str().unwrap();
+    let (repo, _) = tag0.rsplit_once(':').unwrap();
+    let (code, v) = get(
+        &server.1,
+        &format!("/api/v1/images/{}/versions", repo.replace('/', "%2F")),
+    );
+    assert_eq!(code, 200, "{repo}: {v}");
+    assert_eq!(v["versions"][0]["digest"], config, "{v}");
+}

@@ -658,6 +658,28 @@ pub(crate) fn set_meta(c: &mut dyn Conn, key: &str, value: &str) -> Result<(), S
     .map(|_| ())
 }
 
+pub(crate) fn history(
+    c: &mut dyn Conn,
+    image_id: i64,
+    limit: usize,
+    before: Option<i64>,
+) -> Result<Vec<ScanSummary>, StoreError> {
+    let ids = c.query(
+        "SELECT id FROM scans WHERE image_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+        &[
+            image_id.into(),
+            before.unwrap_or(i64::MAX).into(),
+            (limit.min(i64::MAX as usize) as i64).into(),
+        ],
+    )?;
+    let mut out = Vec::with_capacity(ids.len());
+    for r in ids {
+        let id = r.int(0)?;
+        out.push(summary(c, id)?.ok_or_else(|| vanished("scan", id))?);
+    }
+    Ok(out)
+}
+
 fn token_row(r: &Row) -> Result<crate::tokens::TokenInfo, StoreError> {
     let id = r.int(0)?;
     Ok(crate::tokens::TokenInfo {
@@ -944,6 +966,14 @@ macro_rules! impl_store {
                 $crate::store::StoreError,
             > {
                 self.read(|c| $crate::store::sql::audit(c, id))
+            }
+            fn history(
+                &self,
+                image_id: i64,
+                limit: usize,
+                before: Option<i64>,
+            ) -> Result<Vec<$crate::store::ScanSummary>, $crate::store::StoreError> {
+                self.read(|c| $crate::store::sql::history(c, image_id, limit, before))
             }
             fn create_token(
                 &self,

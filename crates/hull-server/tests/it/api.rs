@@ -188,7 +188,7 @@ fn bad_requests_are_4xx_and_change_nothing() {
         ("POST", "/api/v1/scans", json!({"image": {"repository": "../../etc"}, "inventory": inventory("a:1", vec![])}).to_string().into_bytes(), 400),
         ("POST", "/api/v1/scans", json!({"image": {"repository": "app", "tag": "<b>"}, "inventory": inventory("a:1", vec![])}).to_string().into_bytes(), 400),
         ("POST", "/api/v1/scans", json!({"inventory": {"image": {"target": ""}, "packages": []}}).to_string().into_bytes(), 400),
-        ("GET", "/api/v1/scans", vec![], 405),
+        ("GET", "/api/v1/scans", vec![], 400),
         ("GET", "/nope", vec![], 404),
         ("GET", "/api/v1/images/..%2F..%2Fetc/versions", vec![], 400),
         ("GET", "/api/v1/images/%ff/versions", vec![], 400),

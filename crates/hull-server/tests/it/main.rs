@@ -22,6 +22,7 @@ mod audit;
 mod auth;
 mod corpus;
 mod fuzz_seeds;
+mod history;
 mod pg;
 
 /// A started server with its pieces.

@@ -65,6 +65,11 @@ pub struct Args {
     /// or above the threshold: never safe) or `low` (opt-out).
     #[arg(long, default_value = "threshold", value_name = "threshold|low")]
     pub unknown_as: hull_server::recommend::UnknownAs,
+    /// Keep only the newest N scans of each image version (older ones and their
+    /// findings are deleted after each new scan). Rescans that change nothing add no
+    /// scan anyway.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub keep_scans: Option<u64>,
     /// Connections served at once (more wait).
     #[arg(long, default_value_t = 512)]
     pub max_connections: usize,
@@ -231,6 +236,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             audit_interval,
             public_read: args.public_read,
             unknown_as: args.unknown_as,
+            keep_scans: args.keep_scans.map(|n| n as usize),
             secure_cookie: args.tls_cert.is_some(),
         },
     )?;

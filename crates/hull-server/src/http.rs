@@ -187,6 +187,7 @@ pub fn route(app: &App, caller: &Caller, method: &str, url: &str, body: Option<&
         },
         "/" | "/index.html" | "/healthz" | "/metrics" | "/api/v1/images" | "/api/v1/scans"
         | "/api/v1/rescan" | "/api/v1/audits" | "/api/v1/events" => wrong_method(),
+        _ if method == "DELETE" => delete(app, caller, path),
         _ => route_params(app, get, path, query)
             .unwrap_or_else(|| Reply::error(404, &format!("no such resource: {}", truncate(path)))),
     }
@@ -194,6 +195,43 @@ pub fn route(app: &App, caller: &Caller, method: &str, url: &str, body: Option<&
 
 fn truncate(s: &str) -> String {
     s.chars().take(200).collect()
+}
+
+/// `DELETE /api/v1/images/{repo}` (every version) and
+/// `DELETE /api/v1/images/{repo}/digests/{digest}` (one image), admin only (the
+/// authorisation layer checked it).
+fn delete(app: &App, caller: &Caller, path: &str) -> Reply {
+    let Some(rest) = path.strip_prefix("/api/v1/images/") else {
+        return Reply::error(405, &format!("DELETE is not allowed on {}", truncate(path)));
+    };
+    let (raw, digest) = match rest.rsplit_once("/digests/") {
+        Some((r, d)) => (r, Some(percent_decode(d, false).unwrap_or_default())),
+        None => (rest, None),
+    };
+    let repo = match repository(raw) {
+        Ok(r) => r,
+        Err(reply) => return reply,
+    };
+    if let Some(d) = &digest {
+        if let Err(e) = ImageRef::new(&repo, None, Some(d)) {
+            return Reply::error(400, &e.to_string());
+        }
+    }
+    match app.store.delete_versions(&repo, digest.as_deref()) {
+        Ok(0) => Reply::error(404, &format!("no image {repo} is known")),
+        Ok(n) => {
+            let what = match &digest {
+                Some(d) => format!("{repo}@{d}"),
+                None => repo.clone(),
+            };
+            app.audit_event(&caller.actor, "delete", &format!("{what}: {n} version(s)"));
+            Reply::json(
+                200,
+                &json!({ "repository": repo, "digest": digest, "deleted_versions": n }),
+            )
+        }
+        Err(e) => Reply::error(500, &e.to_string()),
+    }
 }
 
 /// Default and largest page of list routes.

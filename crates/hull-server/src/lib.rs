@@ -87,6 +87,8 @@ pub struct Config {
     pub public_read: bool,
     /// Mark the session cookie `Secure` (the server speaks TLS).
     pub secure_cookie: bool,
+    /// Scans kept per image version (`--keep-scans`; none: all).
+    pub keep_scans: Option<usize>,
     /// How recommendations count findings of unknown severity (`--unknown-as`).
     pub unknown_as: recommend::UnknownAs,
 }
@@ -105,6 +107,7 @@ impl Default for Config {
             public_read: false,
             secure_cookie: false,
             unknown_as: recommend::UnknownAs::Threshold,
+            keep_scans: None,
         }
     }
 }
@@ -156,7 +159,11 @@ pub struct RescanOutcome {
     pub vulndb: Option<rescan::DbIdentity>,
     pub images: usize,
     pub new_findings: usize,
+    /// Scans recorded (image versions whose findings changed).
     pub scans: Vec<i64>,
+    /// Image versions whose findings did not change: no scan row, a `checked_at`
+    /// stamp on their latest scan.
+    pub unchanged: usize,
 }
 
 /// Shared server state: the store, the database path, notifications, counters.
@@ -250,6 +257,16 @@ impl App {
     }
 
     fn after_record(&self, image: &ImageRef, rec: &Recorded) {
+        if let Some(keep) = self.config.keep_scans {
+            match self.store.prune_scans(rec.image_id, keep) {
+                Ok(0) => {}
+                Ok(n) => self.log(&format!(
+                    "{}: pruned {n} old scan(s) (--keep-scans {keep})",
+                    image.display()
+                )),
+                Err(e) => self.log(&format!("{}: pruning failed: {e}", image.display())),
+            }
+        }
         self.counters
             .new_findings
             .fetch_add(rec.new_findings.len() as u64, Ordering::Relaxed);
@@ -288,6 +305,7 @@ impl App {
                 images: 0,
                 new_findings: 0,
                 scans: vec![],
+                unchanged: 0,
             });
         };
         let mut out = RescanOutcome {
@@ -295,6 +313,7 @@ impl App {
             images: 0,
             new_findings: 0,
             scans: vec![],
+            unchanged: 0,
         };
         // A push that lands while this runs makes the rescan of its image stale (not
         // recorded); that push may have been matched against the previous database,
@@ -329,6 +348,10 @@ impl App {
                     continue;
                 };
                 out.images += 1;
+                if rec.unchanged {
+                    out.unchanged += 1;
+                    continue;
+                }
                 out.new_findings += rec.new_findings.len();
                 out.scans.push(rec.scan.id);
                 self.after_record(&latest.image, &rec);

@@ -324,6 +324,7 @@ mod tests {
             first_seen: String::new(),
             scans: 1,
             latest_scan: high.map(|h| ScanSummary {
+                checked_at: None,
                 id,
                 kind: ScanKind::Push,
                 scanned_at: String::new(),

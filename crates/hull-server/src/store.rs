@@ -182,6 +182,10 @@ pub struct ScanSummary {
     pub counts: Counts,
     /// Findings absent from the previous scan of the same image.
     pub new_findings: u64,
+    /// The last rescan that found exactly this scan's findings again (stored as this
+    /// stamp instead of a new scan row), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<String>,
 }
 
 /// One image version (repository, tag, digest) and its latest scan.
@@ -226,6 +230,9 @@ pub struct Recorded {
     pub scan: ScanSummary,
     /// Whether an earlier scan of this image existed (else nothing counts as new).
     pub had_previous: bool,
+    /// A rescan that found what the previous scan found: no row was added, the
+    /// previous scan got a `checked_at` stamp (and is `scan`).
+    pub unchanged: bool,
     pub new_findings: Vec<FindingRow>,
 }
 
@@ -284,6 +291,12 @@ pub trait Store: Send + Sync {
         limit: usize,
         before: Option<i64>,
     ) -> Result<Vec<ScanSummary>, StoreError>;
+    /// Delete all but the newest `keep` scans of image version `image_id` (with
+    /// their findings); returns how many scans went.
+    fn prune_scans(&self, image_id: i64, keep: usize) -> Result<u64, StoreError>;
+    /// Delete the versions of `repository` (only the one with `digest`, when given)
+    /// with every scan and finding; returns how many versions went.
+    fn delete_versions(&self, repository: &str, digest: Option<&str>) -> Result<u64, StoreError>;
     /// Keep a new API token (its hash only; see [`crate::tokens`]).
     fn create_token(&self, t: NewToken<'_>) -> Result<TokenInfo, StoreError>;
     /// Every token, revoked ones included, by id.

@@ -51,7 +51,7 @@ fn started(public_read: bool) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let vulndb = dir.path().join("hull.db");
     write_db(&vulndb, vec![], "2026-01-01T00:00:00Z");
-    Harness::start_full(dir, vulndb, 1 << 20, vec![], public_read)
+    Harness::start_full(dir, vulndb, 1 << 20, vec![], public_read, None)
 }
 
 #[test]

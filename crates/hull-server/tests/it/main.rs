@@ -24,6 +24,7 @@ mod corpus;
 mod fuzz_seeds;
 mod history;
 mod pg;
+mod retention;
 
 /// A started server with its pieces.
 pub struct Harness {
@@ -52,7 +53,7 @@ impl Harness {
         max_body: usize,
         audit_dirs: Vec<PathBuf>,
     ) -> Harness {
-        Harness::start_full(dir, vulndb, max_body, audit_dirs, false)
+        Harness::start_full(dir, vulndb, max_body, audit_dirs, false, None)
     }
 
     /// As [`Harness::start_with`], with `--public-read` or not.
@@ -62,6 +63,7 @@ impl Harness {
         max_body: usize,
         audit_dirs: Vec<PathBuf>,
         public_read: bool,
+        keep_scans: Option<usize>,
     ) -> Harness {
         let hooks = Receiver::start();
         let store_path = dir.path().join("data/server.db");
@@ -86,6 +88,7 @@ impl Harness {
                 audit_dirs,
                 audit_interval: Duration::from_millis(150),
                 public_read,
+                keep_scans,
                 ..Config::default()
             },
         )

@@ -481,3 +481,106 @@ fn pushed_images_keep_their_repository_and_digest() {
     assert_eq!(code, 200, "{repo}: {v}");
     assert_eq!(v["versions"][0]["digest"], config, "{v}");
 }
+
+/// POST over a plain socket, tolerant of the server dying: `Some(status)` only for
+/// a complete status line.
+fn try_post(base: &str, path: &str, body: &str, token: &str) -> Option<u16> {
+    let mut s = TcpStream::connect(base.trim_start_matches("http://")).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).ok()?;
+    resp.get(9..12).and_then(|c| c.parse().ok())
+}
+
+/// SIGKILL during a burst of pushes: every push the server acknowledged (201) is
+/// there after a restart on the same store.
+fn kill_during_burst(store_args: &[&str], db: &Path) {
+    let token = make_token(store_args);
+    let start = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hull"));
+        cmd.args(["server", "--listen", "127.0.0.1:0", "--public-read"])
+            .args(store_args)
+            .arg("--db")
+            .arg(db);
+        spawn_server(cmd, token.clone())
+    };
+    let mut server = start();
+    let url = server.1.clone();
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let workers: Vec<_> = (0..4)
+        .map(|w| {
+            let (url, token, acked, stop) =
+                (url.clone(), token.clone(), acked.clone(), stop.clone());
+            std::thread::spawn(move || {
+                // Bounded: at most 500 pushes per worker.
+                for i in 0..500 {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        return;
+                    }
+                    let tag = format!("{w}.{i}");
+                    let body = serde_json::json!({
+                        "inventory": {
+                            "image": { "target": format!("inventory:burst:{tag}"), "repo_tags": [format!("shop/burst:{tag}")] },
+                            "packages": []
+                        }
+                    })
+                    .to_string();
+                    match try_post(&url, "/api/v1/scans", &body, &token) {
+                        Some(201) => acked.lock().unwrap().push(tag),
+                        Some(code) => panic!("push {tag}: {code}"),
+                        None => return, // the server died mid-request: not acknowledged
+                    }
+                }
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while acked.lock().unwrap().len() < 40 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    server.0.kill().unwrap(); // SIGKILL
+    server.0.wait().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in workers {
+        w.join().unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() >= 40,
+        "only {} pushes before the kill",
+        acked.len()
+    );
+    let again = start();
+    let (code, v) = get(&again.1, "/api/v1/images?limit=5000");
+    assert_eq!(code, 200, "{v}");
+    let stored: std::collections::BTreeSet<String> = v["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["tag"].as_str().map(str::to_string))
+        .collect();
+    let lost: Vec<&String> = acked.iter().filter(|t| !stored.contains(*t)).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+}
+
+#[test]
+fn sigkill_during_a_push_burst_loses_nothing_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    kill_during_burst(
+        &["--data", data.to_str().unwrap()],
+        &dir.path().join("no-db.db"),
+    );
+    let Some(pg) = hull_testkit::pg::PgServer::start() else {
+        return;
+    };
+    let url = pg.database("burst");
+    kill_during_burst(&["--store", &url], &dir.path().join("no-db.db"));
+}

@@ -20,6 +20,7 @@ mod api;
 mod attacks;
 mod audit;
 mod auth;
+mod browser;
 mod corpus;
 mod fuzz_seeds;
 mod history;

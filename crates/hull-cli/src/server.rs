@@ -24,7 +24,8 @@ pub struct Args {
     #[arg(long, value_name = "DIR", env = "HULL_SERVER_DATA", global = true)]
     pub data: Option<PathBuf>,
     /// Keep the server's data in PostgreSQL instead of SQLite in --data:
-    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (plain TCP, no TLS yet).
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=verify-full&sslrootcert=CA.pem]
+    /// (sslmode: disable, the default; require; verify-full).
     /// Run several replicas on one PostgreSQL: each database update is rescanned,
     /// and its new findings notified, by one replica only (an advisory lock).
     #[arg(long, value_name = "URL", env = "HULL_SERVER_STORE", global = true)]

@@ -13,6 +13,8 @@
 //! carry the session's CSRF token (the dashboard's forms do, as a hidden field).
 //! Sessions live in memory: a restart signs everyone out. A session is checked
 //! against its token on every request, so revoking the token ends the session.
+//! Token lookups are remembered for [`TOKEN_CACHE_TTL`] (5 s), so requests do not
+//! queue behind the store to authenticate; a revocation takes effect within that.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -152,20 +154,49 @@ pub enum Refused {
     Store(StoreError),
 }
 
+/// How long a token lookup is remembered: requests do not queue for the store to
+/// authenticate, and a revocation takes effect within this time.
+pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// Recent token lookups (by SHA-256), bounded.
+#[derive(Default)]
+pub struct TokenCache {
+    map: Mutex<HashMap<String, (Option<TokenInfo>, Instant)>>,
+}
+
+impl TokenCache {
+    fn lookup(&self, store: &dyn Store, sha: &str) -> Result<Option<TokenInfo>, Refused> {
+        let now = Instant::now();
+        if let Some((t, at)) = self.map.lock().unwrap_or_else(|p| p.into_inner()).get(sha) {
+            if now.duration_since(*at) < TOKEN_CACHE_TTL {
+                return Ok(t.clone());
+            }
+        }
+        let t = store.live_token(sha).map_err(Refused::Store)?;
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= 4096 {
+            map.retain(|_, (_, at)| now.duration_since(*at) < TOKEN_CACHE_TTL);
+            if map.len() >= 4096 {
+                map.clear();
+            }
+        }
+        map.insert(sha.to_string(), (t.clone(), now));
+        Ok(t)
+    }
+}
+
 /// Identify the caller from a bearer token, else the session cookie, else the public.
 pub fn identify(
     store: &dyn Store,
     sessions: &Sessions,
+    cache: &TokenCache,
     headers: &HeaderMap,
 ) -> Result<Caller, Refused> {
     if let Some(token) = hull_http::auth::bearer_token(headers) {
         if !tokens::well_formed(token) {
             return Err(Refused::Invalid("the bearer token is not a hull token"));
         }
-        return match store
-            .live_token(&tokens::hash(token))
-            .map_err(Refused::Store)?
-        {
+        return match cache.lookup(store, &tokens::hash(token))? {
             Some(t) => Ok(Caller::of(&t, None)),
             None => Err(Refused::Invalid("unknown or revoked token")),
         };
@@ -174,7 +205,7 @@ pub fn identify(
         let Some((sha, csrf)) = sessions.get(id) else {
             return Err(Refused::Invalid("the session has ended: sign in again"));
         };
-        return match store.live_token(&sha).map_err(Refused::Store)? {
+        return match cache.lookup(store, &sha)? {
             Some(t) => Ok(Caller::of(&t, Some(csrf))),
             None => Err(Refused::Invalid("the session's token was revoked")),
         };

@@ -174,6 +174,8 @@ pub struct App {
     pub counters: Counters,
     /// Dashboard sign-in sessions.
     pub sessions: access::Sessions,
+    /// Recent token lookups.
+    pub token_cache: access::TokenCache,
     /// Serialises rescans (the API's and the background thread's).
     rescan_lock: Mutex<()>,
 }
@@ -194,6 +196,7 @@ impl App {
             notifier,
             counters: Counters::default(),
             sessions: access::Sessions::default(),
+            token_cache: access::TokenCache::default(),
             rescan_lock: Mutex::new(()),
         })
     }

@@ -170,6 +170,42 @@ pub fn cross_site(method: &Method, headers: &HeaderMap, host: &str) -> Option<St
     None
 }
 
+/// Errors the layers or axum itself produce (413, 408, 405, a rejected extractor)
+/// carry plain text or nothing: give them the JSON `{"error": …}` shape too, so a
+/// client reads every error the same way. Responses already JSON or HTML pass.
+pub async fn json_errors(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let typed = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json") || t.starts_with("text/html"));
+    if typed {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let msg = match text.trim() {
+        "" => status
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_ascii_lowercase(),
+        t => t.to_string(),
+    };
+    let mut out = error(status, &msg);
+    for (k, v) in parts.headers.iter() {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
 /// The middleware: `Host` allow-list, then the `Origin` check.
 pub async fn check(State(hosts): State<Arc<AllowedHosts>>, req: Request, next: Next) -> Response {
     let Some(host) = request_host(&req) else {

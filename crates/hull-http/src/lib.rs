@@ -133,7 +133,8 @@ pub enum Error {
 /// The standard request layers, applied by [`Server::serve`] to every router:
 /// outermost first, the `Host` allow-list and `Origin` check ([`guard`]), the body
 /// limit (a declared oversized `Content-Length` is a 413 before the body is read),
-/// panic to 500, then the request timeout (408).
+/// every error made JSON ([`guard::json_errors`]), panic to 500, then the request timeout
+/// (408).
 pub fn harden(router: Router, cfg: &ServeConfig) -> Router {
     let limits = cfg.limits;
     router
@@ -153,6 +154,7 @@ pub fn harden(router: Router, cfg: &ServeConfig) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             limits.max_body,
         ))
+        .layer(axum::middleware::from_fn(guard::json_errors))
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(cfg.allowed_hosts.clone()),
             guard::check,

@@ -136,7 +136,12 @@ pub enum WebhookError {
 pub struct WebhookTarget {
     url: String,
     agent: ureq::Agent,
+    /// A header computed from each body (hull-server's HMAC signature).
+    header: Option<HeaderFn>,
 }
+
+/// Computes a (name, value) header from a request body.
+pub type HeaderFn = Arc<dyn Fn(&[u8]) -> (String, String) + Send + Sync>;
 
 impl std::fmt::Debug for WebhookTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -187,7 +192,14 @@ impl WebhookTarget {
         Ok(WebhookTarget {
             url: url.to_string(),
             agent: builder.build(),
+            header: None,
         })
+    }
+
+    /// Also send the header `f` computes from each body (e.g. a signature of it).
+    pub fn with_header(mut self, f: HeaderFn) -> WebhookTarget {
+        self.header = Some(f);
+        self
     }
 
     pub fn url(&self) -> &str {
@@ -197,12 +209,15 @@ impl WebhookTarget {
     /// Post `body` once. Ok(status) for any HTTP answer, Err for transport failures
     /// (refused, timeout, TLS verification, bad URL).
     pub fn post(&self, body: &[u8]) -> Result<u16, String> {
-        match self
+        let mut req = self
             .agent
             .post(&self.url)
-            .set("Content-Type", "application/json")
-            .send_bytes(body)
-        {
+            .set("Content-Type", "application/json");
+        if let Some(f) = &self.header {
+            let (name, value) = f(body);
+            req = req.set(&name, &value);
+        }
+        match req.send_bytes(body) {
             Ok(resp) => Ok(resp.status()),
             Err(ureq::Error::Status(code, _)) => Ok(code),
             Err(ureq::Error::Transport(t)) => Err(t.to_string()),

@@ -22,14 +22,39 @@ pub enum ClientError {
     Answer { url: String, reason: String },
 }
 
+/// The API token a client sends: `HULL_SERVER_TOKEN`, else the first line of
+/// `$XDG_CONFIG_HOME/hull/server-token` (default `~/.config/hull/server-token`).
+/// Never part of a URL: it goes in `Authorization: Bearer`.
+pub fn token() -> Option<String> {
+    if let Some(t) = std::env::var("HULL_SERVER_TOKEN")
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+    {
+        return Some(t);
+    }
+    let dir = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".config"))
+        })?;
+    let text = std::fs::read_to_string(dir.join("hull/server-token")).ok()?;
+    text.lines()
+        .next()
+        .map(|l| l.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
 /// Push `inventory` (named `image`, else by the server from the inventory) to the
-/// server at `base` (`http://host:8480`); returns the server's JSON answer.
+/// server at `base` (`http://host:8480`) with the token of [`token`]; returns the
+/// server's JSON answer.
 pub fn push(
     base: &str,
     image: Option<&ImageRef>,
     inventory: &Inventory,
 ) -> Result<serde_json::Value, ClientError> {
-    push_with_score(base, image, inventory, None)
+    push_with(base, image, inventory, None, token().as_deref())
 }
 
 /// [`push`] with the image score S of `hull image` in the body (field `score`).
@@ -38,6 +63,27 @@ pub fn push_with_score(
     image: Option<&ImageRef>,
     inventory: &Inventory,
     score: Option<serde_json::Value>,
+) -> Result<serde_json::Value, ClientError> {
+    push_with(base, image, inventory, score, token().as_deref())
+}
+
+/// [`push`] with this token (or none).
+pub fn push_with_token(
+    base: &str,
+    image: Option<&ImageRef>,
+    inventory: &Inventory,
+    token: Option<&str>,
+) -> Result<serde_json::Value, ClientError> {
+    push_with(base, image, inventory, None, token)
+}
+
+/// The one push: body `{image, inventory, score}`, `Authorization: Bearer` when a token is given.
+fn push_with(
+    base: &str,
+    image: Option<&ImageRef>,
+    inventory: &Inventory,
+    score: Option<serde_json::Value>,
+    token: Option<&str>,
 ) -> Result<serde_json::Value, ClientError> {
     if !(base.starts_with("http://") || base.starts_with("https://")) {
         return Err(ClientError::Url(base.to_string()));
@@ -56,10 +102,11 @@ pub fn push_with_score(
         .timeout_connect(Duration::from_secs(10))
         .timeout(Duration::from_secs(300))
         .build();
-    let resp = agent
-        .post(&url)
-        .set("Content-Type", "application/json")
-        .send_bytes(&body);
+    let mut req = agent.post(&url).set("Content-Type", "application/json");
+    if let Some(t) = token {
+        req = req.set("Authorization", &format!("Bearer {t}"));
+    }
+    let resp = req.send_bytes(&body);
     let resp = match resp {
         Ok(r) => r,
         Err(ureq::Error::Status(status, r)) => {

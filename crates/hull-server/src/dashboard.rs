@@ -107,13 +107,14 @@ fn version_row(v: &Version, with_repo: bool) -> String {
 }
 
 /// `/`: every image version with its latest counts, and the newest findings.
-pub fn index(app: &App) -> Result<String, StoreError> {
+pub fn index(app: &App, caller: &crate::access::Caller) -> Result<String, StoreError> {
     let versions = app.store.versions(None)?;
     let mut by_repo: BTreeMap<&str, usize> = BTreeMap::new();
     for v in &versions {
         *by_repo.entry(v.image.repository.as_str()).or_insert(0) += 1;
     }
     let mut b = String::from("<h1>hull — images</h1>");
+    b.push_str(&session_forms(caller));
     let _ = write!(
         b,
         "<p>{} repositories, {} image versions. Vulnerability database: <code>{}</code>.</p>",
@@ -170,12 +171,67 @@ pub fn index(app: &App) -> Result<String, StoreError> {
 }
 
 /// `/images/{repository}`: version history (newest first) and the recommendation.
+/// For a signed-in browser: who it is, "Rescan now" (admin) and "Sign out", each a
+/// form carrying the session's CSRF token.
+fn session_forms(caller: &crate::access::Caller) -> String {
+    let Some(csrf) = caller.csrf.as_deref() else {
+        return String::new();
+    };
+    let csrf = escape(csrf);
+    let mut s = format!(
+        "<p>Signed in as <code id=\"actor\">{}</code>. ",
+        escape(&caller.actor)
+    );
+    if caller.scope >= Some(crate::tokens::Scope::Admin) {
+        let _ = write!(
+            s,
+            "<form method=\"post\" action=\"/ui/rescan\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button id=\"rescan\" type=\"submit\">Rescan now</button></form> "
+        );
+    }
+    let _ = write!(
+        s,
+        "<form method=\"post\" action=\"/sign-out\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\">Sign out</button></form></p>"
+    );
+    s
+}
+
+/// The sign-in page: one token field.
+pub fn sign_in_page(message: Option<&str>) -> String {
+    let msg = message
+        .map(|m| format!("<p class=\"bad\" id=\"message\">{}</p>", escape(m)))
+        .unwrap_or_default();
+    page(
+        "hull — sign in",
+        &format!(
+            "<h1>hull — sign in</h1>{msg}<form method=\"post\" action=\"/sign-in\"><label>API token <input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" size=\"72\"></label> <button id=\"go\" type=\"submit\">Sign in</button></form><p>A token with scope <code>read</code> or more (<code>hull server token create</code>).</p>"
+        ),
+    )
+}
+
+/// A small page with a message (after a dashboard action).
+pub fn message_page(title: &str, message: &str) -> String {
+    page(
+        title,
+        &format!(
+            "<p><a href=\"/\">← all images</a></p><h1>{}</h1><p id=\"message\">{}</p>",
+            escape(title),
+            escape(message)
+        ),
+    )
+}
+
 pub fn image_page(app: &App, repo: &str) -> Result<Option<String>, StoreError> {
     let mut versions = app.store.versions(Some(repo))?;
     if versions.is_empty() {
         return Ok(None);
     }
-    let rec = crate::recommend::recommend(repo, versions.clone(), Severity::High, None);
+    let rec = crate::recommend::recommend_with(
+        repo,
+        versions.clone(),
+        Severity::High,
+        None,
+        app.config.unknown_as,
+    );
     crate::recommend::order(&mut versions);
     let mut b = format!(
         "<p><a href=\"/\">← all images</a></p><h1>{}</h1>",

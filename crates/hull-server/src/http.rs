@@ -7,12 +7,12 @@
 //! are matched by their suffix (`…/versions`, `…/recommendation`) and the part in
 //! between is percent-decoded and validated like an uploaded name.
 
-use std::io::Read;
 use std::sync::atomic::Ordering;
 
 use hull_model::Severity;
 use serde_json::json;
 
+use crate::access::Caller;
 use crate::upload::ImageRef;
 use crate::App;
 
@@ -39,7 +39,7 @@ impl Reply {
         Reply::json(status, &json!({ "error": msg }))
     }
 
-    fn html(body: String) -> Reply {
+    pub fn html(body: String) -> Reply {
         Reply {
             status: 200,
             content_type: "text/html; charset=utf-8",
@@ -47,7 +47,7 @@ impl Reply {
         }
     }
 
-    fn text(status: u16, body: String, content_type: &'static str) -> Reply {
+    pub fn text(status: u16, body: String, content_type: &'static str) -> Reply {
         Reply {
             status,
             content_type,
@@ -56,67 +56,17 @@ impl Reply {
     }
 }
 
-/// Serve one request.
-pub fn handle(app: &App, mut req: tiny_http::Request) {
-    let method = req.method().as_str().to_ascii_uppercase();
-    let url = req.url().to_string();
-    let body = if method == "POST" {
-        match read_body(&mut req, app.config.max_body) {
-            Ok(b) => Some(b),
-            Err(reply) => {
-                respond(app, req, reply);
-                return;
-            }
-        }
-    } else {
-        None
-    };
-    let reply = route(app, &method, &url, body.as_deref());
-    respond(app, req, reply);
-}
-
-fn respond(app: &App, req: tiny_http::Request, reply: Reply) {
-    if let Ok(mut m) = app.counters.requests.lock() {
-        *m.entry(reply.status).or_insert(0) += 1;
-    }
-    let mut resp = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
-    if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", reply.content_type) {
-        resp = resp.with_header(h);
-    }
-    // JSON errors echo what the client sent: never let a browser sniff them as HTML.
-    if let Ok(h) = tiny_http::Header::from_bytes("X-Content-Type-Options", "nosniff") {
-        resp = resp.with_header(h);
-    }
-    // Pages show user-supplied names: forbid scripts outright, whatever escaping missed.
-    if let Ok(h) = tiny_http::Header::from_bytes(
-        "Content-Security-Policy",
-        "default-src 'none'; style-src 'unsafe-inline'",
-    ) {
-        resp = resp.with_header(h);
-    }
-    let _ = req.respond(resp);
-}
-
-/// The body, at most `max` bytes (413 beyond, whether declared or streamed).
-fn read_body(req: &mut tiny_http::Request, max: usize) -> Result<Vec<u8>, Reply> {
-    let too_big = || {
-        Reply::error(
-            413,
-            &format!("request body larger than the {max}-byte limit"),
-        )
-    };
-    if req.body_length().is_some_and(|n| n > max) {
-        return Err(too_big());
-    }
-    let mut buf = Vec::new();
-    req.as_reader()
-        .take(max as u64 + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| Reply::error(400, &format!("cannot read the request body: {e}")))?;
-    if buf.len() > max {
-        return Err(too_big());
-    }
-    Ok(buf)
+/// The axum response of a [`Reply`].
+pub fn reply_response(reply: Reply) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let status = axum::http::StatusCode::from_u16(reply.status)
+        .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, reply.content_type)],
+        reply.body,
+    )
+        .into_response()
 }
 
 /// `%XX` decoding of one path segment or query value; `None` when it is not UTF-8 or
@@ -161,14 +111,15 @@ fn repository(raw: &str) -> Result<String, Reply> {
         .map_err(|e| Reply::error(400, &e.to_string()))
 }
 
-/// Route a request (separate from I/O so it can be tested directly).
-pub fn route(app: &App, method: &str, url: &str, body: Option<&[u8]>) -> Reply {
+/// Route a request (separate from I/O so it can be tested directly). The
+/// authorisation layer of [`crate::router`] already let `caller` through.
+pub fn route(app: &App, caller: &Caller, method: &str, url: &str, body: Option<&[u8]>) -> Reply {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     let get = method == "GET" || method == "HEAD";
     let post = method == "POST";
     let wrong_method = || Reply::error(405, &format!("{method} is not allowed on {path}"));
     match path {
-        "/" | "/index.html" if get => match crate::dashboard::index(app) {
+        "/" | "/index.html" if get => match crate::dashboard::index(app, caller) {
             Ok(h) => Reply::html(h),
             Err(e) => Reply::error(500, &e.to_string()),
         },
@@ -178,11 +129,34 @@ pub fn route(app: &App, method: &str, url: &str, body: Option<&[u8]>) -> Reply {
             metrics(app),
             "text/plain; version=0.0.4; charset=utf-8",
         ),
-        "/api/v1/images" if get => match app.store.versions(None) {
-            Ok(v) => Reply::json(200, &json!({ "images": v })),
-            Err(e) => Reply::error(500, &e.to_string()),
-        },
-        "/api/v1/scans" if post => match app.push(body.unwrap_or_default()) {
+        "/api/v1/images" if get => {
+            let (limit, cursor) = match paging(query) {
+                Ok(p) => p,
+                Err(r) => return r,
+            };
+            match app.store.versions(None) {
+                Ok(mut v) => {
+                    // By image id, so a cursor stays valid while pushes add versions.
+                    v.sort_by_key(|x| x.image_id);
+                    let mut page: Vec<_> = v
+                        .into_iter()
+                        .filter(|x| cursor.is_none_or(|c| x.image_id > c))
+                        .take(limit + 1)
+                        .collect();
+                    let next = (page.len() > limit).then(|| {
+                        page.truncate(limit);
+                        page.last().map(|x| x.image_id)
+                    });
+                    Reply::json(
+                        200,
+                        &json!({ "images": page, "next_cursor": next.flatten() }),
+                    )
+                }
+                Err(e) => Reply::error(500, &e.to_string()),
+            }
+        }
+        "/api/v1/scans" if get => scans_of_image(app, query),
+        "/api/v1/scans" if post => match app.push(body.unwrap_or_default(), &caller.actor) {
             Ok((image, rec)) => Reply::json(
                 201,
                 &json!({
@@ -194,9 +168,13 @@ pub fn route(app: &App, method: &str, url: &str, body: Option<&[u8]>) -> Reply {
             ),
             Err(e) => Reply::error(e.status(), &e.to_string()),
         },
-        "/api/v1/rescan" if post => match app.rescan_all() {
+        "/api/v1/rescan" if post => match app.rescan_all(&caller.actor) {
             Ok(o) => Reply::json(200, &serde_json::to_value(o).unwrap_or_default()),
             Err(e) => Reply::error(e.status(), &e.to_string()),
+        },
+        "/api/v1/events" if get => match app.store.events(500) {
+            Ok(e) => Reply::json(200, &json!({ "events": e })),
+            Err(e) => Reply::error(500, &e.to_string()),
         },
         "/api/v1/audits" if get => match app.store.audits(100) {
             Ok(a) => Reply::json(200, &json!({ "audits": a })),
@@ -208,7 +186,8 @@ pub fn route(app: &App, method: &str, url: &str, body: Option<&[u8]>) -> Reply {
             Err(e) => Reply::error(e.status(), &e.to_string()),
         },
         "/" | "/index.html" | "/healthz" | "/metrics" | "/api/v1/images" | "/api/v1/scans"
-        | "/api/v1/rescan" | "/api/v1/audits" => wrong_method(),
+        | "/api/v1/rescan" | "/api/v1/audits" | "/api/v1/events" => wrong_method(),
+        _ if method == "DELETE" => delete(app, caller, path),
         _ => route_params(app, get, path, query)
             .unwrap_or_else(|| Reply::error(404, &format!("no such resource: {}", truncate(path)))),
     }
@@ -216,6 +195,146 @@ pub fn route(app: &App, method: &str, url: &str, body: Option<&[u8]>) -> Reply {
 
 fn truncate(s: &str) -> String {
     s.chars().take(200).collect()
+}
+
+/// `DELETE /api/v1/images/{repo}` (every version) and
+/// `DELETE /api/v1/images/{repo}/digests/{digest}` (one image), admin only (the
+/// authorisation layer checked it).
+fn delete(app: &App, caller: &Caller, path: &str) -> Reply {
+    let Some(rest) = path.strip_prefix("/api/v1/images/") else {
+        return Reply::error(405, &format!("DELETE is not allowed on {}", truncate(path)));
+    };
+    let (raw, digest) = match rest.rsplit_once("/digests/") {
+        Some((r, d)) => (r, Some(percent_decode(d, false).unwrap_or_default())),
+        None => (rest, None),
+    };
+    let repo = match repository(raw) {
+        Ok(r) => r,
+        Err(reply) => return reply,
+    };
+    if let Some(d) = &digest {
+        if let Err(e) = ImageRef::new(&repo, None, Some(d)) {
+            return Reply::error(400, &e.to_string());
+        }
+    }
+    match app.store.delete_versions(&repo, digest.as_deref()) {
+        Ok(0) => Reply::error(404, &format!("no image {repo} is known")),
+        Ok(n) => {
+            let what = match &digest {
+                Some(d) => format!("{repo}@{d}"),
+                None => repo.clone(),
+            };
+            app.audit_event(&caller.actor, "delete", &format!("{what}: {n} version(s)"));
+            Reply::json(
+                200,
+                &json!({ "repository": repo, "digest": digest, "deleted_versions": n }),
+            )
+        }
+        Err(e) => Reply::error(500, &e.to_string()),
+    }
+}
+
+/// Default and largest page of list routes.
+pub const PAGE_DEFAULT: usize = 500;
+pub const PAGE_MAX: usize = 5000;
+
+/// `?limit=N` (1..=PAGE_MAX, default PAGE_DEFAULT) and `?cursor=ID`.
+fn paging(query: &str) -> Result<(usize, Option<i64>), Reply> {
+    let limit = match query_param(query, "limit") {
+        None => PAGE_DEFAULT,
+        Some(l) => match l.parse::<usize>() {
+            Ok(n) if (1..=PAGE_MAX).contains(&n) => n,
+            _ => {
+                return Err(Reply::error(
+                    400,
+                    &format!("limit must be a number from 1 to {PAGE_MAX}"),
+                ))
+            }
+        },
+    };
+    let cursor = match query_param(query, "cursor") {
+        None => None,
+        Some(c) => match c.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => return Err(Reply::error(400, "cursor must be a number")),
+        },
+    };
+    Ok((limit, cursor))
+}
+
+/// The scan history (newest first, paged by scan id) of every stored version that
+/// matches `image` (`repository[:tag][@digest]`).
+fn history_of(app: &App, image: &ImageRef, query: &str) -> Reply {
+    let (limit, cursor) = match paging(query) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let versions = match app.store.versions(Some(&image.repository)) {
+        Ok(v) => v,
+        Err(e) => return Reply::error(500, &e.to_string()),
+    };
+    let matching: Vec<_> = versions
+        .into_iter()
+        .filter(|v| image.tag.is_none() || v.image.tag == image.tag)
+        .filter(|v| image.digest.is_none() || v.image.digest == image.digest)
+        .collect();
+    if matching.is_empty() {
+        return Reply::error(404, &format!("no image {} is known", image.display()));
+    }
+    let mut out = Vec::new();
+    let mut next = None;
+    for v in &matching {
+        match app.store.history(v.image_id, limit + 1, cursor) {
+            Ok(mut scans) => {
+                if scans.len() > limit {
+                    scans.truncate(limit);
+                    next = next.max(scans.last().map(|s| s.id));
+                }
+                out.push(json!({
+                    "image": v.image,
+                    "image_id": v.image_id,
+                    "first_seen": v.first_seen,
+                    "scans": scans,
+                }));
+            }
+            Err(e) => return Reply::error(500, &e.to_string()),
+        }
+    }
+    Reply::json(
+        200,
+        &json!({
+            "repository": image.repository,
+            "digest": image.digest,
+            "versions": out,
+            "next_cursor": next,
+        }),
+    )
+}
+
+/// `GET /api/v1/scans?image=REF`.
+fn scans_of_image(app: &App, query: &str) -> Reply {
+    let Some(image) = query_param(query, "image") else {
+        return Reply::error(400, "?image=REPOSITORY[:TAG][@DIGEST] is required");
+    };
+    match ImageRef::parse(&image) {
+        Ok(r) => history_of(app, &r, query),
+        Err(e) => Reply::error(400, &e.to_string()),
+    }
+}
+
+/// `?severity=high,critical`: the severities to keep (`None`: all).
+fn severity_set(query: &str) -> Result<Option<std::collections::BTreeSet<Severity>>, Reply> {
+    let Some(list) = query_param(query, "severity") else {
+        return Ok(None);
+    };
+    list.split(',')
+        .map(|s| {
+            s.trim()
+                .parse::<Severity>()
+                .map_err(|e| Reply::error(400, &e))
+        })
+        .collect::<Result<_, _>>()
+        .map(Some)
 }
 
 /// Routes with a parameter in the path; `None` when nothing matches.
@@ -228,7 +347,11 @@ fn route_params(app: &App, get: bool, path: &str, query: &str) -> Option<Reply> 
         let Ok(id) = id.parse::<i64>() else {
             return Some(Reply::error(400, "scan id must be a number"));
         };
-        return Some(scan_findings(app, id));
+        let severities = match severity_set(query) {
+            Ok(s) => s,
+            Err(r) => return Some(r),
+        };
+        return Some(scan_findings(app, id, severities));
     }
     if let Some(id) = path.strip_prefix("/api/v1/audits/") {
         if !get {
@@ -249,6 +372,21 @@ fn route_params(app: &App, get: bool, path: &str, query: &str) -> Option<Reply> 
         });
     }
     if let Some(rest) = path.strip_prefix("/api/v1/images/") {
+        if let Some((raw, digest)) = rest.rsplit_once("/digests/") {
+            if !get {
+                return Some(Reply::error(405, "only GET is allowed here"));
+            }
+            let repo = match repository(raw) {
+                Ok(r) => r,
+                Err(reply) => return Some(reply),
+            };
+            let digest = percent_decode(digest, false).unwrap_or_default();
+            return Some(match ImageRef::new(&repo, None, Some(&digest)) {
+                Ok(image) if image.digest.is_some() => history_of(app, &image, query),
+                Ok(_) => Reply::error(400, "a digest is required"),
+                Err(e) => Reply::error(400, &e.to_string()),
+            });
+        }
         let (raw, what) = rest
             .strip_suffix("/versions")
             .map(|r| (r, "versions"))
@@ -287,7 +425,31 @@ fn route_params(app: &App, get: bool, path: &str, query: &str) -> Option<Reply> 
                 },
             };
             let current = query_param(query, "current");
-            let r = crate::recommend::recommend(&repo, versions, threshold, current.as_deref());
+            if let Some(c) = current.as_deref() {
+                let known = versions.iter().any(|v| {
+                    v.image.tag.as_deref() == Some(c) || v.image.digest.as_deref() == Some(c)
+                });
+                if !known {
+                    return Some(Reply::error(
+                        404,
+                        &format!("{repo} has no version with tag or digest `{}`", truncate(c)),
+                    ));
+                }
+            }
+            let unknown = match query_param(query, "unknown-as") {
+                None => app.config.unknown_as,
+                Some(u) => match u.parse::<crate::recommend::UnknownAs>() {
+                    Ok(u) => u,
+                    Err(e) => return Some(Reply::error(400, &e)),
+                },
+            };
+            let r = crate::recommend::recommend_with(
+                &repo,
+                versions,
+                threshold,
+                current.as_deref(),
+                unknown,
+            );
             Reply::json(200, &serde_json::to_value(r).unwrap_or_default())
         });
     }
@@ -310,13 +472,21 @@ fn route_params(app: &App, get: bool, path: &str, query: &str) -> Option<Reply> 
 
 /// The hull JSON vulnerability report of a stored scan (the same document
 /// `hull image --format json` writes), plus the scan's summary under `scan`.
-fn scan_findings(app: &App, id: i64) -> Reply {
+fn scan_findings(
+    app: &App,
+    id: i64,
+    severities: Option<std::collections::BTreeSet<Severity>>,
+) -> Reply {
     let scan = match app.store.scan(id) {
         Ok(Some(s)) => s,
         Ok(None) => return Reply::error(404, &format!("no scan {id}")),
         Err(e) => return Reply::error(500, &e.to_string()),
     };
-    let filtered = hull_report::filter::apply(scan.findings, &Default::default());
+    let filters = hull_report::filter::Filters {
+        severities,
+        ..Default::default()
+    };
+    let filtered = hull_report::filter::apply(scan.findings, &filters);
     let details = hull_report::vuln::Details::new();
     let report = hull_report::vuln::ScanReport {
         inventory: &scan.inventory,

@@ -7,8 +7,8 @@
 //! PostgreSQL with [`store::PgStore`]), the
 //! path of the vulnerability database (opened read-only per scan) and the
 //! [`notify::Notifier`]. [`Server::start`] serves the JSON API (`/api/v1/…`), the
-//! dashboard (`/`), `/healthz` and `/metrics` from a fixed number of worker threads
-//! (`tiny_http`, no async runtime) and runs a background thread that rescans every
+//! dashboard (`/`), `/healthz` and `/metrics` through [`hull_http`] (axum on tokio,
+//! with its limits and timeouts; the routes and layers are in [`router`]) and runs a background thread that rescans every
 //! image's latest inventory when the database file is swapped ([`rescan`]), plus,
 //! when directories are configured, scheduled configuration audits ([`audit`]).
 //! [`client::push`] is what `hull image --server URL` uses.
@@ -28,6 +28,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod access;
 pub mod audit;
 pub mod client;
 pub mod dashboard;
@@ -35,7 +36,9 @@ pub mod http;
 pub mod notify;
 pub mod recommend;
 pub mod rescan;
+pub mod router;
 pub mod store;
+pub mod tokens;
 pub mod upload;
 
 use std::collections::BTreeMap;
@@ -70,6 +73,9 @@ pub struct Config {
     pub vulndb: PathBuf,
     /// Webhook URLs notified about new findings.
     pub webhooks: Vec<String>,
+    /// HMAC-SHA256 signing secrets, the Nth for the Nth webhook (fewer: the rest are
+    /// unsigned).
+    pub webhook_secrets: Vec<Vec<u8>>,
     /// How often the database file is checked for a swap.
     pub rescan_interval: Duration,
     pub max_body: usize,
@@ -77,6 +83,14 @@ pub struct Config {
     /// Directories whose configuration files are audited on a schedule (none: off).
     pub audit_dirs: Vec<PathBuf>,
     pub audit_interval: Duration,
+    /// Serve `GET` routes without a token (`--public-read`).
+    pub public_read: bool,
+    /// Mark the session cookie `Secure` (the server speaks TLS).
+    pub secure_cookie: bool,
+    /// Scans kept per image version (`--keep-scans`; none: all).
+    pub keep_scans: Option<usize>,
+    /// How recommendations count findings of unknown severity (`--unknown-as`).
+    pub unknown_as: recommend::UnknownAs,
 }
 
 impl Default for Config {
@@ -84,11 +98,16 @@ impl Default for Config {
         Config {
             vulndb: hull_vulndb::store::default_path(),
             webhooks: Vec::new(),
+            webhook_secrets: Vec::new(),
             rescan_interval: Duration::from_secs(60),
             max_body: DEFAULT_MAX_BODY,
             log: Arc::new(|_| {}),
             audit_dirs: Vec::new(),
             audit_interval: Duration::from_secs(3600),
+            public_read: false,
+            secure_cookie: false,
+            unknown_as: recommend::UnknownAs::Threshold,
+            keep_scans: None,
         }
     }
 }
@@ -140,7 +159,11 @@ pub struct RescanOutcome {
     pub vulndb: Option<rescan::DbIdentity>,
     pub images: usize,
     pub new_findings: usize,
+    /// Scans recorded (image versions whose findings changed).
     pub scans: Vec<i64>,
+    /// Image versions whose findings did not change: no scan row, a `checked_at`
+    /// stamp on their latest scan.
+    pub unchanged: usize,
 }
 
 /// Shared server state: the store, the database path, notifications, counters.
@@ -149,6 +172,10 @@ pub struct App {
     pub config: Config,
     pub notifier: notify::Notifier,
     pub counters: Counters,
+    /// Dashboard sign-in sessions.
+    pub sessions: access::Sessions,
+    /// Recent token lookups.
+    pub token_cache: access::TokenCache,
     /// Serialises rescans (the API's and the background thread's).
     rescan_lock: Mutex<()>,
 }
@@ -161,12 +188,15 @@ fn now_secs() -> u64 {
 
 impl App {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Result<App, ServerError> {
-        let notifier = notify::Notifier::start(&config.webhooks).map_err(ServerError::Webhook)?;
+        let notifier = notify::Notifier::start(&config.webhooks, &config.webhook_secrets)
+            .map_err(ServerError::Webhook)?;
         Ok(App {
             store,
             config,
             notifier,
             counters: Counters::default(),
+            sessions: access::Sessions::default(),
+            token_cache: access::TokenCache::default(),
             rescan_lock: Mutex::new(()),
         })
     }
@@ -175,8 +205,23 @@ impl App {
         (self.config.log)(line);
     }
 
+    /// Append to the audit log and to the log (stderr in the binary). A failed write
+    /// is logged, not fatal: the action itself already happened.
+    pub fn audit_event(&self, actor: &str, action: &str, detail: &str) {
+        self.log(&format!("audit: {action} by {actor}: {detail}"));
+        if let Err(e) = self.store.log_event(store::NewEvent {
+            at: now_secs(),
+            actor,
+            action,
+            detail,
+        }) {
+            self.log(&format!("audit log write failed: {e}"));
+        }
+    }
+
     /// Store one pushed scan: parse, match against the current database, record.
-    pub fn push(&self, body: &[u8]) -> Result<(ImageRef, Recorded), ApiError> {
+    /// `actor` (who pushed) goes to the audit log.
+    pub fn push(&self, body: &[u8], actor: &str) -> Result<(ImageRef, Recorded), ApiError> {
         let up = upload::parse(body)?;
         let db = rescan::open(&self.config.vulndb)?;
         let findings = rescan::findings_of(&up.inventory, db.as_ref())?;
@@ -199,11 +244,32 @@ impl App {
                 reason: "a push was not recorded".into(),
             })?;
         self.counters.scans_received.fetch_add(1, Ordering::Relaxed);
+        self.audit_event(
+            actor,
+            "push",
+            &format!(
+                "{} scan {} ({} packages, {} new findings)",
+                up.image.display(),
+                rec.scan.id,
+                rec.scan.packages,
+                rec.new_findings.len()
+            ),
+        );
         self.after_record(&up.image, &rec);
         Ok((up.image, rec))
     }
 
     fn after_record(&self, image: &ImageRef, rec: &Recorded) {
+        if let Some(keep) = self.config.keep_scans {
+            match self.store.prune_scans(rec.image_id, keep) {
+                Ok(0) => {}
+                Ok(n) => self.log(&format!(
+                    "{}: pruned {n} old scan(s) (--keep-scans {keep})",
+                    image.display()
+                )),
+                Err(e) => self.log(&format!("{}: pruning failed: {e}", image.display())),
+            }
+        }
         self.counters
             .new_findings
             .fetch_add(rec.new_findings.len() as u64, Ordering::Relaxed);
@@ -214,11 +280,23 @@ impl App {
 
     /// Re-match the latest inventory of every image version against the current
     /// database, recording a scan per image and notifying about new findings.
-    pub fn rescan_all(&self) -> Result<RescanOutcome, ApiError> {
+    /// `actor` (who asked: a token, or `server` for the watcher) goes to the audit log.
+    pub fn rescan_all(&self, actor: &str) -> Result<RescanOutcome, ApiError> {
         let _one_at_a_time = self.rescan_lock.lock().unwrap_or_else(|p| p.into_inner());
         let result = self.rescan_locked();
-        if result.is_err() {
-            self.counters.rescan_errors.fetch_add(1, Ordering::Relaxed);
+        match &result {
+            Ok(o) => self.audit_event(
+                actor,
+                "rescan",
+                &format!(
+                    "{} image version(s), {} new finding(s)",
+                    o.images, o.new_findings
+                ),
+            ),
+            Err(e) => {
+                self.counters.rescan_errors.fetch_add(1, Ordering::Relaxed);
+                self.audit_event(actor, "rescan-failed", &e.to_string());
+            }
         }
         result
     }
@@ -230,6 +308,7 @@ impl App {
                 images: 0,
                 new_findings: 0,
                 scans: vec![],
+                unchanged: 0,
             });
         };
         let mut out = RescanOutcome {
@@ -237,6 +316,7 @@ impl App {
             images: 0,
             new_findings: 0,
             scans: vec![],
+            unchanged: 0,
         };
         // A push that lands while this runs makes the rescan of its image stale (not
         // recorded); that push may have been matched against the previous database,
@@ -271,6 +351,10 @@ impl App {
                     continue;
                 };
                 out.images += 1;
+                if rec.unchanged {
+                    out.unchanged += 1;
+                    continue;
+                }
                 out.new_findings += rec.new_findings.len();
                 out.scans.push(rec.scan.id);
                 self.after_record(&latest.image, &rec);
@@ -357,67 +441,136 @@ impl App {
         if self.rescanned(&now)? {
             return Ok(None);
         }
-        self.rescan_all().map(Some)
+        self.rescan_all("server").map(Some)
     }
 }
 
-/// A running server: worker threads plus the database watcher.
+/// Where and how the HTTP API is served (see [`hull_http::ServeConfig`]).
+#[derive(Clone)]
+pub struct Listen {
+    /// `host:port` (port 0 picks a free one).
+    pub addr: String,
+    pub tls: Option<hull_http::TlsFiles>,
+    /// `Host` names served besides the listen address and localhost.
+    pub allowed_hosts: Vec<String>,
+    /// Connections served at once.
+    pub max_connections: usize,
+    pub header_timeout: Duration,
+    pub request_timeout: Duration,
+    /// Also stop (gracefully) on SIGTERM and SIGINT: what the `hull server` binary wants.
+    pub stop_on_signals: bool,
+}
+
+impl Listen {
+    pub fn new(addr: &str) -> Listen {
+        let d = hull_http::Limits::default();
+        Listen {
+            addr: addr.to_string(),
+            tls: None,
+            allowed_hosts: Vec::new(),
+            max_connections: d.max_connections,
+            header_timeout: d.header_timeout,
+            // A full rescan runs inside its request: allow it time.
+            request_timeout: Duration::from_secs(300),
+            stop_on_signals: false,
+        }
+    }
+}
+
+/// A running server: the HTTP runtime's thread plus the database watcher.
 pub struct Server {
     addr: std::net::SocketAddr,
     stop: Arc<AtomicBool>,
     wake: Arc<(Mutex<bool>, Condvar)>,
+    http_stop: Option<tokio::sync::oneshot::Sender<()>>,
+    http: Option<std::thread::JoinHandle<()>>,
     threads: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
-    /// Listen on `addr` (port 0 picks a free one) with `workers` request threads, and
-    /// start the database watcher, whose first check runs at once (in the background:
-    /// a long rescan never delays serving).
+    /// Listen on `addr` (port 0 picks a free one) with `workers` runtime threads and
+    /// default limits; see [`Server::start_on`].
     pub fn start(app: Arc<App>, addr: &str, workers: usize) -> Result<Server, ServerError> {
-        let http = tiny_http::Server::http(addr).map_err(|e| ServerError::Bind {
-            addr: addr.to_string(),
-            reason: e.to_string(),
-        })?;
-        let bound = http
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| ServerError::Bind {
-                addr: addr.to_string(),
-                reason: "not an ip address".into(),
-            })?;
-        let http = Arc::new(http);
+        Server::start_on(app, &Listen::new(addr), workers)
+    }
+
+    /// Serve [`router::router`] through [`hull_http`] as `listen` says, with
+    /// `workers` async worker threads (store work runs on tokio's blocking pool), and
+    /// start the database watcher, whose first check runs at once (in the
+    /// background: a long rescan never delays serving).
+    pub fn start_on(app: Arc<App>, listen: &Listen, workers: usize) -> Result<Server, ServerError> {
+        let bind_err = |reason: String| ServerError::Bind {
+            addr: listen.addr.clone(),
+            reason,
+        };
+        let sock = std::net::ToSocketAddrs::to_socket_addrs(&listen.addr)
+            .map_err(|e| bind_err(e.to_string()))?
+            .next()
+            .ok_or_else(|| bind_err("no address".into()))?;
+        let mut cfg = hull_http::ServeConfig::new(sock);
+        cfg.tls = listen.tls.clone();
+        cfg.allowed_hosts = cfg.allowed_hosts.with(&listen.allowed_hosts);
+        cfg.limits = hull_http::Limits {
+            max_body: app.config.max_body,
+            header_timeout: listen.header_timeout,
+            request_timeout: listen.request_timeout,
+            max_connections: listen.max_connections,
+            ..hull_http::Limits::default()
+        };
+        let log = app.config.log.clone();
+        cfg.log = Some(Arc::new(move |l: &str| log(l)));
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers.max(1))
+            .max_blocking_threads(workers.max(1) * 4 + 8)
+            .thread_name("hull-server-http")
+            .enable_all()
+            .build()
+            .map_err(|e| bind_err(e.to_string()))?;
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (http_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let router = router::router(app.clone());
+        let on_signals = listen.stop_on_signals;
+        let http = std::thread::Builder::new()
+            .name("hull-server-http".into())
+            .spawn(move || {
+                rt.block_on(async move {
+                    let server = match hull_http::Server::bind(cfg).await {
+                        Ok(s) => s,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e.to_string()));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(server.local_addr()));
+                    let shutdown = async move {
+                        if on_signals {
+                            tokio::select! {
+                                _ = stopped => {}
+                                () = signals() => {}
+                            }
+                        } else {
+                            let _ = stopped.await;
+                        }
+                    };
+                    let _ = server.serve(router, shutdown).await;
+                });
+            })
+            .map_err(|e| bind_err(e.to_string()))?;
+        let bound = match ready_rx.recv() {
+            Ok(Ok(a)) => a,
+            Ok(Err(reason)) => {
+                let _ = http.join();
+                return Err(bind_err(reason));
+            }
+            Err(_) => {
+                let _ = http.join();
+                return Err(bind_err("the HTTP thread ended".into()));
+            }
+        };
         let stop = Arc::new(AtomicBool::new(false));
         let wake = Arc::new((Mutex::new(false), Condvar::new()));
         let mut threads = Vec::new();
-        for i in 0..workers.max(1) {
-            let (http, app, stop) = (http.clone(), app.clone(), stop.clone());
-            let t = std::thread::Builder::new()
-                .name(format!("hull-server-{i}"))
-                .spawn(move || {
-                    while !stop.load(Ordering::Relaxed) {
-                        match http.recv_timeout(Duration::from_millis(200)) {
-                            Ok(Some(req)) => {
-                                // A bug in one handler must not shrink the pool: the
-                                // dropped request is answered 500 by tiny_http.
-                                let r =
-                                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                        http::handle(&app, req)
-                                    }));
-                                if r.is_err() {
-                                    app.log("a request handler panicked (answered 500)");
-                                }
-                            }
-                            Ok(None) => {}
-                            Err(_) => std::thread::sleep(Duration::from_millis(50)),
-                        }
-                    }
-                })
-                .map_err(|e| ServerError::Bind {
-                    addr: addr.to_string(),
-                    reason: e.to_string(),
-                })?;
-            threads.push(t);
-        }
+        let addr = listen.addr.as_str();
         let (app2, stop2, wake2) = (app.clone(), stop.clone(), wake.clone());
         let watcher = std::thread::Builder::new()
             .name("hull-server-rescan".into())
@@ -474,6 +627,8 @@ impl Server {
             addr: bound,
             stop,
             wake,
+            http_stop: Some(http_stop),
+            http: Some(http),
             threads,
         })
     }
@@ -484,6 +639,23 @@ impl Server {
 
     /// Stop accepting requests, finish the ones in progress, and join every thread.
     pub fn stop(mut self) {
+        if let Some(s) = self.http_stop.take() {
+            let _ = s.send(());
+        }
+        self.finish();
+    }
+
+    /// Block until the server stops (on SIGTERM/SIGINT with
+    /// [`Listen::stop_on_signals`]; otherwise it does not), then stop the background
+    /// threads.
+    pub fn wait(mut self) {
+        self.finish();
+    }
+
+    fn finish(&mut self) {
+        if let Some(h) = self.http.take() {
+            let _ = h.join();
+        }
         self.stop.store(true, Ordering::Relaxed);
         {
             let (lock, cvar) = &*self.wake;
@@ -494,11 +666,28 @@ impl Server {
             let _ = t.join();
         }
     }
+}
 
-    /// Block until the server stops (it does not, unless a thread panics).
-    pub fn wait(mut self) {
-        for t in self.threads.drain(..) {
-            let _ = t.join();
+/// SIGTERM or SIGINT.
+async fn signals() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut t), Ok(mut i)) => {
+                tokio::select! {
+                    _ = t.recv() => {}
+                    _ = i.recv() => {}
+                }
+            }
+            _ => std::future::pending().await,
         }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -16,6 +16,9 @@ use serde::Serialize;
 use crate::store::{AuditRecorded, FindingRow, Recorded};
 use crate::upload::ImageRef;
 
+/// The header carrying a webhook body's HMAC-SHA256 (`sha256=HEX`).
+pub const SIGNATURE_HEADER: &str = "X-Hull-Signature-256";
+
 /// Notices waiting per webhook before further ones are dropped (and counted).
 pub const QUEUE: usize = 256;
 
@@ -89,11 +92,21 @@ pub struct Delivery {
 
 impl Notifier {
     /// Start one sender per URL (`http://` or `https://`, like the monitor's webhooks).
-    pub fn start(urls: &[String]) -> Result<Notifier, String> {
+    /// `secrets[i]`, when there is one, signs the bodies sent to `urls[i]`: header
+    /// [`SIGNATURE_HEADER`] `sha256=HEX`, the HMAC-SHA256 of the exact body.
+    pub fn start(urls: &[String], secrets: &[Vec<u8>]) -> Result<Notifier, String> {
         let mut hooks = Vec::new();
-        for u in urls {
-            let target =
+        for (i, u) in urls.iter().enumerate() {
+            let mut target =
                 WebhookTarget::new(u, None, Duration::from_secs(10)).map_err(|e| e.to_string())?;
+            if let Some(secret) = secrets.get(i).filter(|s| !s.is_empty()).cloned() {
+                target = target.with_header(std::sync::Arc::new(move |body: &[u8]| {
+                    (
+                        SIGNATURE_HEADER.to_string(),
+                        format!("sha256={}", crate::tokens::sign(&secret, body)),
+                    )
+                }));
+            }
             let hook = Webhook::start(target, QUEUE, 3)
                 .map_err(|e| format!("webhook {u}: cannot start its sender: {e}"))?;
             hooks.push((u.clone(), hook));

@@ -8,7 +8,11 @@
 //! digests orders by first sight). Otherwise (`latest`, `main`, untagged digests)
 //! they are ordered by when the server first saw them. A version is "safe" when its
 //! latest scan was matched against a database and has no finding at or above the
-//! threshold; versions never matched are not safe (unknown is not clean).
+//! threshold; versions never matched are not safe (unknown is not clean). Findings
+//! of `unknown` severity count as at or above any threshold (a feed that gave no
+//! severity said nothing about safety), unless the operator opts out with
+//! `--unknown-as low` (`?unknown-as=low`), when they count as `low`; the reason
+//! text says which rule applied.
 //!
 //! The action is relative to `current` (default: the newest version): `stay` when the
 //! recommendation is the current version, `roll-back` when it is older, `roll-forward`
@@ -150,6 +154,8 @@ pub struct Recommendation {
     pub newest: Option<ImageRef>,
     pub current: Option<ImageRef>,
     pub recommended: Option<ImageRef>,
+    /// How unknown severities were counted (`threshold` or `low`).
+    pub unknown_as: UnknownAs,
     pub action: Action,
     /// One sentence for people.
     pub reason: String,
@@ -157,13 +163,66 @@ pub struct Recommendation {
     pub candidates: Vec<Candidate>,
 }
 
-/// Which version to run. `current` names a tag (or digest) among `versions`; an
-/// unknown or absent one means the newest.
+/// How findings of `unknown` severity count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnknownAs {
+    /// As at or above the threshold: never safe (the default).
+    #[default]
+    Threshold,
+    /// As `low` (opt-out, `--unknown-as low`).
+    Low,
+}
+
+impl std::str::FromStr for UnknownAs {
+    type Err = String;
+    fn from_str(s: &str) -> Result<UnknownAs, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "threshold" => Ok(UnknownAs::Threshold),
+            "low" => Ok(UnknownAs::Low),
+            _ => Err(format!(
+                "unknown-as must be `threshold` or `low`, not `{s}`"
+            )),
+        }
+    }
+}
+
+/// Findings that count against `threshold` under `unknown`.
+pub fn counted(c: &Counts, threshold: Severity, unknown: UnknownAs) -> u64 {
+    let base = c.at_or_above(threshold);
+    let extra = match unknown {
+        UnknownAs::Threshold if threshold > Severity::Unknown => c.unknown,
+        UnknownAs::Low if threshold <= Severity::Low && threshold > Severity::Unknown => c.unknown,
+        _ => 0,
+    };
+    base + extra
+}
+
+/// Which version to run. `current` names a tag (or digest) among `versions`; absent
+/// means the newest (the API refuses an unknown one). Unknown severities count as
+/// at or above the threshold.
 pub fn recommend(
+    repository: &str,
+    versions: Vec<Version>,
+    threshold: Severity,
+    current: Option<&str>,
+) -> Recommendation {
+    recommend_with(
+        repository,
+        versions,
+        threshold,
+        current,
+        UnknownAs::Threshold,
+    )
+}
+
+/// [`recommend`] with the rule for unknown severities.
+pub fn recommend_with(
     repository: &str,
     mut versions: Vec<Version>,
     threshold: Severity,
     current: Option<&str>,
+    unknown: UnknownAs,
 ) -> Recommendation {
     let rule = order(&mut versions);
     let candidates: Vec<Candidate> = versions
@@ -175,7 +234,7 @@ pub fn recommend(
                 .as_ref()
                 .filter(|s| s.matched)
                 .map(|s| s.counts.clone());
-            let above = counts.as_ref().map(|c| c.at_or_above(threshold));
+            let above = counts.as_ref().map(|c| counted(c, threshold, unknown));
             Candidate {
                 image: v.image.clone(),
                 safe: above == Some(0),
@@ -198,6 +257,12 @@ pub fn recommend(
             .get(i)
             .map(|c| c.image.display())
             .unwrap_or_default()
+    };
+    let unknown_note = match unknown {
+        UnknownAs::Threshold => format!(" (findings of unknown severity count as {threshold})"),
+        UnknownAs::Low => {
+            " (findings of unknown severity count as low: --unknown-as low)".to_string()
+        }
     };
     let (action, reason) = match pick {
         None if candidates.is_empty() => (Action::None, format!("no version of {repository} is known")),
@@ -226,9 +291,11 @@ pub fn recommend(
             ),
         ),
     };
+    let reason = format!("{reason}{unknown_note}");
     Recommendation {
         repository: repository.to_string(),
         threshold,
+        unknown_as: unknown,
         order: rule,
         newest: candidates.first().map(|c| c.image.clone()),
         current: candidates.get(current_idx).map(|c| c.image.clone()),
@@ -257,6 +324,7 @@ mod tests {
             first_seen: String::new(),
             scans: 1,
             latest_scan: high.map(|h| ScanSummary {
+                checked_at: None,
                 id,
                 kind: ScanKind::Push,
                 scanned_at: String::new(),
@@ -293,6 +361,42 @@ mod tests {
         let mut vs = vec![v(1, Some("2.0"), Some(0)), v(2, Some("latest"), Some(0))];
         assert_eq!(order(&mut vs), OrderRule::FirstSeen);
         assert_eq!(vs[1].image.tag.as_deref(), Some("latest"));
+    }
+
+    #[test]
+    fn unknown_severity_is_not_safe_unless_opted_out() {
+        // Debian 8.7's case: no high findings, many of unknown severity.
+        let mut only_unknown = v(1, Some("8.7"), Some(0));
+        if let Some(s) = only_unknown.latest_scan.as_mut() {
+            s.counts.unknown = 752;
+        }
+        let r = recommend("debian", vec![only_unknown.clone()], Severity::High, None);
+        assert_eq!(r.action, Action::None, "{}", r.reason);
+        assert!(
+            r.reason.contains("unknown severity count as high"),
+            "{}",
+            r.reason
+        );
+        let r = recommend_with(
+            "debian",
+            vec![only_unknown.clone()],
+            Severity::High,
+            None,
+            UnknownAs::Low,
+        );
+        assert_eq!(r.action, Action::Stay, "{}", r.reason);
+        assert!(r.reason.contains("--unknown-as low"), "{}", r.reason);
+        // As low, they still count against a low threshold.
+        let r = recommend_with(
+            "debian",
+            vec![only_unknown],
+            Severity::Low,
+            None,
+            UnknownAs::Low,
+        );
+        assert_eq!(r.action, Action::None);
+        assert_eq!("LOW".parse::<UnknownAs>(), Ok(UnknownAs::Low));
+        assert!("medium".parse::<UnknownAs>().is_err());
     }
 
     #[test]

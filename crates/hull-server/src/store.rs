@@ -33,6 +33,7 @@ use std::path::{Path, PathBuf};
 use hull_model::{Finding, Inventory, Severity};
 use serde::Serialize;
 
+pub use crate::tokens::{Scope, TokenInfo};
 pub use pg::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -181,6 +182,10 @@ pub struct ScanSummary {
     pub counts: Counts,
     /// Findings absent from the previous scan of the same image.
     pub new_findings: u64,
+    /// The last rescan that found exactly this scan's findings again (stored as this
+    /// stamp instead of a new scan row), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<String>,
 }
 
 /// One image version (repository, tag, digest) and its latest scan.
@@ -225,6 +230,9 @@ pub struct Recorded {
     pub scan: ScanSummary,
     /// Whether an earlier scan of this image existed (else nothing counts as new).
     pub had_previous: bool,
+    /// A rescan that found what the previous scan found: no row was added, the
+    /// previous scan got a `checked_at` stamp (and is `scan`).
+    pub unchanged: bool,
     pub new_findings: Vec<FindingRow>,
 }
 
@@ -275,6 +283,32 @@ pub trait Store: Send + Sync {
     fn audits(&self, limit: usize) -> Result<Vec<AuditSummary>, StoreError>;
     /// One audit run with its per-file report (as `hull config --format json` files).
     fn audit(&self, id: i64) -> Result<Option<(AuditSummary, serde_json::Value)>, StoreError>;
+    /// Every scan of image version `image_id`, newest first: at most `limit`, older
+    /// than scan `before` when given (paging).
+    fn history(
+        &self,
+        image_id: i64,
+        limit: usize,
+        before: Option<i64>,
+    ) -> Result<Vec<ScanSummary>, StoreError>;
+    /// Delete all but the newest `keep` scans of image version `image_id` (with
+    /// their findings); returns how many scans went.
+    fn prune_scans(&self, image_id: i64, keep: usize) -> Result<u64, StoreError>;
+    /// Delete the versions of `repository` (only the one with `digest`, when given)
+    /// with every scan and finding; returns how many versions went.
+    fn delete_versions(&self, repository: &str, digest: Option<&str>) -> Result<u64, StoreError>;
+    /// Keep a new API token (its hash only; see [`crate::tokens`]).
+    fn create_token(&self, t: NewToken<'_>) -> Result<TokenInfo, StoreError>;
+    /// Every token, revoked ones included, by id.
+    fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError>;
+    /// Revoke token `id`; `false` when there is no such live token.
+    fn revoke_token(&self, id: i64, at: u64) -> Result<bool, StoreError>;
+    /// The live (not revoked) token whose SHA-256 is `sha256`.
+    fn live_token(&self, sha256: &str) -> Result<Option<TokenInfo>, StoreError>;
+    /// Append to the audit log (pushes, token changes, rescans).
+    fn log_event(&self, e: NewEvent<'_>) -> Result<(), StoreError>;
+    /// The newest audit-log entries, newest first.
+    fn events(&self, limit: usize) -> Result<Vec<Event>, StoreError>;
     /// Become the one process rescanning against the vulnerability database
     /// `fingerprint` among those sharing this store: `Ok(None)` when another process
     /// holds it now; the rescan is exclusive until the guard is dropped. The default
@@ -284,6 +318,38 @@ pub trait Store: Send + Sync {
         let _ = fingerprint;
         Ok(Some(RescanGuard(Box::new(()))))
     }
+}
+
+/// A token to keep.
+#[derive(Debug, Clone, Copy)]
+pub struct NewToken<'a> {
+    pub name: &'a str,
+    pub scope: Scope,
+    /// SHA-256 of the secret, hex.
+    pub sha256: &'a str,
+    pub prefix: &'a str,
+    pub created_at: u64,
+}
+
+/// An audit-log entry to append.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    pub at: u64,
+    /// Who: `token:ID:NAME`, `cli`, `server` (its own background work) or `public`.
+    pub actor: &'a str,
+    /// Kebab-case: `push`, `rescan`, `token-create`, `token-revoke`, `sign-in`, …
+    pub action: &'a str,
+    pub detail: &'a str,
+}
+
+/// An audit-log entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
 }
 
 /// Held while a rescan runs (see [`Store::lock_rescan`]); dropping it releases the lock.

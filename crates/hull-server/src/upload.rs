@@ -33,9 +33,11 @@ pub enum UploadError {
     #[error("invalid digest: {0}")]
     Digest(String),
     #[error(
-        "no image reference: send `image.repository`, or an inventory with `repo_tags` or a target"
+        "no image reference: send `image.repository` (hull image --server-image REPOSITORY[:TAG]), or an inventory with `repo_tags` or a registry target"
     )]
     NoReference,
+    #[error("the image names no repository, only the tag `{0}` (an OCI index whose ref.name is a bare tag): push it with --server-image REPOSITORY[:TAG]")]
+    TagOnly(String),
 }
 
 /// A validated image reference: repository, optional tag, optional digest.
@@ -95,14 +97,17 @@ impl ImageRef {
         ImageRef::new(repo, tag, digest)
     }
 
-    /// The reference an inventory names: its first repo tag, else its registry target.
+    /// The reference an inventory names: its first repo tag naming a repository
+    /// (`repo:tag`; an OCI index's bare-tag `ref.name` such as `1.0` names none),
+    /// else its registry target; the digest is [`identity_digest`]'s.
     pub fn from_inventory(inv: &Inventory) -> Result<Self, UploadError> {
-        let digest = inv.image.manifest_digest.as_ref().map(|d| d.as_str());
-        let name = inv
-            .image
-            .repo_tags
-            .first()
+        let digest = identity_digest(inv);
+        let tags = &inv.image.repo_tags;
+        let bare = tags.iter().find(|t| split_tag(t).1.is_none());
+        let name = tags
+            .iter()
             .map(String::as_str)
+            .find(|t| split_tag(t).1.is_some())
             .or_else(|| {
                 // Only registry targets name an image; a file path is not a name.
                 let t = inv.image.target.as_str();
@@ -111,11 +116,26 @@ impl ImageRef {
                     _ => None,
                 }
             })
-            .ok_or(UploadError::NoReference)?;
+            .ok_or_else(|| match bare {
+                Some(t) => UploadError::TagOnly(t.chars().take(200).collect()),
+                None => UploadError::NoReference,
+            })?;
         let name = name.split_once('@').map_or(name, |(n, _)| n);
         let (repo, tag) = split_tag(name);
         ImageRef::new(repo, tag, digest)
     }
+}
+
+/// The digest that identifies an image version: the manifest digest when the source
+/// has one (registry, OCI layout or archive), else the config digest, which is the
+/// image id of a `docker save` archive (it has no manifest digest). Two different
+/// images pushed under the same `repo:tag` thus stay two versions.
+pub fn identity_digest(inv: &Inventory) -> Option<&str> {
+    inv.image
+        .manifest_digest
+        .as_ref()
+        .or(inv.image.config_digest.as_ref())
+        .map(|d| d.as_str())
 }
 
 /// `host:5000/app:1.2` → (`host:5000/app`, `Some("1.2")`): a `:` after the last `/`.
@@ -222,7 +242,14 @@ pub fn parse(body: &[u8]) -> Result<Upload, UploadError> {
         Some(v) => {
             let raw: RawRef = serde_json::from_value(v)
                 .map_err(|e| UploadError::Shape(format!("`image`: {e}")))?;
-            ImageRef::new(&raw.repository, raw.tag.as_deref(), raw.digest.as_deref())?
+            // A name given without a digest keeps the image's own (clients that
+            // named the image must not merge different images under one tag).
+            let digest = raw
+                .digest
+                .as_deref()
+                .filter(|d| !d.is_empty())
+                .or_else(|| identity_digest(&inventory));
+            ImageRef::new(&raw.repository, raw.tag.as_deref(), digest)?
         }
     };
     Ok(Upload { image, inventory })
@@ -285,6 +312,35 @@ mod tests {
         assert_eq!(
             ImageRef::from_inventory(&inv),
             Err(UploadError::NoReference)
+        );
+        // An OCI index naming only a tag: no repository "1.0".
+        inv.image.repo_tags = vec!["1.0".into()];
+        inv.image.target = "oci-archive:/tmp/app-debian.oci.tar".into();
+        let e = ImageRef::from_inventory(&inv).unwrap_err();
+        assert_eq!(e, UploadError::TagOnly("1.0".into()));
+        assert!(e.to_string().contains("--server-image"), "{e}");
+        // Digests: the manifest's, else the config's (docker-archive image id).
+        let (m, c) = (
+            format!("sha256:{}", "a".repeat(64)),
+            format!("sha256:{}", "c".repeat(64)),
+        );
+        inv.image.repo_tags = vec!["app:1".into()];
+        inv.image.config_digest = Some(hull_model::Digest::parse(&c).unwrap());
+        assert_eq!(
+            ImageRef::from_inventory(&inv).unwrap().digest.as_deref(),
+            Some(c.as_str())
+        );
+        inv.image.manifest_digest = Some(hull_model::Digest::parse(&m).unwrap());
+        assert_eq!(
+            ImageRef::from_inventory(&inv).unwrap().digest.as_deref(),
+            Some(m.as_str())
+        );
+        // A name given without a digest keeps the inventory's.
+        let body =
+            serde_json::json!({"image": {"repository": "team/app", "tag": "2"}, "inventory": inv});
+        assert_eq!(
+            parse(body.to_string().as_bytes()).unwrap().image.display(),
+            format!("team/app:2@{m}")
         );
     }
 

@@ -47,6 +47,16 @@ impl PgServer {
     /// Start one, or `None` after a loud skip (a panic under `HULL_REQUIRE_CORPUS=1`)
     /// when PostgreSQL is not installed.
     pub fn start() -> Option<PgServer> {
+        PgServer::start_with_tls(None)
+    }
+
+    /// As [`PgServer::start`], with `ssl=on`, this PEM certificate and key, and TCP
+    /// clients required to use TLS (`hostssl`).
+    pub fn start_tls(cert_pem: &str, key_pem: &str) -> Option<PgServer> {
+        PgServer::start_with_tls(Some((cert_pem, key_pem)))
+    }
+
+    fn start_with_tls(tls: Option<(&str, &str)>) -> Option<PgServer> {
         let Some(bin) = pg_bin() else {
             crate::skip_or_fail(
                 "PostgreSQL not installed: no /usr/lib/postgresql/*/bin/initdb (Debian package `postgresql`)",
@@ -89,10 +99,48 @@ impl PgServer {
                 "--no-sync",
             ],
         );
-        let opts = format!(
+        if tls.is_some() {
+            // TCP connections must use TLS (local socket ones stay plain for setup).
+            let hba = server.data.join("pg_hba.conf");
+            let text = std::fs::read_to_string(&hba).unwrap();
+            let text: String = text
+                .lines()
+                .map(|l| match l.strip_prefix("host ") {
+                    Some(rest) => format!("hostssl {rest}\n"),
+                    None => format!("{l}\n"),
+                })
+                .collect();
+            std::fs::write(&hba, text).unwrap();
+        }
+        let mut opts = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
             server.dir.path().display()
         );
+        if let Some((cert, key)) = tls {
+            let (c, k) = (
+                server.dir.path().join("server.crt"),
+                server.dir.path().join("server.key"),
+            );
+            std::fs::write(&c, cert).unwrap();
+            std::fs::write(&k, key).unwrap();
+            // PostgreSQL refuses a key others can read.
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&k, std::fs::Permissions::from_mode(0o600)).unwrap();
+            if server.as_postgres {
+                let st = Command::new("chown")
+                    .arg("postgres:postgres")
+                    .arg(&c)
+                    .arg(&k)
+                    .status()
+                    .unwrap();
+                assert!(st.success(), "chown the TLS files to postgres");
+            }
+            opts.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                c.display(),
+                k.display()
+            ));
+        }
         server.run(
             "pg_ctl",
             &[

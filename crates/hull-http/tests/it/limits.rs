@@ -26,6 +26,7 @@ fn oversized_content_length_is_refused_before_the_body() {
         let t = Instant::now();
         let resp = raw(srv.addr, req.as_bytes(), Duration::from_secs(5));
         assert_eq!(status(&resp), 413, "{method} {path}: {resp}");
+        assert!(resp.contains("{\"error\":"), "a JSON error: {resp}");
         assert!(t.elapsed() < Duration::from_secs(2), "{method} {path} slow");
     }
     // The server is still there.

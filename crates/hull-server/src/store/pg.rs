@@ -10,8 +10,10 @@
 //! - A rescan holds a session advisory lock on its own connection, keyed by the
 //!   vulnerability database's fingerprint ([`super::Store::lock_rescan`]).
 //!
-//! Connections are plain TCP (`NoTls`) in this version: run PostgreSQL on a trusted
-//! network or put a TLS tunnel in front. One connection per process, behind a mutex
+//! TLS ([`tls`]): `sslmode=disable` (the default: plain TCP), `require` (encrypted,
+//! the server's certificate not checked, as libpq does), or `verify-full` (the
+//! certificate must chain to `sslrootcert=PEM`, else to the public web roots, and
+//! name the host), given as URL query parameters. One connection per process, behind a mutex
 //! (as with SQLite), re-opened when PostgreSQL closed it.
 
 use std::collections::HashMap;
@@ -20,7 +22,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use postgres::types::{ToSql, Type};
-use postgres::{Client, GenericClient, NoTls, Statement};
+use postgres::{Client, GenericClient, Statement};
 use sha2::{Digest as _, Sha256};
 
 use super::sql::{self, Conn, Dialect, Row, Value};
@@ -36,6 +38,7 @@ const SCHEMA_LOCK: i64 = 0x6875_6c6c_0000_0000;
 pub struct PgStore {
     session: Mutex<Session>,
     config: postgres::Config,
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     /// The URL without its password, for messages.
     display: String,
 }
@@ -203,11 +206,17 @@ impl PgStore {
     /// Connect to `url` (`postgres://user[:password]@host[:port]/database`, or the
     /// libpq `key=value` form), check the schema version and create what is missing.
     pub fn connect(url: &str) -> Result<PgStore, StoreError> {
-        let mut config =
-            postgres::Config::from_str(url.trim()).map_err(|e| StoreError::BadUrl {
-                url: redact(url),
-                reason: e.to_string(),
-            })?;
+        let (rest, tls) = tls::split(url.trim()).map_err(|reason| StoreError::BadUrl {
+            url: redact(url),
+            reason,
+        })?;
+        let mut config = postgres::Config::from_str(&rest).map_err(|e| StoreError::BadUrl {
+            url: redact(url),
+            reason: e.to_string(),
+        })?;
+        if tls.is_some() {
+            config.ssl_mode(postgres::config::SslMode::Require);
+        }
         if config.get_hosts().is_empty() {
             return Err(StoreError::BadUrl {
                 url: redact(url),
@@ -224,7 +233,7 @@ impl PgStore {
             store: display.clone(),
             error: source,
         };
-        let mut client = config.connect(NoTls).map_err(err)?;
+        let mut client = tls::open(&config, tls.as_ref()).map_err(err)?;
         let mut statements = HashMap::new();
         {
             let mut tx = client.transaction().map_err(err)?;
@@ -251,6 +260,7 @@ impl PgStore {
         Ok(PgStore {
             session: Mutex::new(Session { client, statements }),
             config,
+            tls,
             display,
         })
     }
@@ -276,7 +286,7 @@ impl PgStore {
             // statements died with the old one), then the statement fails or
             // succeeds on its own.
             session.statements.clear();
-            session.client = self.config.connect(NoTls).map_err(self.err())?;
+            session.client = tls::open(&self.config, self.tls.as_ref()).map_err(self.err())?;
         }
         Ok(session)
     }
@@ -316,7 +326,7 @@ impl PgStore {
     fn rescan_lock(&self, fingerprint: &str) -> Result<Option<RescanGuard>, StoreError> {
         let digest = Sha256::digest(fingerprint.as_bytes());
         let key = i32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
-        let mut client = self.config.connect(NoTls).map_err(self.err())?;
+        let mut client = tls::open(&self.config, self.tls.as_ref()).map_err(self.err())?;
         let got: bool = client
             .query_one(
                 "SELECT pg_try_advisory_lock($1, $2)",
@@ -388,6 +398,147 @@ mod tests {
                 }
                 other => panic!("{url}: expected BadUrl, got {other:?}"),
             }
+        }
+    }
+}
+
+/// TLS to PostgreSQL: the `sslmode`/`sslrootcert` URL parameters and the rustls
+/// connector they make.
+pub(crate) mod tls {
+    use std::sync::Arc;
+
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use rustls::{DigitallySignedStruct, SignatureScheme};
+    use tokio_postgres_rustls::MakeRustlsConnect;
+
+    /// `url` without `sslmode`/`sslrootcert`, and the connector they ask for (`None`:
+    /// plain TCP). Only the URL form carries them; `prefer` is refused (a silent
+    /// downgrade is what TLS is meant to prevent).
+    pub(crate) fn split(url: &str) -> Result<(String, Option<MakeRustlsConnect>), String> {
+        let Some((base, query)) = url.split_once('?') else {
+            return Ok((url.to_string(), None));
+        };
+        let mut mode = None;
+        let mut root = None;
+        let mut kept = Vec::new();
+        for kv in query.split('&').filter(|kv| !kv.is_empty()) {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            let v = crate::http::percent_decode(v, true).ok_or("malformed percent-encoding")?;
+            match k {
+                "sslmode" => mode = Some(v),
+                "sslrootcert" => root = Some(v),
+                _ => kept.push(kv),
+            }
+        }
+        let rest = if kept.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?;
+        let cfg = match mode.as_deref().unwrap_or("disable") {
+            "disable" => {
+                if root.is_some() {
+                    return Err("sslrootcert needs sslmode=verify-full".into());
+                }
+                return Ok((rest, None));
+            }
+            "require" => builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(Unverified(provider)))
+                .with_no_client_auth(),
+            "verify-full" => {
+                let mut roots = rustls::RootCertStore::empty();
+                match &root {
+                    Some(path) => {
+                        use rustls_pki_types::pem::PemObject;
+                        let pem =
+                            std::fs::read(path).map_err(|e| format!("sslrootcert {path}: {e}"))?;
+                        for c in CertificateDer::pem_slice_iter(&pem) {
+                            let c = c.map_err(|e| format!("sslrootcert {path}: {e}"))?;
+                            roots
+                                .add(c)
+                                .map_err(|e| format!("sslrootcert {path}: {e}"))?;
+                        }
+                        if roots.is_empty() {
+                            return Err(format!("sslrootcert {path}: no certificate"));
+                        }
+                    }
+                    None => roots.roots = webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+                }
+                builder.with_root_certificates(roots).with_no_client_auth()
+            }
+            other => {
+                return Err(format!(
+                    "sslmode `{other}` is not supported (disable, require or verify-full)"
+                ))
+            }
+        };
+        Ok((rest, Some(MakeRustlsConnect::new(cfg))))
+    }
+
+    /// Connect with `tls`, or plain TCP without it.
+    pub(crate) fn open(
+        config: &postgres::Config,
+        tls: Option<&MakeRustlsConnect>,
+    ) -> Result<postgres::Client, postgres::Error> {
+        match tls {
+            Some(t) => config.connect(t.clone()),
+            None => config.connect(postgres::NoTls),
+        }
+    }
+
+    /// `sslmode=require`: encrypt, accept any certificate (libpq's meaning). The
+    /// handshake signatures are still checked, so the session key is the server's.
+    #[derive(Debug)]
+    struct Unverified(Arc<rustls::crypto::CryptoProvider>);
+
+    impl ServerCertVerifier for Unverified {
+        fn verify_server_cert(
+            &self,
+            _: &CertificateDer<'_>,
+            _: &[CertificateDer<'_>],
+            _: &ServerName<'_>,
+            _: &[u8],
+            _: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
         }
     }
 }

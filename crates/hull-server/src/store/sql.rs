@@ -207,6 +207,15 @@ CREATE TABLE IF NOT EXISTS audit_findings(
   severity TEXT NOT NULL, workload TEXT NOT NULL, container TEXT NOT NULL, message TEXT NOT NULL,
   is_new INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_findings_audit ON audit_findings(audit_id);
+CREATE TABLE IF NOT EXISTS scan_checks(
+  scan_id INTEGER PRIMARY KEY REFERENCES scans(id), checked_at TEXT NOT NULL,
+  vulndb_built_at TEXT, vulndb_identity TEXT);
+CREATE TABLE IF NOT EXISTS api_tokens(
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL, scope TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);
+CREATE TABLE IF NOT EXISTS audit_log(
+  id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+  detail TEXT NOT NULL);
 ";
 
 /// Advisory-lock keys of [`Conn::serialize`]: audits are one series; scans are
@@ -304,8 +313,10 @@ pub(crate) fn image_ref(repository: String, tag: String, digest: String) -> Imag
 
 fn summary(c: &mut dyn Conn, scan_id: i64) -> Result<Option<ScanSummary>, StoreError> {
     let Some(r) = c.query_opt(
-        "SELECT s.kind, s.scanned_at, s.vulndb_built_at, s.vulndb_identity, i.packages, s.new_findings \
-         FROM scans s JOIN inventories i ON i.id = s.inventory_id WHERE s.id = ?1",
+        "SELECT s.kind, s.scanned_at, s.vulndb_built_at, s.vulndb_identity, i.packages, s.new_findings, \
+         k.checked_at, k.vulndb_built_at \
+         FROM scans s JOIN inventories i ON i.id = s.inventory_id \
+         LEFT JOIN scan_checks k ON k.scan_id = s.id WHERE s.id = ?1",
         &[scan_id.into()],
     )?
     else {
@@ -323,11 +334,13 @@ fn summary(c: &mut dyn Conn, scan_id: i64) -> Result<Option<ScanSummary>, StoreE
             ScanKind::Push
         },
         scanned_at: r.text(1)?,
-        vulndb_built_at: r.opt_text(2)?,
+        // A check stamp means the newer database found the same: report its build.
+        vulndb_built_at: r.opt_text(7)?.or(r.opt_text(2)?),
         matched: r.opt_text(3)?.is_some(),
         packages: r.count(4)?,
         counts,
         new_findings: r.count(5)?,
+        checked_at: r.opt_text(6)?,
     }))
 }
 
@@ -392,16 +405,41 @@ pub(crate) fn record_scan(
             &[sha.into()],
         )?
         .int(0)?;
-    let previous: Option<(i64, bool)> = match c.query_opt(
-        "SELECT id, vulndb_identity FROM scans WHERE image_id = ?1 ORDER BY id DESC LIMIT 1",
+    let previous: Option<(i64, bool, String, i64)> = match c.query_opt(
+        "SELECT id, vulndb_identity, findings_json, inventory_id FROM scans WHERE image_id = ?1 ORDER BY id DESC LIMIT 1",
         &[image_id.into()],
     )? {
-        Some(r) => Some((r.int(0)?, r.opt_text(1)?.is_some())),
+        Some(r) => Some((r.int(0)?, r.opt_text(1)?.is_some(), r.text(2)?, r.int(3)?)),
         None => None,
     };
-    if scan.rescan_of.is_some() && previous.map(|p| p.0) != scan.rescan_of {
+    if scan.rescan_of.is_some() && previous.as_ref().map(|p| p.0) != scan.rescan_of {
         return Ok(None);
     }
+    // Retention: a rescan that finds exactly what the previous matched scan found
+    // (same inventory, same findings) adds no rows, only a "checked at" stamp.
+    if let (ScanKind::Rescan, Some((prev, true, prev_json, prev_inv))) = (scan.kind, &previous) {
+        if *prev_json == findings_json && *prev_inv == inventory_id {
+            let (built, identity) = match scan.vulndb {
+                Some(id) => (id.built_at.clone(), Some(id.fingerprint.clone())),
+                None => (None, None),
+            };
+            c.exec(
+                "INSERT INTO scan_checks(scan_id, checked_at, vulndb_built_at, vulndb_identity) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT(scan_id) DO UPDATE SET checked_at = excluded.checked_at, \
+                 vulndb_built_at = excluded.vulndb_built_at, vulndb_identity = excluded.vulndb_identity",
+                &[(*prev).into(), now.into(), built.into(), identity.into()],
+            )?;
+            let summary = summary(c, *prev)?.ok_or_else(|| vanished("scan", *prev))?;
+            return Ok(Some(Recorded {
+                image_id,
+                scan: summary,
+                had_previous: true,
+                unchanged: true,
+                new_findings: vec![],
+            }));
+        }
+    }
+    let previous = previous.map(|p| (p.0, p.1));
     // Only a previous *matched* scan is a baseline: after a scan without a
     // database, everything would look new.
     let baseline: Option<BTreeSet<FindingKey>> = match previous {
@@ -462,6 +500,7 @@ pub(crate) fn record_scan(
         image_id,
         scan: summary,
         had_previous: baseline.is_some(),
+        unchanged: false,
         new_findings: new_rows,
     }))
 }
@@ -653,6 +692,180 @@ pub(crate) fn set_meta(c: &mut dyn Conn, key: &str, value: &str) -> Result<(), S
     .map(|_| ())
 }
 
+pub(crate) fn prune_scans(c: &mut dyn Conn, image_id: i64, keep: usize) -> Result<u64, StoreError> {
+    c.serialize(IMAGE_KEYS.wrapping_add(image_id))?;
+    let all = c.query(
+        "SELECT id FROM scans WHERE image_id = ?1 ORDER BY id DESC",
+        &[image_id.into()],
+    )?;
+    let old: Vec<Row> = all.into_iter().skip(keep.max(1)).collect();
+    let mut n = 0;
+    for r in old {
+        let id = r.int(0)?;
+        delete_scan(c, id)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn delete_scan(c: &mut dyn Conn, id: i64) -> Result<(), StoreError> {
+    c.exec("DELETE FROM findings WHERE scan_id = ?1", &[id.into()])?;
+    c.exec("DELETE FROM scan_checks WHERE scan_id = ?1", &[id.into()])?;
+    c.exec("DELETE FROM scans WHERE id = ?1", &[id.into()])?;
+    Ok(())
+}
+
+pub(crate) fn delete_versions(
+    c: &mut dyn Conn,
+    repository: &str,
+    digest: Option<&str>,
+) -> Result<u64, StoreError> {
+    let ids = c.query(
+        "SELECT id FROM images WHERE repository = ?1 AND (CAST(?2 AS TEXT) IS NULL OR digest = CAST(?2 AS TEXT))",
+        &[repository.into(), digest.into()],
+    )?;
+    let mut n = 0;
+    for r in ids {
+        let image_id = r.int(0)?;
+        c.serialize(IMAGE_KEYS.wrapping_add(image_id))?;
+        for s in c.query(
+            "SELECT id FROM scans WHERE image_id = ?1",
+            &[image_id.into()],
+        )? {
+            delete_scan(c, s.int(0)?)?;
+        }
+        c.exec("DELETE FROM images WHERE id = ?1", &[image_id.into()])?;
+        n += 1;
+    }
+    // Inventories no scan uses any more.
+    c.exec(
+        "DELETE FROM inventories WHERE id NOT IN (SELECT inventory_id FROM scans)",
+        &[],
+    )?;
+    Ok(n)
+}
+
+pub(crate) fn history(
+    c: &mut dyn Conn,
+    image_id: i64,
+    limit: usize,
+    before: Option<i64>,
+) -> Result<Vec<ScanSummary>, StoreError> {
+    let ids = c.query(
+        "SELECT id FROM scans WHERE image_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+        &[
+            image_id.into(),
+            before.unwrap_or(i64::MAX).into(),
+            (limit.min(i64::MAX as usize) as i64).into(),
+        ],
+    )?;
+    let mut out = Vec::with_capacity(ids.len());
+    for r in ids {
+        let id = r.int(0)?;
+        out.push(summary(c, id)?.ok_or_else(|| vanished("scan", id))?);
+    }
+    Ok(out)
+}
+
+fn token_row(r: &Row) -> Result<crate::tokens::TokenInfo, StoreError> {
+    let id = r.int(0)?;
+    Ok(crate::tokens::TokenInfo {
+        id,
+        name: r.text(1)?,
+        scope: r.text(2)?.parse().map_err(|reason| StoreError::Corrupt {
+            what: "token",
+            id,
+            reason,
+        })?,
+        prefix: r.text(3)?,
+        created_at: r.text(4)?,
+        revoked_at: r.opt_text(5)?,
+    })
+}
+
+pub(crate) fn create_token(
+    c: &mut dyn Conn,
+    t: super::NewToken<'_>,
+) -> Result<crate::tokens::TokenInfo, StoreError> {
+    let id = c
+        .query_one(
+            "INSERT INTO api_tokens(name, scope, sha256, prefix, created_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+            &[
+                t.name.into(),
+                t.scope.as_str().into(),
+                t.sha256.into(),
+                t.prefix.into(),
+                hull_model::rfc3339_utc(t.created_at).into(),
+            ],
+        )?
+        .int(0)?;
+    let r = c.query_one(
+        "SELECT id, name, scope, prefix, created_at, revoked_at FROM api_tokens WHERE id = ?1",
+        &[id.into()],
+    )?;
+    token_row(&r)
+}
+
+pub(crate) fn tokens(c: &mut dyn Conn) -> Result<Vec<crate::tokens::TokenInfo>, StoreError> {
+    c.query(
+        "SELECT id, name, scope, prefix, created_at, revoked_at FROM api_tokens ORDER BY id",
+        &[],
+    )?
+    .iter()
+    .map(token_row)
+    .collect()
+}
+
+pub(crate) fn revoke_token(c: &mut dyn Conn, id: i64, at: u64) -> Result<bool, StoreError> {
+    Ok(c.exec(
+        "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+        &[id.into(), hull_model::rfc3339_utc(at).into()],
+    )? > 0)
+}
+
+pub(crate) fn live_token(
+    c: &mut dyn Conn,
+    sha256: &str,
+) -> Result<Option<crate::tokens::TokenInfo>, StoreError> {
+    c.query_opt(
+        "SELECT id, name, scope, prefix, created_at, revoked_at FROM api_tokens WHERE sha256 = ?1 AND revoked_at IS NULL",
+        &[sha256.into()],
+    )?
+    .map(|r| token_row(&r))
+    .transpose()
+}
+
+pub(crate) fn log_event(c: &mut dyn Conn, e: super::NewEvent<'_>) -> Result<(), StoreError> {
+    c.exec(
+        "INSERT INTO audit_log(at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
+        &[
+            hull_model::rfc3339_utc(e.at).into(),
+            e.actor.into(),
+            e.action.into(),
+            e.detail.into(),
+        ],
+    )
+    .map(|_| ())
+}
+
+pub(crate) fn events(c: &mut dyn Conn, limit: usize) -> Result<Vec<super::Event>, StoreError> {
+    c.query(
+        "SELECT id, at, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT ?1",
+        &[(limit.min(i64::MAX as usize) as i64).into()],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(super::Event {
+            id: r.int(0)?,
+            at: r.text(1)?,
+            actor: r.text(2)?,
+            action: r.text(3)?,
+            detail: r.text(4)?,
+        })
+    })
+    .collect()
+}
+
 fn audit_summary(c: &mut dyn Conn, id: i64) -> Result<Option<AuditSummary>, StoreError> {
     let Some(r) = c.query_opt(
         "SELECT ran_at, files, errors, new_findings FROM audits WHERE id = ?1",
@@ -840,6 +1053,58 @@ macro_rules! impl_store {
                 $crate::store::StoreError,
             > {
                 self.read(|c| $crate::store::sql::audit(c, id))
+            }
+            fn prune_scans(
+                &self,
+                image_id: i64,
+                keep: usize,
+            ) -> Result<u64, $crate::store::StoreError> {
+                self.write(|c| $crate::store::sql::prune_scans(c, image_id, keep))
+            }
+            fn delete_versions(
+                &self,
+                repository: &str,
+                digest: Option<&str>,
+            ) -> Result<u64, $crate::store::StoreError> {
+                self.write(|c| $crate::store::sql::delete_versions(c, repository, digest))
+            }
+            fn history(
+                &self,
+                image_id: i64,
+                limit: usize,
+                before: Option<i64>,
+            ) -> Result<Vec<$crate::store::ScanSummary>, $crate::store::StoreError> {
+                self.read(|c| $crate::store::sql::history(c, image_id, limit, before))
+            }
+            fn create_token(
+                &self,
+                t: $crate::store::NewToken<'_>,
+            ) -> Result<$crate::tokens::TokenInfo, $crate::store::StoreError> {
+                self.write(|c| $crate::store::sql::create_token(c, t))
+            }
+            fn tokens(&self) -> Result<Vec<$crate::tokens::TokenInfo>, $crate::store::StoreError> {
+                self.read(|c| $crate::store::sql::tokens(c))
+            }
+            fn revoke_token(&self, id: i64, at: u64) -> Result<bool, $crate::store::StoreError> {
+                self.write(|c| $crate::store::sql::revoke_token(c, id, at))
+            }
+            fn live_token(
+                &self,
+                sha256: &str,
+            ) -> Result<Option<$crate::tokens::TokenInfo>, $crate::store::StoreError> {
+                self.read(|c| $crate::store::sql::live_token(c, sha256))
+            }
+            fn log_event(
+                &self,
+                e: $crate::store::NewEvent<'_>,
+            ) -> Result<(), $crate::store::StoreError> {
+                self.write(|c| $crate::store::sql::log_event(c, e))
+            }
+            fn events(
+                &self,
+                limit: usize,
+            ) -> Result<Vec<$crate::store::Event>, $crate::store::StoreError> {
+                self.read(|c| $crate::store::sql::events(c, limit))
             }
             fn lock_rescan(
                 &self,

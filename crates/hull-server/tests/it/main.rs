@@ -11,16 +11,21 @@ use hull_model::{
     Advisory, Affected, Ecosystem, FixState, ImagePath, Inventory, Namespace, OsvEvent, OsvRange,
     Package, Purl, Severity, VersionRule,
 };
-use hull_server::store::SqliteStore;
+use hull_server::store::{Scope, SqliteStore};
 use hull_server::{App, Config, Server};
 use hull_vulndb::store::{SourceData, SourceUpdate};
 use serde_json::Value;
 
 mod api;
+mod attacks;
 mod audit;
+mod auth;
+mod browser;
 mod corpus;
 mod fuzz_seeds;
+mod history;
 mod pg;
+mod retention;
 
 /// A started server with its pieces.
 pub struct Harness {
@@ -29,6 +34,10 @@ pub struct Harness {
     pub hooks: Receiver,
     pub store_path: PathBuf,
     pub vulndb: PathBuf,
+    /// Tokens of each scope, made before the server started.
+    pub admin: String,
+    pub pusher: String,
+    pub reader: String,
     pub _dir: tempfile::TempDir,
 }
 
@@ -45,19 +54,43 @@ impl Harness {
         max_body: usize,
         audit_dirs: Vec<PathBuf>,
     ) -> Harness {
+        Harness::start_full(dir, vulndb, max_body, audit_dirs, false, None)
+    }
+
+    /// As [`Harness::start_with`], with `--public-read` or not.
+    pub fn start_full(
+        dir: tempfile::TempDir,
+        vulndb: PathBuf,
+        max_body: usize,
+        audit_dirs: Vec<PathBuf>,
+        public_read: bool,
+        keep_scans: Option<usize>,
+    ) -> Harness {
         let hooks = Receiver::start();
         let store_path = dir.path().join("data/server.db");
         let store = Arc::new(SqliteStore::open(&store_path).unwrap());
+        let make = |name: &str, scope| {
+            hull_server::tokens::issue(store.as_ref(), name, scope, "test", 1_800_000_000)
+                .unwrap()
+                .0
+        };
+        let admin = make("admin", Scope::Admin);
+        let pusher = make("ci", Scope::Push);
+        let reader = make("viewer", Scope::Read);
         let app = App::new(
             store,
             Config {
                 vulndb: vulndb.clone(),
                 webhooks: vec![hooks.url.clone()],
+                webhook_secrets: vec![HOOK_SECRET.to_vec()],
                 rescan_interval: Duration::from_millis(150),
                 max_body,
                 log: Arc::new(|l| eprintln!("server: {l}")),
                 audit_dirs,
                 audit_interval: Duration::from_millis(150),
+                public_read,
+                keep_scans,
+                ..Config::default()
             },
         )
         .unwrap();
@@ -69,18 +102,31 @@ impl Harness {
             hooks,
             store_path,
             vulndb,
+            admin,
+            pusher,
+            reader,
             _dir: dir,
         }
     }
 
+    /// `Authorization` header value of the admin token.
+    pub fn auth(&self) -> String {
+        format!("Bearer {}", self.admin)
+    }
+
     pub fn get(&self, path: &str) -> (u16, String) {
-        call(ureq::get(&format!("{}{path}", self.base)).call())
+        call(
+            ureq::get(&format!("{}{path}", self.base))
+                .set("Authorization", &self.auth())
+                .call(),
+        )
     }
 
     pub fn post(&self, path: &str, body: &[u8]) -> (u16, String) {
         call(
             ureq::post(&format!("{}{path}", self.base))
                 .set("Content-Type", "application/json")
+                .set("Authorization", &self.auth())
                 .send_bytes(body),
         )
     }
@@ -119,14 +165,24 @@ pub fn wait_for(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
 pub struct Receiver {
     pub url: String,
     pub bodies: Arc<Mutex<Vec<Value>>>,
+    /// Per body: its `X-Hull-Signature-256` header and the raw bytes.
+    pub signed: Arc<Mutex<Vec<Signed>>>,
 }
+
+/// A received body's signature header and bytes.
+pub type Signed = (Option<String>, Vec<u8>);
+
+/// The webhook signing secret every harness uses.
+pub const HOOK_SECRET: &[u8] = b"harness-webhook-secret";
 
 impl Receiver {
     pub fn start() -> Receiver {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/hook", l.local_addr().unwrap());
         let bodies: Arc<Mutex<Vec<Value>>> = Arc::default();
+        let signed: Arc<Mutex<Vec<Signed>>> = Arc::default();
         let b = bodies.clone();
+        let sg = signed.clone();
         std::thread::spawn(move || {
             for mut c in l.incoming().flatten() {
                 let mut buf = Vec::new();
@@ -154,17 +210,26 @@ impl Receiver {
                         }
                         buf.extend_from_slice(&chunk[..n]);
                     }
-                    break buf.get(end + 4..end + 4 + len).map(<[u8]>::to_vec);
+                    let sig = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("x-hull-signature-256:"))
+                        .map(|v| v.trim().to_string());
+                    break buf.get(end + 4..end + 4 + len).map(|b| (sig, b.to_vec()));
                 };
                 let _ = c.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-                if let Some(body) = body {
+                if let Some((sig, body)) = body {
+                    sg.lock().unwrap().push((sig, body.clone()));
                     b.lock()
                         .unwrap()
                         .push(serde_json::from_slice(&body).unwrap());
                 }
             }
         });
-        Receiver { url, bodies }
+        Receiver {
+            url,
+            bodies,
+            signed,
+        }
     }
 
     pub fn received(&self) -> Vec<Value> {

@@ -269,7 +269,7 @@ fn replica(url: &str, vulndb: &Path, hook: &str) -> App {
 
 fn push(app: &App, repo_tag: &str, pkgs: Vec<hull_model::Package>) {
     let body = serde_json::json!({ "inventory": inventory(repo_tag, pkgs) }).to_string();
-    app.push(body.as_bytes()).unwrap();
+    app.push(body.as_bytes(), "test").unwrap();
 }
 
 /// Both replicas check the database at the same moment: how many rescanned.
@@ -385,9 +385,10 @@ fn two_replicas_rescan_and_notify_once() {
             ),
         ]
     );
-    // 3 pushes + 2 rescans of 2 images.
+    // 3 pushes + 1 rescan of 2 images: the rescan against the first database found
+    // what the pushes found (a checked-at stamp, no rows); the second changed both.
     let versions = b.store.versions(None).unwrap();
-    assert_eq!(versions.iter().map(|v| v.scans).sum::<u64>(), 7);
+    assert_eq!(versions.iter().map(|v| v.scans).sum::<u64>(), 5);
     let new = b.store.recent_new_findings(10).unwrap();
     assert_eq!(new.len(), 2, "{new:#?}");
 }
@@ -440,4 +441,67 @@ fn concurrent_pushes_of_one_image_from_two_replicas_see_each_other() {
     assert_eq!(got.len(), 1, "one notice, from the first push");
     assert_eq!(got[0]["findings"].as_array().map(Vec::len), Some(150));
     assert_eq!(a.store.recent_new_findings(1000).unwrap().len(), 150);
+}
+
+#[test]
+fn postgres_over_tls_require_and_verify_full() {
+    use hull_server::store::PgStore;
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "hull test PostgreSQL CA");
+    let ca = ca.self_signed(&ca_key).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &ca, &ca_key)
+        .unwrap();
+    let Some(pg) = PgServer::start_tls(&leaf.pem(), &key.serialize_pem()) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    let other_key = rcgen::KeyPair::generate().unwrap();
+    let mut other = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    other.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let other = other.self_signed(&other_key).unwrap();
+    let other_file = dir.path().join("other.pem");
+    std::fs::write(&other_file, other.pem()).unwrap();
+    let url = pg.database("tls");
+
+    // The cluster takes TCP clients over TLS only (hostssl): plain TCP is refused.
+    let e = PgStore::connect(&url).unwrap_err().to_string();
+    assert!(e.contains("127.0.0.1"), "{e}");
+    // verify-full with the right CA: a working store.
+    let verified = format!(
+        "{url}?sslmode=verify-full&sslrootcert={}",
+        ca_file.display()
+    );
+    let store = PgStore::connect(&verified).unwrap();
+    store.set_meta("tls-test", "ok").unwrap();
+    assert_eq!(store.get_meta("tls-test").unwrap().as_deref(), Some("ok"));
+    // The wrong CA: refused (the certificate is checked).
+    let wrong = format!(
+        "{url}?sslmode=verify-full&sslrootcert={}",
+        other_file.display()
+    );
+    let e = PgStore::connect(&wrong).unwrap_err().to_string();
+    assert!(!e.is_empty());
+    // require: encrypted without checking the certificate.
+    let store = PgStore::connect(&format!("{url}?sslmode=require")).unwrap();
+    assert_eq!(store.get_meta("tls-test").unwrap().as_deref(), Some("ok"));
+    // Mistakes are clear.
+    for (u, want) in [
+        (format!("{url}?sslmode=prefer"), "not supported"),
+        (format!("{url}?sslrootcert=/x"), "verify-full"),
+        (
+            format!("{url}?sslmode=verify-full&sslrootcert=/no/such.pem"),
+            "/no/such.pem",
+        ),
+    ] {
+        let e = PgStore::connect(&u).unwrap_err().to_string();
+        assert!(e.contains(want), "{u}: {e}");
+    }
 }

@@ -11,8 +11,8 @@
 //! assert_eq!(ImagePath::new("/etc//os-release").unwrap().as_str(), "etc/os-release");
 //! ```
 
-mod coverage;
 mod check;
+mod coverage;
 mod digest;
 mod finding;
 mod inventory;
@@ -22,8 +22,8 @@ mod purl;
 mod severity;
 mod time;
 
-pub use coverage::{Coverage, EcosystemCoverage};
 pub use check::{CheckFinding, CheckKind, CheckLocation};
+pub use coverage::{Coverage, EcosystemCoverage};
 pub use digest::{Digest, DigestError};
 pub use finding::{
     Advisory, Affected, Evidence, Finding, FindingPackage, Namespace, OsvEvent, OsvRange,

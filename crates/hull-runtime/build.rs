@@ -35,6 +35,10 @@ fn sources_hash() -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+fn manifest_dir() -> String {
+    std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")
+}
+
 fn compile(arch: &str, obj: &Path) {
     libbpf_cargo::SkeletonBuilder::new()
         .source(SRC)
@@ -43,6 +47,10 @@ fn compile(arch: &str, obj: &Path) {
             std::ffi::OsString::from("-Isrc/bpf"),
             std::ffi::OsString::from(format!("-D__TARGET_ARCH_{arch}")),
             std::ffi::OsString::from("-Wno-compare-distinct-pointer-types"),
+            // The object's debug info (and so its BTF line info) names the source files:
+            // map the checkout's absolute path away so every clone compiles the same bytes.
+            std::ffi::OsString::from(format!("-ffile-prefix-map={}=.", manifest_dir())),
+            std::ffi::OsString::from("-fdebug-compilation-dir=."),
         ])
         .build()
         .expect("compiling the eBPF programs (needs clang; see .ci/apt/hull-runtime.txt)");

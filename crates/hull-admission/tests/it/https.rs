@@ -126,9 +126,16 @@ fn bad_requests_get_a_clear_400_and_the_server_stays_up() {
         .unwrap()
         .contains("Content-Type must be application/json"));
     // Oversized: refused from the declared length, before the body is read.
+    // The server answers 413 and closes without reading the body, so a client still
+    // writing it may see the connection end first (EPIPE/reset) instead of the answer.
     let big = vec![b' '; 200 * 1024];
-    let (status, _) = w.post(&agent, "application/json", &big);
-    assert_eq!(status, 413);
+    match w.try_post(&agent, "application/json", &big) {
+        Ok((status, _)) => assert_eq!(status, 413),
+        Err(e) => assert!(
+            e.contains("Broken pipe") || e.contains("reset") || e.contains("Connection"),
+            "oversized body: {e}"
+        ),
+    }
     // Still serving.
     let (status, v) = w.post(
         &agent,

@@ -116,6 +116,17 @@ impl Running {
 
     /// POSTs `body` to /validate: (status, JSON body).
     pub fn post(&self, agent: &ureq::Agent, content_type: &str, body: &[u8]) -> (u16, Value) {
+        self.try_post(agent, content_type, body)
+            .unwrap_or_else(|e| panic!("transport error: {e}"))
+    }
+
+    /// [`Running::post`] that returns a transport error instead of panicking.
+    pub fn try_post(
+        &self,
+        agent: &ureq::Agent,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<(u16, Value), String> {
         let r = agent
             .post(&self.url("/validate"))
             .set("Content-Type", content_type)
@@ -123,14 +134,14 @@ impl Running {
         let resp = match r {
             Ok(r) => r,
             Err(ureq::Error::Status(_, r)) => r,
-            Err(e) => panic!("transport error: {e}"),
+            Err(e) => return Err(e.to_string()),
         };
         let status = resp.status();
-        let text = resp.into_string().unwrap();
-        (
+        let text = resp.into_string().map_err(|e| e.to_string())?;
+        Ok((
             status,
             serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        ))
     }
 }
 

@@ -195,7 +195,10 @@ fn ubuntu_pro_fixes_eol_warning_and_honest_summaries() {
 
     // An Alpine image against an Ubuntu-only database: nothing could be checked.
     let alpine = legacy_target(&c, "alpine-3.11.5");
-    let out = hull(&db, &["image", &alpine, "--exit-code", "3"]);
+    let out = hull(
+        &db,
+        &["image", &alpine, "--exit-code", "3", "--scanners", "vuln"],
+    );
     assert_eq!(out.status.code(), Some(0));
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -208,7 +211,15 @@ fn ubuntu_pro_fixes_eol_warning_and_honest_summaries() {
     );
     let out = hull(
         &db,
-        &["image", &alpine, "--exit-code", "3", "--fail-on-unchecked"],
+        &[
+            "image",
+            &alpine,
+            "--exit-code",
+            "3",
+            "--fail-on-unchecked",
+            "--scanners",
+            "vuln",
+        ],
     );
     assert_eq!(out.status.code(), Some(3));
     let out = hull(&db, &["image", &alpine, "--fail-on-unchecked"]);
